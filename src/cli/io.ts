@@ -20,3 +20,15 @@ export function printLines(...lines: string[]): void {
 export function setExit(code: number): void {
   process.exitCode = code;
 }
+
+import type { Command } from 'commander';
+
+/**
+ * Find or create a command group (e.g. `ma`), so several modules can add sub-commands to one group
+ * without importing each other.
+ */
+export function commandGroup(program: Command, name: string, description: string): Command {
+  const existing = program.commands.find((c) => c.name() === name);
+  if (existing) return existing;
+  return program.command(name).description(description);
+}
