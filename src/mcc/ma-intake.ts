@@ -1,0 +1,432 @@
+// The DCC's Migration Control Centre receives a sealed Migration Authorisation (MAM 7.5; MAM 4; TMAD 4.39):
+//   1. verify the detached CMS signature on the password file (MAM 7.5.3) with an IKI File Signing
+//      certificate trusted at the time of receipt — on failure reject (MAM 4: "DCC will verify the
+//      Digital Signature and shall reject the Migration Authorisation");
+//   2. read the password file (MAM 7.5.2, Table 7.5.1);
+//   3. decrypt the AES-256 zip with the MD5 from the password file, within hard bounds (MAM 7.5.1);
+//   4. the zip entry must be the CSV named in the password file and hash to its MD5, and the password
+//      file's User ID must be the MA header's;
+//   5. validate the MA (MAM 7.1, 7.2) and record the receipt in the store (idempotent).
+// Rejected receipts are recorded too whenever the CSV (and so its header) could be read.
+import { createHash } from 'node:crypto';
+import { promises as fs, openAsBlob } from 'node:fs';
+import path from 'node:path';
+import { readZip, ZipError, type ZipLimits, type ZipEntryContent } from '../core/archive/zip.js';
+import {
+  pemCertificates,
+  verifyDetached,
+  type CertificateTrust,
+  type SignerDescription,
+} from '../core/crypto/cms.js';
+import { md5Hex, parsePasswordFile, type PasswordFile } from '../core/formats/ma/password-file.js';
+import {
+  validateMigrationAuthorisation,
+  type MaProblem,
+  type MaValidationReport,
+} from '../core/formats/ma/index.js';
+import { parseEui64 } from '../core/ids/eui64.js';
+import { parseCertificate } from '../core/pki/certificate.js';
+import {
+  addToTrustStore,
+  confirmValidity,
+  emptyTrustStore,
+  parseCrl,
+  type TrustStore,
+} from '../core/pki/validity.js';
+import type { ReceivedMaRow, Store } from '../store/index.js';
+
+/** The role the password file's signer must hold when its certificate carries one (MAM 7.5.3). */
+export const MA_SIGNING_ROLE = 'ikiFileSigning';
+
+export type IntakeStage = 'signature' | 'password-file' | 'archive' | 'envelope' | 'validation';
+
+export interface IntakeOptions {
+  /** Trusted CA certificates: a TrustStore (src/core/pki), a CertificateTrust, or PEM/DER certificates. */
+  trust: TrustStore | CertificateTrust | ReadonlyArray<Uint8Array | string>;
+  /** When the file was received (default now): lateness warnings, and the store's received_at. */
+  receivedAt?: Date;
+  /** Time at which the signer's certificate must be valid (default receivedAt). */
+  at?: Date;
+  /** Where to record the receipt; none = do not record. */
+  store?: Store;
+  /** Archive bounds (default: DEFAULT_ZIP_LIMITS, one entry). */
+  limits?: Partial<ZipLimits>;
+  /** With a TrustStore: require a CRL from the signer's issuer (default false; a CRL present is always used). */
+  requireCrl?: boolean;
+}
+
+export interface IntakeResult {
+  outcome: 'accepted' | 'rejected';
+  /** Where it failed (absent when accepted). */
+  stage?: IntakeStage;
+  /** Envelope problems and the MA validator's errors. */
+  errors: MaProblem[];
+  warnings: MaProblem[];
+  files: { zip: string; passwordFile: string; signature: string };
+  csvFileName?: string;
+  signer?: Omit<SignerDescription, 'certificate'>;
+  signingTime?: Date;
+  /** The MA validator's report, when the CSV could be read. */
+  report?: MaValidationReport;
+  /** The decrypted CSV, when it could be read. */
+  csv?: Uint8Array;
+  /** The store's answer, when recorded. */
+  stored?: { id: number; duplicate: boolean };
+  /** Why the receipt was not recorded although a store was given. */
+  notStoredReason?: string;
+}
+
+/** A file could not be read at all (missing, unreadable): a usage/I-O problem, not a rejection. */
+export class IntakeIoError extends Error {
+  override name = 'IntakeIoError';
+}
+
+const MAX_PASSWORD_FILE = 4096;
+const MAX_SIGNATURE = 256 * 1024;
+
+/** Conventional password file and signature paths beside a zip `MA_….zip` (see ma-seal). */
+export function conventionalPaths(zipPath: string): { passwordFile: string; signature: string } {
+  const dir = path.dirname(zipPath);
+  const stem = path.basename(zipPath).replace(/\.zip$/i, '');
+  const pw = stem.startsWith('MA_') ? `MAPASSWORD_${stem.slice(3)}.csv` : `PASSWORD_${stem}.csv`;
+  return { passwordFile: path.join(dir, pw), signature: path.join(dir, `${pw}.p7s`) };
+}
+
+/** Open, check, validate and record a sealed MA. Throws IntakeIoError only when a file cannot be read. */
+export async function open(
+  zipPath: string,
+  passwordFilePath: string,
+  signaturePath: string,
+  opts: IntakeOptions,
+): Promise<IntakeResult> {
+  const receivedAt = opts.receivedAt ?? new Date();
+  const at = opts.at ?? receivedAt;
+  const files = { zip: zipPath, passwordFile: passwordFilePath, signature: signaturePath };
+  const pwRead = await readBounded(passwordFilePath, MAX_PASSWORD_FILE, 'password file');
+  const sigRead = await readBounded(signaturePath, MAX_SIGNATURE, 'signature');
+  await readBounded(zipPath, Number.MAX_SAFE_INTEGER, 'zip');
+
+  const errors: MaProblem[] = [];
+  let stage: IntakeStage | undefined;
+  const reject = (
+    s: IntakeStage,
+    rule: string,
+    message: string,
+    field: string | null = null,
+    line: number | null = null,
+  ) => {
+    stage ??= s;
+    errors.push({ line, field, rule, message });
+  };
+  if (sigRead.tooLarge)
+    reject(
+      'signature',
+      'MAM 7.5.3',
+      `signature ${path.basename(signaturePath)} is ${sigRead.tooLarge} bytes; at most ${MAX_SIGNATURE} accepted`,
+    );
+  if (pwRead.tooLarge)
+    reject(
+      'password-file',
+      'MAM 7.5.2 Table 7.5.1',
+      `password file ${path.basename(passwordFilePath)} is ${pwRead.tooLarge} bytes; at most ${MAX_PASSWORD_FILE} accepted`,
+    );
+  const pwBytes = pwRead.bytes;
+  const sigBytes = sigRead.bytes;
+
+  // 1. Signature (MAM 7.5.3, MAM 4, TMAD 4.39).
+  const verdict = verifyDetached(sigBytes, pwBytes, {
+    trusted: toCertificateTrust(opts.trust, opts.requireCrl ?? false),
+    at,
+    requiredRole: MA_SIGNING_ROLE,
+  });
+  if (!verdict.valid) {
+    for (const p of verdict.problems)
+      reject(
+        'signature',
+        'MAM 4 / MAM 7.5.3',
+        `Digital Signature on ${path.basename(signaturePath)} rejected: ${p}`,
+      );
+  }
+
+  // 2. Password file (Table 7.5.1).
+  const parsed = parsePasswordFile(pwBytes);
+  let pf: PasswordFile | undefined;
+  if (!parsed.ok) {
+    for (const p of parsed.problems)
+      reject(
+        'password-file',
+        p.rule,
+        `${path.basename(passwordFilePath)}: ${p.message}`,
+        p.field,
+        p.line || null,
+      );
+  } else pf = parsed.value;
+
+  // 3. Decrypt within bounds (read even after a signature failure, to record the header; never trusted).
+  let entry: ZipEntryContent | undefined;
+  if (pf) {
+    try {
+      entry = await readMaZip(zipPath, pf, opts.limits);
+    } catch (e) {
+      if (!(e instanceof ZipError)) throw e;
+      reject('archive', 'MAM 7.5.1', `${e.message} [${e.code}]`);
+    }
+  }
+
+  // 4. Envelope consistency.
+  let report: MaValidationReport | undefined;
+  if (entry && pf) {
+    if (entry.name !== pf.csvFileName) {
+      reject(
+        'envelope',
+        'MAM 7.5.2 Table 7.5.1',
+        `zip entry ${JSON.stringify(entry.name)} is not the CSV File Name ${JSON.stringify(pf.csvFileName)} of the password file`,
+        'CSV File Name',
+        2,
+      );
+    }
+    const md5 = md5Hex(entry.data);
+    if (md5 !== pf.md5) {
+      reject(
+        'envelope',
+        'MAM 7.5.2',
+        `MD5 of ${entry.name} is ${md5}, the password file says ${pf.md5}`,
+        'MD5 HASH Value',
+        3,
+      );
+    }
+    // 5. The MA itself (MAM 7.1, 7.2).
+    report = validateMigrationAuthorisation(entry.data, { fileName: entry.name, receivedAt });
+    const header = report.authorisation?.header ?? looseHeader(entry.data);
+    if (header?.userId && header.userId !== pf.userId) {
+      reject(
+        'envelope',
+        'MAM 7.5.2 Table 7.5.1',
+        `password file User ID ${pf.userId} differs from the MA header User ID ${header.userId}`,
+        'User ID',
+        1,
+      );
+    }
+    if (!report.valid) {
+      stage ??= 'validation';
+      errors.push(...report.errors);
+    }
+  }
+
+  const outcome: IntakeResult['outcome'] = errors.length === 0 ? 'accepted' : 'rejected';
+  const warnings = report?.warnings ?? [];
+  const result: IntakeResult = {
+    outcome,
+    ...(stage && outcome === 'rejected' ? { stage } : {}),
+    errors,
+    warnings,
+    files,
+    ...(entry ? { csvFileName: entry.name, csv: entry.data } : pf ? { csvFileName: pf.csvFileName } : {}),
+    ...(verdict.signer ? { signer: withoutCert(verdict.signer) } : {}),
+    ...(verdict.signingTime ? { signingTime: verdict.signingTime } : {}),
+    ...(report ? { report } : {}),
+  };
+
+  if (opts.store) {
+    if (!entry) {
+      result.notStoredReason = 'the MA CSV could not be read, so there is no header to record';
+    } else {
+      const header = report?.authorisation?.header ?? looseHeader(entry.data);
+      if (!header?.userId) {
+        result.notStoredReason = 'the MA header holds no readable User ID';
+      } else {
+        // Idempotency key: the CSV's SHA-256 once the envelope is sound; for envelope rejections the
+        // SHA-256 of the received package, so a corrected resubmission of the same CSV is not a duplicate.
+        const envelopeOk = !errors.some((e) => e.rule.startsWith('MAM 4') || e.rule.startsWith('MAM 7.5'));
+        const sha256 = envelopeOk
+          ? sha256Hex(entry.data)
+          : sha256Hex(
+              Buffer.concat([
+                Buffer.from('envelope-rejected\n'),
+                hashOf(entry.data),
+                hashOf(pwBytes),
+                hashOf(sigBytes),
+              ]),
+            );
+        result.stored = await opts.store.receivedMas.record({
+          fileName: entry.name,
+          sha256,
+          userId: header.userId,
+          smsoCode: header.smsoCode ?? null,
+          commissionedByDcc: header.commissionedByDcc ?? null,
+          receivedAt,
+          outcome,
+          errors,
+          warnings,
+          rows: outcome === 'accepted' ? storeRows(report) : [],
+        });
+      }
+    }
+  }
+  return result;
+}
+
+async function readMaZip(
+  zipPath: string,
+  pf: PasswordFile,
+  limits?: Partial<ZipLimits>,
+): Promise<ZipEntryContent> {
+  const archiveName = path.basename(zipPath);
+  // The password is the MD5 as the sender wrote it; the MAM does not fix its case, so also try the
+  // other cases (SPEC-DECISIONS "MA password case").
+  const candidates = [...new Set([pf.md5AsWritten, pf.md5.toLowerCase(), pf.md5.toUpperCase()])];
+  let last: ZipError | undefined;
+  for (const password of candidates) {
+    try {
+      const entries = await readZip(await openAsBlob(zipPath), {
+        archiveName,
+        password,
+        requireAes256: true,
+        limits: { ...limits },
+      });
+      const only = entries[0];
+      if (!only || entries.length !== 1) {
+        throw new ZipError(
+          'too-many-entries',
+          archiveName,
+          undefined,
+          `expected exactly one entry, found ${entries.length}`,
+        );
+      }
+      return only;
+    } catch (e) {
+      if (e instanceof ZipError && e.code === 'wrong-password') {
+        last = e;
+        continue;
+      }
+      throw e;
+    }
+  }
+  throw last ?? new ZipError('wrong-password', archiveName, undefined, 'wrong password');
+}
+
+function storeRows(report: MaValidationReport | undefined): ReceivedMaRow[] {
+  return (report?.authorisation?.rows ?? []).map((r) => ({
+    line: r.line,
+    mpan: r.mpan,
+    mprn: r.mprn,
+    migrationWeek: r.migrationWeek,
+    migrateOn: r.migrateOn,
+    priority: r.priority,
+    fields: r.fields,
+  }));
+}
+
+/** The three header lines read leniently (for recording rejected files). */
+function looseHeader(
+  csv: Uint8Array,
+): { userId?: string; commissionedByDcc?: boolean; smsoCode?: string } | undefined {
+  const lines = new TextDecoder('utf-8', { fatal: false }).decode(csv.subarray(0, 1024)).split(/\r?\n/);
+  const cell = (i: number) => (lines[i] ?? '').split(',')[0]!.replace(/^"|"$/g, '').trim();
+  const id = parseEui64(cell(0));
+  if (!id.ok) return undefined;
+  const yn = cell(1).toUpperCase();
+  const smso = cell(2);
+  return {
+    userId: id.value,
+    ...(yn === 'YES' || yn === 'NO' ? { commissionedByDcc: yn === 'YES' } : {}),
+    ...(/^[A-Z]{3}$/.test(smso) ? { smsoCode: smso } : {}),
+  };
+}
+
+function withoutCert(s: SignerDescription): Omit<SignerDescription, 'certificate'> {
+  const { certificate: _c, ...rest } = s;
+  void _c;
+  return rest;
+}
+
+/** Adapt a TrustStore (PKI module) or a list of certificates to the CMS verifier's trust interface. */
+export function toCertificateTrust(
+  trust: IntakeOptions['trust'],
+  requireCrl: boolean,
+): CertificateTrust | ReadonlyArray<Uint8Array | string> {
+  if (Array.isArray(trust)) return trust as ReadonlyArray<Uint8Array | string>;
+  if ('confirm' in (trust as object)) return trust as CertificateTrust;
+  const store = trust as TrustStore;
+  return {
+    confirm(certDer, at, intermediates) {
+      const extra = emptyTrustStore();
+      for (const d of intermediates) {
+        try {
+          const c = parseCertificate(d);
+          if (c.isCa && !c.selfIssued) extra.intermediates.push(c);
+        } catch {
+          /* an unreadable extra certificate cannot help the chain */
+        }
+      }
+      const merged: TrustStore = {
+        roots: store.roots,
+        intermediates: [...store.intermediates, ...extra.intermediates],
+        certificates: store.certificates,
+        crls: store.crls,
+      };
+      return confirmValidity(parseCertificate(certDer), merged, at, { requireCrl });
+    },
+  };
+}
+
+/**
+ * Load trusted certificates (and CRLs) from a PEM/DER file or a directory of them into a TrustStore:
+ * self-signed CAs become roots, other CAs intermediates (needing a root), leaves known certificates.
+ */
+export async function loadTrust(pathOrDir: string): Promise<TrustStore> {
+  const stat = await fs.stat(pathOrDir).catch((e: unknown) => {
+    throw new IntakeIoError(`cannot read trust ${pathOrDir}: ${(e as Error).message}`);
+  });
+  const files = stat.isDirectory()
+    ? (await fs.readdir(pathOrDir, { recursive: true }))
+        .map(String)
+        .filter((f) => /\.(pem|crt|cer|der|crl)$/i.test(f))
+        .map((f) => path.join(pathOrDir, f))
+    : [pathOrDir];
+  const store = emptyTrustStore();
+  for (const file of files.sort()) {
+    const bytes = new Uint8Array(await fs.readFile(file));
+    const text = new TextDecoder().decode(bytes);
+    if (text.includes('-----BEGIN')) {
+      for (const der of pemCertificates(text)) addToTrustStore(store, parseCertificate(der));
+      for (const m of text.matchAll(/-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g))
+        store.crls.push(parseCrl(m[0]));
+    } else if (/\.crl$/i.test(file)) store.crls.push(parseCrl(bytes));
+    else {
+      try {
+        addToTrustStore(store, parseCertificate(bytes));
+      } catch {
+        /* not a certificate: skip */
+      }
+    }
+  }
+  if (store.roots.length === 0)
+    throw new IntakeIoError(`no trusted root (self-signed CA) certificate found in ${pathOrDir}`);
+  return store;
+}
+
+/** Read a file of at most `max` bytes; a larger one is reported (tooLarge), not read. */
+async function readBounded(
+  file: string,
+  max: number,
+  what: string,
+): Promise<{ bytes: Uint8Array; tooLarge?: number }> {
+  let st;
+  try {
+    st = await fs.stat(file);
+  } catch (e) {
+    throw new IntakeIoError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  if (!st.isFile()) throw new IntakeIoError(`${what} ${file} is not a file`);
+  if (st.size > max) return { bytes: new Uint8Array(0), tooLarge: st.size };
+  if (max === Number.MAX_SAFE_INTEGER) return { bytes: new Uint8Array(0) }; // existence check only
+  return { bytes: new Uint8Array(await fs.readFile(file)) };
+}
+
+function sha256Hex(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+function hashOf(b: Uint8Array): Buffer {
+  return createHash('sha256').update(b).digest();
+}
