@@ -1,8 +1,14 @@
 // The list of command groups. Add one line per group.
 import type { Command } from 'commander';
+import { register as registerMa } from './ma.js';
 import { register as registerCalendar } from './calendar.js';
+import { register as registerPki } from './pki.js';
+import { register as registerMaExchange } from './ma-exchange.js';
 
 export function registerCommands(program: Command): void {
   void program;
+  registerMa(program);
   registerCalendar(program);
+  registerPki(program);
+  registerMaExchange(program);
 }

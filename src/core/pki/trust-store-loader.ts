@@ -1,0 +1,78 @@
+// File I/O for the PKI (kept apart from the pure modules): loading trust stores and private keys.
+import 'reflect-metadata';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  CertificateParseError,
+  parseCertificate,
+  pemBlocks,
+  type ParseCertificateOptions,
+} from './certificate.js';
+import { addToTrustStore, emptyTrustStore, parseCrl, type TrustStore } from './validity.js';
+
+const MAX_FILES = 10_000;
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+async function pemFiles(p: string, out: string[]): Promise<void> {
+  const s = await stat(p);
+  if (s.isFile()) {
+    out.push(p);
+    return;
+  }
+  if (!s.isDirectory()) return;
+  const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (out.length >= MAX_FILES)
+      throw new Error(`${p}: more than ${MAX_FILES} files under the trust store directory`);
+    const full = path.join(p, e.name);
+    if (e.isDirectory()) await pemFiles(full, out);
+    else if (e.isFile() && /\.(pem|crt|cer|crl)$/i.test(e.name) && !/\.key\.pem$/i.test(e.name))
+      out.push(full);
+  }
+}
+
+/**
+ * Load a trust store from a PEM file or a directory (recursive; `*.key.pem` ignored). CA certificates
+ * go to `roots` when self-issued, else `intermediates`; other certificates to `certificates`; every
+ * `X509 CRL` block to `crls`. Every self-issued CA found is trusted: point this at the SMKI material
+ * you trust only. Throws an Error naming the file on unreadable or malformed input.
+ */
+export async function loadTrustStore(
+  pathOrDir: string,
+  opts: ParseCertificateOptions = {},
+): Promise<TrustStore> {
+  const files: string[] = [];
+  await pemFiles(pathOrDir, files);
+  const trust = emptyTrustStore();
+  for (const f of files) {
+    const s = await stat(f);
+    if (s.size > MAX_FILE_BYTES)
+      throw new Error(`${f}: ${s.size} bytes, larger than ${MAX_FILE_BYTES} for a PEM file`);
+    const buf = await readFile(f);
+    const text = buf.toString('latin1');
+    const isPem = text.includes('-----BEGIN ');
+    try {
+      if (isPem) {
+        for (const der of pemBlocks(text, 'CERTIFICATE')) addToTrustStore(trust, parseCertificate(der, opts));
+        for (const der of pemBlocks(text, 'X509 CRL')) trust.crls.push(parseCrl(der));
+      } else if (/\.crl$/i.test(f)) trust.crls.push(parseCrl(new Uint8Array(buf)));
+      else addToTrustStore(trust, parseCertificate(new Uint8Array(buf), opts));
+    } catch (e) {
+      if (e instanceof CertificateParseError) throw new Error(`${f}: ${e.message}`);
+      throw e;
+    }
+  }
+  return trust;
+}
+
+/** Load a private key (PKCS#8 or SEC1 PEM, or DER PKCS#8). Never logs key material. */
+export async function loadPrivateKey(p: string): Promise<KeyObject> {
+  const buf = await readFile(p);
+  try {
+    if (buf.toString('latin1').includes('-----BEGIN')) return createPrivateKey({ key: buf, format: 'pem' });
+    return createPrivateKey({ key: buf, format: 'der', type: 'pkcs8' });
+  } catch (e) {
+    throw new Error(`${p}: not a readable private key (${(e as Error).message.split('\n')[0]})`);
+  }
+}
