@@ -272,6 +272,16 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array | string> {
   return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
 }
 
+/** What a parse learned besides the events (for callers that rewrite the input, e.g. the signer). */
+export interface XmlParseInfo {
+  /** Index (in UTF-16 code units of the decoded text, BOM excluded) just after the root's end tag. */
+  rootEndPosition: number;
+  /** The input started with a UTF-8 byte order mark (not counted in rootEndPosition). */
+  bom: boolean;
+  /** Bytes read (UTF-8). */
+  bytes: number;
+}
+
 /**
  * Parse `source` once, delivering every event to every sink in order. Rejects with XmlSyntaxError if
  * the input is not well-formed, has a DOCTYPE, is not UTF-8 or exceeds maxBytes; an exception thrown
@@ -282,9 +292,31 @@ export async function streamXml(
   sinks: XmlEventSink[],
   opts: StreamXmlOptions = {},
 ): Promise<void> {
+  await parseXml(source, sinks, opts);
+}
+
+/**
+ * streamXml, also returning XmlParseInfo. `onBytes` sees every raw chunk (e.g. to hash the exact input
+ * bytes).
+ */
+export async function parseXml(
+  source: XmlSource,
+  sinks: XmlEventSink[],
+  opts: StreamXmlOptions & { onBytes?: (chunk: Uint8Array) => void } = {},
+): Promise<XmlParseInfo> {
   const ev = new XmlEventStream(sinks, opts);
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  let bom = false;
+  let first = true;
+  let bytes = 0;
   const feedBytes = (chunk: Uint8Array, last: boolean): void => {
+    if (first && chunk.byteLength > 0) {
+      first = false;
+      // (A BOM split across two chunks is not detected here; reads are at least 64 KiB.)
+      bom = chunk.byteLength >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+    }
+    opts.onBytes?.(chunk);
+    bytes += chunk.byteLength;
     ev.addBytes(chunk.byteLength);
     let text: string;
     try {
@@ -295,22 +327,23 @@ export async function streamXml(
     ev.write(text);
   };
   if (typeof source === 'string') {
-    ev.addBytes(Buffer.byteLength(source, 'utf8'));
-    ev.write(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
+    bytes = Buffer.byteLength(source, 'utf8');
+    ev.addBytes(bytes);
+    bom = source.charCodeAt(0) === 0xfeff;
+    ev.write(bom ? source.slice(1) : source);
   } else if (source instanceof Uint8Array) {
     feedBytes(source, true);
   } else if (isAsyncIterable(source)) {
     for await (const chunk of source) {
-      if (typeof chunk === 'string') {
-        ev.addBytes(Buffer.byteLength(chunk, 'utf8'));
-        ev.write(chunk);
-      } else feedBytes(chunk, false);
+      if (typeof chunk === 'string') feedBytes(Buffer.from(chunk, 'utf8'), false);
+      else feedBytes(chunk, false);
     }
     feedBytes(new Uint8Array(0), true);
   } else {
     throw new TypeError('streamXml: unsupported source');
   }
   ev.close();
+  return { rootEndPosition: ev.rootEndPosition, bom, bytes };
 }
 
 /** Parse a file once (streamed in 256 KiB chunks) for all sinks. fileName defaults to the path. */
