@@ -1,0 +1,177 @@
+// The storage layer: one interface, two engines (embedded SQLite by default, PostgreSQL when a
+// postgres:// URL is configured) sharing one Kysely query path and one set of versioned migrations,
+// applied on open. See codec.ts for how values are encoded per engine.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResult } from 'kysely';
+import { codecFor, type StoreKind } from './codec.js';
+import { InCodeMigrationProvider, migrationsFor } from './migrations/index.js';
+import { receivedMaRepository } from './repositories/received-ma.js';
+import { storedCounterRepository } from './repositories/counters.js';
+import { incidentRepository } from './repositories/incidents.js';
+import type { Database } from './schema.js';
+import type { MigrationState, OpenStoreOptions, Store } from './types.js';
+
+export * from './types.js';
+export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
+export { DEFAULT_COUNTER_WINDOW_DAYS } from './repositories/counters.js';
+
+export const SQLITE_FILE_NAME = 's1mig.sqlite';
+const MIGRATION_TABLE = 's1mig_migration';
+const MIGRATION_LOCK_TABLE = 's1mig_migration_lock';
+
+/** A store that cannot be opened: bad configuration, unreachable server, failed migration. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+export type StoreLocation =
+  | { kind: 'sqlite'; file: string } // file ':memory:' for an in-memory database
+  | { kind: 'postgres'; url: string; schema: string | undefined };
+
+/** Where openStore(opts) would put the data, without opening anything. */
+export function resolveStoreLocation(opts: OpenStoreOptions = {}): StoreLocation {
+  const url = (opts.url ?? process.env.S1MIG_DATABASE_URL ?? '').trim();
+  if (url === '') return { kind: 'sqlite', file: path.resolve(opts.dataDir ?? './data', SQLITE_FILE_NAME) };
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const schema = opts.pgSchema ?? (process.env.S1MIG_PG_SCHEMA || undefined);
+    if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema))
+      throw new StoreError(`PostgreSQL schema name "${schema}" must be letters, digits and _ (max 63)`);
+    return { kind: 'postgres', url, schema };
+  }
+  if (/^sqlite:/i.test(url)) {
+    const rest = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (rest === '')
+      throw new StoreError('sqlite: URL needs a path (sqlite:./data/s1mig.sqlite or sqlite::memory:)');
+    return { kind: 'sqlite', file: rest === ':memory:' ? ':memory:' : path.resolve(rest) };
+  }
+  throw new StoreError(
+    `unsupported database URL "${redactUrl(url)}": expected postgres://… or postgresql://… (or sqlite:<path>)`,
+  );
+}
+
+/** The URL with any password replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+export function describeLocation(loc: StoreLocation): string {
+  return loc.kind === 'sqlite'
+    ? loc.file
+    : `${redactUrl(loc.url)}${loc.schema ? ` (schema ${loc.schema})` : ''}`;
+}
+
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const loc = resolveStoreLocation(opts);
+  const kind: StoreKind = loc.kind;
+  const db =
+    loc.kind === 'sqlite' ? await openSqlite(loc.file) : await openPostgres(loc, opts.poolSize ?? 10);
+  try {
+    const migrator = newMigrator(db, kind, loc);
+    let applied: string[] = [];
+    if (opts.migrate !== false) applied = await migrate(migrator, describeLocation(loc));
+    const c = codecFor(kind);
+    let closed = false;
+    return {
+      kind,
+      location: describeLocation(loc),
+      migrationsAppliedOnOpen: applied,
+      receivedMas: receivedMaRepository(db, c),
+      counters: storedCounterRepository(db, c),
+      incidents: incidentRepository(db, c),
+      migrationStatus: () => migrationStatus(migrator, kind),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await db.destroy();
+      },
+    };
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function openSqlite(file: string): Promise<Kysely<Database>> {
+  const { default: SQLite } = await import('better-sqlite3');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  let conn;
+  try {
+    conn = new SQLite(file);
+  } catch (err) {
+    throw new StoreError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
+  }
+  conn.pragma('journal_mode = WAL'); // readers never block the writer
+  conn.pragma('synchronous = FULL'); // an accepted anti-replay counter survives power loss
+  conn.pragma('foreign_keys = ON');
+  conn.pragma('busy_timeout = 10000'); // another process holding the write lock: wait, don't fail
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+}
+
+async function openPostgres(
+  loc: Extract<StoreLocation, { kind: 'postgres' }>,
+  poolSize: number,
+): Promise<Kysely<Database>> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: loc.url,
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    // search_path is a startup parameter of every pooled connection: no race with the first query.
+    ...(loc.schema ? { options: `-c search_path=${loc.schema}` } : {}),
+  });
+  pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+    if (loc.schema) {
+      try {
+        await sql`create schema if not exists ${sql.id(loc.schema)}`.execute(db);
+      } catch (err) {
+        // two processes creating it at once: the loser sees a unique violation; the schema exists.
+        const code = (err as { code?: string }).code;
+        if (code !== '23505' && code !== '42P06') throw err;
+      }
+    }
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw new StoreError(
+      `cannot connect to PostgreSQL at ${describeLocation(loc)}: ${(err as Error).message}`,
+    );
+  }
+  return db;
+}
+
+function newMigrator(db: Kysely<Database>, kind: StoreKind, loc: StoreLocation): Migrator {
+  return new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(kind),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(loc.kind === 'postgres' && loc.schema ? { migrationTableSchema: loc.schema } : {}),
+  });
+}
+
+async function migrate(migrator: Migrator, where: string): Promise<string[]> {
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = (results ?? []).find((r: MigrationResult) => r.status === 'Error');
+    throw new StoreError(
+      `migration ${failed?.migrationName ?? ''} failed on ${where}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function migrationStatus(migrator: Migrator, kind: StoreKind): Promise<MigrationState[]> {
+  const infos = await migrator.getMigrations();
+  const known = new Set(Object.keys(migrationsFor(kind)));
+  return infos
+    .filter((m) => known.has(m.name))
+    .map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+}
+
+/** Names of every migration this version of s1mig knows, in order. */
+export function knownMigrations(): string[] {
+  return Object.keys(migrationsFor('sqlite')).sort();
+}

@@ -1,0 +1,19 @@
+// In-code migration provider: every schema version is a TypeScript module in this directory named
+// NNN_name.ts and listed here (no filesystem scanning, so it works the same from src/ and dist/).
+// Never edit a migration that has shipped: add the next one.
+import type { Migration, MigrationProvider } from 'kysely';
+import type { StoreKind } from '../codec.js';
+import { migration001 } from './001_initial.js';
+
+export function migrationsFor(kind: StoreKind): Record<string, Migration> {
+  return {
+    '001_initial': migration001(kind),
+  };
+}
+
+export class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly kind: StoreKind) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrationsFor(this.kind);
+  }
+}
