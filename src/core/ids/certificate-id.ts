@@ -32,13 +32,21 @@ export function parseSerialNumber(input: string): Result<string> {
   if (!/^\d+$/.test(input)) return err(`'${input}' is not an X509SerialNumber: expected a decimal integer`);
   if (input.length > MAX_SERIAL_LENGTH)
     return err(`X509SerialNumber has ${input.length} characters: at most ${MAX_SERIAL_LENGTH} allowed`);
-  return ok(input);
+  // Canonical form (no leading zeros), so '007' and '7' name the same certificate in comparisons and keys.
+  return ok(input.replace(/^0+(?=\d)/, ''));
 }
 
 export function parseCertificateId(serialNumber: string, issuerName: string): Result<CertificateId> {
   if (serialNumber === '0' && issuerName === 'NULL') return ok(NULL_CERTIFICATE_ID);
   const s = parseSerialNumber(serialNumber);
   if (!s.ok) return s;
-  if (issuerName.trim() === '') return err('X509IssuerName is empty: an issuer name is required with a serial number');
+  if (issuerName.trim() === '')
+    return err('X509IssuerName is empty: an issuer name is required with a serial number');
+  // TMAD 2: 'NULL' is the issuer of the Null Certificate ID only; with any other serial it is neither Null nor real.
+  if (issuerName === 'NULL' && s.value === '0') return ok(NULL_CERTIFICATE_ID); // e.g. serial '00'
+  if (issuerName === 'NULL')
+    return err(
+      `issuer 'NULL' with serial ${serialNumber}: the Null Certificate ID is serial 0 with issuer NULL (TMAD 2)`,
+    );
   return ok({ serialNumber: s.value, issuerName });
 }
