@@ -1,0 +1,126 @@
+// File names of the TMAD 10.2: FileType_RequesterID_MCFCounter_AdditionalID.xml, with RequesterID and
+// AdditionalID per Table 10.2:
+//   MCF  RequestingPartyID (named by the Requesting Party), or, when the DCC sends it to the Registered
+//        Supplier, SupplierSignifier + '_' + RequestingPartyID; AdditionalID = 0 ("Zero")
+//   MGF  RequestingPartyID; MGFCounter          MEF  RequestingPartyID; MEFCounter
+//   MVF  ReportingPartyID;  MVFCounter
+//   SCF  SupplierSignifier + '_' + ReportingPartyID (from the SCF); SCFCounter
+//   COF  SupplierSignifier (from the SCF's file name) + '_' + ReportingPartyID; COFCounter
+// MCFCounter is always that of the MCF that triggered the processing (TMAD 10.2).
+// IDs are written as in the XML (hyphenated upper-case EUI-64); the Supplier Signifier is empty when
+// any CriticalSupplierCertificateID in the MCF is the Null Certificate ID (TMAD 2), giving '_<ID>'.
+import { type Result, ok, err } from '../result.js';
+
+export type MigrationFileType = 'MCF' | 'MVF' | 'MGF' | 'MEF' | 'SCF' | 'COF';
+export const MIGRATION_FILE_TYPES: readonly MigrationFileType[] = ['MCF', 'MVF', 'MGF', 'MEF', 'SCF', 'COF'];
+
+/** Root element of each file type (Table 10.2). */
+export const ROOT_OF_FILE_TYPE: Readonly<Record<MigrationFileType, string>> = {
+  MCF: 'MigrationCommon',
+  MVF: 'MigrationValidation',
+  MGF: 'MigrationGroup',
+  MEF: 'MigrationGroupEncrypted',
+  SCF: 'S1SPOutcomes',
+  COF: 'CommissioningOutcomes',
+};
+
+const EUI = '[0-9A-F]{2}(?:-[0-9A-F]{2}){7}';
+const SIGNIFIER = '[A-Z0-9]{1,8}';
+const COUNTER = /^(0|[1-9][0-9]{0,19})$/;
+const MAX_U64 = 18446744073709551615n;
+
+export interface MigrationFileNameParts {
+  fileType: MigrationFileType;
+  /** The whole RequesterID (may contain one '_'). */
+  requesterId: string;
+  /** Decimal MCFCounter of the triggering MCF. */
+  mcfCounter: string | bigint | number;
+  /** Decimal: the file's own counter, or 0 for an MCF. */
+  additionalId: string | bigint | number;
+}
+
+export interface ParsedMigrationFileName {
+  fileType: MigrationFileType;
+  requesterId: string;
+  /** Supplier Signifier part of a two-part RequesterID ('' when empty), else undefined. */
+  supplierSignifier?: string;
+  /** The DCC/User ID part of the RequesterID (RequestingPartyID or ReportingPartyID). */
+  partyId: string;
+  mcfCounter: string;
+  additionalId: string;
+}
+
+function counterText(v: string | bigint | number, what: string): Result<string> {
+  const s = typeof v === 'string' ? v : v.toString();
+  if (!COUNTER.test(s) || BigInt(s) > MAX_U64)
+    return err(
+      `${what} '${s}' is not a counter: expected a decimal integer 0..18446744073709551615 without leading zeros`,
+    );
+  return ok(s);
+}
+
+/** Which RequesterID shapes Table 10.2 allows for a file type. */
+function requesterPattern(fileType: MigrationFileType): RegExp {
+  switch (fileType) {
+    case 'MCF':
+      return new RegExp(`^(?:(${SIGNIFIER}|)_)?(${EUI})$`);
+    case 'SCF':
+    case 'COF':
+      return new RegExp(`^(${SIGNIFIER}|)_(${EUI})$`);
+    default:
+      return new RegExp(`^()(${EUI})$`);
+  }
+}
+
+/** RequesterID of an SCF or COF (or an MCF forwarded by the DCC to the Registered Supplier). */
+export function signifiedRequesterId(supplierSignifier: string, partyId: string): string {
+  return `${supplierSignifier}_${partyId}`;
+}
+
+/** Build a TMAD 10.2 file name; throws on parts that Table 10.2 does not allow. */
+export function migrationFileName(parts: MigrationFileNameParts): string {
+  const r = tryMigrationFileName(parts);
+  if (!r.ok) throw new RangeError(r.error);
+  return r.value;
+}
+
+export function tryMigrationFileName(parts: MigrationFileNameParts): Result<string> {
+  const { fileType, requesterId } = parts;
+  if (!MIGRATION_FILE_TYPES.includes(fileType)) return err(`'${fileType}' is not a file type of Table 10.2`);
+  if (!requesterPattern(fileType).test(requesterId))
+    return err(`RequesterID '${requesterId}' is not valid for a ${fileType} (TMAD Table 10.2)`);
+  const mcf = counterText(parts.mcfCounter, 'MCFCounter');
+  if (!mcf.ok) return mcf;
+  const add = counterText(parts.additionalId, 'AdditionalID');
+  if (!add.ok) return add;
+  if (fileType === 'MCF' && add.value !== '0')
+    return err(`AdditionalID of an MCF must be 0 (TMAD Table 10.2), got ${add.value}`);
+  return ok(`${fileType}_${requesterId}_${mcf.value}_${add.value}.xml`);
+}
+
+/** Parse a TMAD 10.2 file name (base name, no directory). */
+export function parseMigrationFileName(name: string): Result<ParsedMigrationFileName> {
+  const m = /^(MCF|MVF|MGF|MEF|SCF|COF)_(.+)_([0-9]+)_([0-9]+)\.xml$/.exec(name);
+  if (!m)
+    return err(`'${name}' is not a TMAD 10.2 file name (FileType_RequesterID_MCFCounter_AdditionalID.xml)`);
+  const fileType = m[1] as MigrationFileType;
+  const requesterId = m[2]!;
+  const rm = requesterPattern(fileType).exec(requesterId);
+  if (!rm)
+    return err(`'${name}': RequesterID '${requesterId}' is not valid for a ${fileType} (TMAD Table 10.2)`);
+  const mcf = counterText(m[3]!, 'MCFCounter');
+  if (!mcf.ok) return err(`'${name}': ${mcf.error}`);
+  const add = counterText(m[4]!, 'AdditionalID');
+  if (!add.ok) return err(`'${name}': ${add.error}`);
+  if (fileType === 'MCF' && add.value !== '0')
+    return err(`'${name}': AdditionalID of an MCF must be 0 (TMAD Table 10.2)`);
+  const out: ParsedMigrationFileName = {
+    fileType,
+    requesterId,
+    partyId: rm[2]!,
+    mcfCounter: mcf.value,
+    additionalId: add.value,
+  };
+  if (requesterId.includes('_')) out.supplierSignifier = rm[1] ?? '';
+  return ok(out);
+}

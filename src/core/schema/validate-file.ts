@@ -1,0 +1,52 @@
+// Convenience: validate one file (or any XmlSource) against the SMETS1 Migration Schema in one
+// streaming pass (TMAD 5.9.1). Well-formedness errors (including any DOCTYPE) become a problem with
+// rule 'TMAD 5.9.1'; I/O errors (missing file, ...) are thrown.
+import { streamXml, streamXmlFile, XmlSyntaxError, type XmlSource } from '../xml/sax.js';
+import {
+  createSchemaValidator,
+  type SchemaValidationResult,
+  type SchemaValidatorOptions,
+} from './validator.js';
+
+export interface ValidateXmlOptions extends SchemaValidatorOptions {
+  /** Reject input larger than this many bytes. */
+  maxBytes?: number;
+}
+
+async function run(
+  drive: (sink: ReturnType<typeof createSchemaValidator>['sink']) => Promise<void>,
+  opts: ValidateXmlOptions,
+): Promise<SchemaValidationResult> {
+  const v = createSchemaValidator(opts);
+  try {
+    await drive(v.sink);
+  } catch (e) {
+    if (!(e instanceof XmlSyntaxError)) throw e;
+    const r = v.result();
+    const problem = {
+      line: e.line,
+      column: e.column,
+      element: '',
+      rule: 'TMAD 5.9.1',
+      message: `not well-formed XML: ${e.reason}`,
+    };
+    return { ...r, valid: false, problems: [...r.problems, problem] };
+  }
+  return v.result();
+}
+
+export function validateXmlFile(
+  path: string,
+  opts: ValidateXmlOptions = {},
+): Promise<SchemaValidationResult> {
+  const so = opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {};
+  return run((sink) => streamXmlFile(path, [sink], so), opts);
+}
+
+export function validateXml(
+  source: XmlSource,
+  opts: ValidateXmlOptions = {},
+): Promise<SchemaValidationResult> {
+  const so = opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {};
+  return run((sink) => streamXml(source, [sink], so), opts);
+}

@@ -1,0 +1,403 @@
+// Streaming validator for the SMETS1 Migration Schema (TMAD 10.1, 5.9.1): an XmlEventSink over the
+// shared event layer (src/core/xml/sax.ts). Memory is bounded by the element depth and maxErrors,
+// never by the number of installations: a 100,000-installation MCF is validated without a DOM.
+//
+// It implements the schema model (model.ts) with libxml2's observable behaviour, so that its verdict
+// equals `xmllint --noout --schema schema/smets1-migration.xsd` (cross-checked in
+// test/interop/schema-xmllint.test.ts), including:
+// - line numbers: libxml2 gives an element the line of the '>' ending its start tag;
+// - after an unexpected child, the parent's remaining children are not checked (one error);
+// - a child element inside a simple-typed element is an error on the parent and its text is ignored;
+// - character data other than whitespace, and any CDATA section, in element-only content is an error.
+// Intentional differences (safer than libxml2; documented in docs/SPEC-DECISIONS.md): a document
+// whose root is ds:Signature, and any xsi:* attribute, are reported as problems.
+import {
+  DSIG_NAMESPACE,
+  ROOTS,
+  TARGET_NAMESPACE,
+  complexType,
+  simpleType,
+  type ComplexTypeDef,
+  type ElementParticle,
+  type FileType,
+  type RootDef,
+  type SimpleTypeDef,
+} from './model.js';
+import { checkSimpleValue } from './lexical.js';
+import type { XmlElementEnd, XmlElementStart, XmlEventSink, XmlPosition } from '../xml/sax.js';
+
+export interface SchemaProblem {
+  line: number;
+  column: number;
+  /** Path like MigrationCommon/SMETS1Installation[3]/ESMEDetail. */
+  element: string;
+  /** Clause: 'TMAD 10.1' (schema) or 'TMAD 10.2' (root element / file type). */
+  rule: string;
+  message: string;
+}
+
+export interface SchemaValidationResult {
+  valid: boolean;
+  rootElement?: string;
+  fileType?: FileType;
+  problems: SchemaProblem[];
+  /** True when more than maxErrors problems were found (only the first maxErrors are listed). */
+  truncated: boolean;
+}
+
+export interface SchemaValidatorOptions {
+  /** Stop recording problems after this many (default 100). The verdict stays correct. */
+  maxErrors?: number;
+  /** If given, a root of another file type is a problem (TMAD 5.9.1: root element per Table 10.2). */
+  expectedFileType?: FileType;
+}
+
+export interface SchemaValidator {
+  sink: XmlEventSink;
+  result(): SchemaValidationResult;
+}
+
+const RULE = 'TMAD 10.1';
+
+/** Where an element is reported: libxml2's line (of the '>' of its start tag). Mutable until fixed. */
+interface Loc {
+  line: number;
+  column: number;
+}
+
+interface ComplexFrame {
+  kind: 'complex';
+  type: ComplexTypeDef;
+  path: string;
+  loc: Loc;
+  /** Index into type.sequence and count of the current particle. */
+  i: number;
+  n: number;
+  /** An unexpected child was seen: the remaining children are not checked (libxml2). */
+  broken: boolean;
+  textReported: boolean;
+  /** Occurrences of each child name (for [n] in paths). */
+  counts: Map<string, number>;
+}
+
+interface SimpleFrame {
+  kind: 'simple';
+  type: SimpleTypeDef;
+  path: string;
+  loc: Loc;
+  chunks: string[];
+  childReported: boolean;
+}
+
+interface SignatureFrame {
+  kind: 'signature';
+  path: string;
+  loc: Loc;
+  textReported: boolean;
+}
+
+type Frame = ComplexFrame | SimpleFrame | SignatureFrame;
+
+const WS = /^[\t\n\r ]*$/;
+
+function qname(uri: string, local: string): string {
+  if (uri === TARGET_NAMESPACE) return local;
+  if (uri === DSIG_NAMESPACE) return `ds:${local}`;
+  return uri ? `{${uri}}${local}` : local;
+}
+
+function particleName(p: ElementParticle): string {
+  return p.type === 'ds:Signature' ? 'ds:Signature' : p.name;
+}
+
+function particleMatches(p: ElementParticle, uri: string, local: string): boolean {
+  if (p.type === 'ds:Signature') return uri === DSIG_NAMESPACE && local === 'Signature';
+  return uri === TARGET_NAMESPACE && local === p.name;
+}
+
+/** Element names that may come next at sequence position (i, n). */
+function expectedAt(seq: readonly ElementParticle[], i: number, n: number): string[] {
+  const out: string[] = [];
+  for (let j = i; j < seq.length; j++) {
+    const p = seq[j]!;
+    const cnt = j === i ? n : 0;
+    if (cnt < p.maxOccurs) out.push(particleName(p));
+    if (cnt < p.minOccurs) break;
+  }
+  return out;
+}
+
+function expectedText(names: string[]): string {
+  if (names.length === 0) return '';
+  return names.length === 1
+    ? ` Expected is ( ${names[0]} ).`
+    : ` Expected is one of ( ${names.join(', ')} ).`;
+}
+
+export function createSchemaValidator(opts: SchemaValidatorOptions = {}): SchemaValidator {
+  const maxErrors = opts.maxErrors ?? 100;
+  const problems: SchemaProblem[] = [];
+  let problemCount = 0;
+  const stack: Frame[] = [];
+  /** >0 while inside a subtree that is not checked (unexpected element, ds:Signature content). */
+  let skipDepth = 0;
+  let root: RootDef | undefined;
+  let rootElement: string | undefined;
+  let sawRoot = false;
+  let ended = false;
+  /** The most recently started element whose line is not yet final, with its problems. */
+  let pending: { loc: Loc; startLine: number; problems: SchemaProblem[] } | undefined;
+
+  function report(loc: Loc, path: string, message: string, rule = RULE): void {
+    problemCount++;
+    if (problems.length >= maxErrors) return;
+    const p: SchemaProblem = { line: loc.line, column: loc.column, element: path, rule, message };
+    problems.push(p);
+    if (pending && pending.loc === loc) pending.problems.push(p);
+  }
+
+  /** Fix the line of the element started last: the line of the next event (libxml2 convention). */
+  function settle(pos: XmlPosition): void {
+    if (!pending) return;
+    const { loc, startLine } = pending;
+    if (pos.line !== startLine) {
+      loc.line = pos.line;
+      loc.column = pos.column;
+      for (const p of pending.problems) {
+        p.line = loc.line;
+        p.column = loc.column;
+      }
+    }
+    pending = undefined;
+  }
+
+  function childPath(
+    parent: Frame | undefined,
+    local: string,
+    repeatable: boolean,
+    counts?: Map<string, number>,
+  ): string {
+    const base = parent ? `${parent.path}/` : '';
+    if (!counts) return base + local;
+    const c = (counts.get(local) ?? 0) + 1;
+    counts.set(local, c);
+    return base + (repeatable || c > 1 ? `${local}[${c}]` : local);
+  }
+
+  function pushFor(
+    p: ElementParticle | 'root',
+    typeName: string,
+    el: XmlElementStart,
+    path: string,
+    loc: Loc,
+  ): void {
+    void p;
+    if (typeName === 'ds:Signature') {
+      stack.push({ kind: 'signature', path, loc, textReported: false });
+      return;
+    }
+    const ct = complexType(typeName);
+    if (ct) {
+      stack.push({
+        kind: 'complex',
+        type: ct,
+        path,
+        loc,
+        i: 0,
+        n: 0,
+        broken: false,
+        textReported: false,
+        counts: new Map(),
+      });
+    } else {
+      const st = simpleType(typeName)!;
+      stack.push({ kind: 'simple', type: st, path, loc, chunks: [], childReported: false });
+    }
+    for (const a of el.attributes) {
+      const an = a.uri ? `{${a.uri}}${a.local}` : a.local;
+      report(loc, path, `Element '${el.local}', attribute '${an}': The attribute '${an}' is not allowed.`);
+    }
+  }
+
+  const sink: XmlEventSink = {
+    startElement(el: XmlElementStart): void {
+      settle(el.pos);
+      const loc: Loc = { line: el.pos.line, column: el.pos.column };
+      pending = { loc, startLine: el.pos.line, problems: [] };
+      if (skipDepth > 0) {
+        skipDepth++;
+        return;
+      }
+      const parent = stack[stack.length - 1];
+      if (!parent) {
+        // Validation root (Table 10.2).
+        sawRoot = true;
+        rootElement = el.local;
+        const r = el.uri === TARGET_NAMESPACE ? ROOTS.find((x) => x.element === el.local) : undefined;
+        if (!r) {
+          const msg =
+            el.uri === DSIG_NAMESPACE && el.local === 'Signature'
+              ? `Element '${qname(el.uri, el.local)}': a Signature is not a file of Table 10.2.`
+              : `Element '${qname(el.uri, el.local)}': No matching global declaration available for the validation root (expected one of ${ROOTS.map((x) => x.element).join(', ')} in namespace ${TARGET_NAMESPACE}).`;
+          report(loc, el.local, msg, 'TMAD 10.2');
+          skipDepth = 1;
+          return;
+        }
+        root = r;
+        if (opts.expectedFileType && opts.expectedFileType !== r.fileType)
+          report(
+            loc,
+            el.local,
+            `Root element '${el.local}' is a ${r.fileType}, expected a ${opts.expectedFileType}.`,
+            'TMAD 10.2',
+          );
+        pushFor('root', r.type, el, el.local, loc);
+        return;
+      }
+      if (parent.kind === 'signature') {
+        skipDepth = 1; // xs:any processContents="skip"
+        return;
+      }
+      if (parent.kind === 'simple') {
+        if (!parent.childReported) {
+          parent.childReported = true;
+          report(
+            parent.loc,
+            parent.path,
+            `Element '${parent.path
+              .split('/')
+              .pop()!
+              .replace(
+                /\[\d+\]$/,
+                '',
+              )}': Element content is not allowed, because the type definition is simple.`,
+          );
+        }
+        skipDepth = 1;
+        return;
+      }
+      // Complex parent: advance the sequence.
+      if (parent.broken) {
+        skipDepth = 1;
+        return;
+      }
+      const seq = parent.type.sequence;
+      let matched: ElementParticle | undefined;
+      while (parent.i < seq.length) {
+        const p = seq[parent.i]!;
+        if (particleMatches(p, el.uri, el.local) && parent.n < p.maxOccurs) {
+          parent.n++;
+          matched = p;
+          break;
+        }
+        if (parent.n >= p.minOccurs) {
+          parent.i++;
+          parent.n = 0;
+          continue;
+        }
+        break;
+      }
+      if (!matched) {
+        const expected = expectedAt(seq, parent.i, parent.n);
+        const path = childPath(parent, qname(el.uri, el.local), false, parent.counts);
+        report(
+          loc,
+          path,
+          `Element '${qname(el.uri, el.local)}': This element is not expected.${expectedText(expected)}`,
+        );
+        parent.broken = true;
+        skipDepth = 1;
+        return;
+      }
+      const path = childPath(parent, particleName(matched), matched.maxOccurs > 1, parent.counts);
+      pushFor(matched, matched.type, el, path, loc);
+    },
+
+    endElement(el: XmlElementEnd): void {
+      settle(el.pos);
+      if (skipDepth > 0) {
+        skipDepth--;
+        return;
+      }
+      const f = stack.pop();
+      if (!f) return;
+      if (f.kind === 'complex') {
+        if (!f.broken) {
+          const seq = f.type.sequence;
+          const i0 = f.i;
+          const n0 = f.n;
+          while (f.i < seq.length) {
+            const p = seq[f.i]!;
+            if (f.n >= p.minOccurs) {
+              f.i++;
+              f.n = 0;
+              continue;
+            }
+            const expected = expectedAt(seq, i0, n0);
+            report(
+              f.loc,
+              f.path,
+              `Element '${el.local}': Missing child element(s).${expectedText(expected)}`,
+            );
+            break;
+          }
+        }
+      } else if (f.kind === 'simple') {
+        const value = f.chunks.length === 1 ? f.chunks[0]! : f.chunks.join('');
+        const msg = checkSimpleValue(f.type, value);
+        if (msg) report(f.loc, f.path, `Element '${el.local}': ${msg}`);
+      }
+    },
+
+    text(text: string, pos: XmlPosition, cdata: boolean): void {
+      settle(pos);
+      if (skipDepth > 0) return;
+      const f = stack[stack.length - 1];
+      if (!f) return;
+      if (f.kind === 'simple') {
+        f.chunks.push(text);
+        return;
+      }
+      if (f.textReported) return;
+      if (cdata || !WS.test(text)) {
+        f.textReported = true;
+        const local = f.path
+          .split('/')
+          .pop()!
+          .replace(/\[\d+\]$/, '');
+        report(
+          f.loc,
+          f.path,
+          `Element '${local}': Character content other than whitespace is not allowed because the content type is 'element-only'.`,
+        );
+      }
+    },
+
+    comment(_text: string, pos: XmlPosition): void {
+      settle(pos);
+    },
+
+    processingInstruction(_target: string, _body: string, pos: XmlPosition): void {
+      settle(pos);
+    },
+
+    end(): void {
+      ended = true;
+      pending = undefined;
+    },
+  };
+
+  return {
+    sink,
+    result(): SchemaValidationResult {
+      const out: SchemaValidationResult = {
+        valid: sawRoot && ended && problemCount === 0 && root !== undefined,
+        problems: problems.slice(),
+        truncated: problemCount > problems.length,
+      };
+      if (rootElement !== undefined) out.rootElement = rootElement;
+      if (root) out.fileType = root.fileType;
+      return out;
+    },
+  };
+}
