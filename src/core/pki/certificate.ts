@@ -249,7 +249,9 @@ export function formatName(nameDer: Uint8Array): string {
   return nameRdns(nameDer)
     .reverse()
     .map((rdn) =>
-      rdn
+      // OpenSSL (XN_FLAG_DN_REV) also reverses the attributes inside a multi-valued RDN.
+      [...rdn]
+        .reverse()
         .map((a) => {
           const type = SHORT_NAMES[a.oid] ?? a.oid;
           const value = a.text !== null ? escapeRfc2253(a.text) : '#' + hex(a.der).toUpperCase();
