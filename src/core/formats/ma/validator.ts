@@ -1,0 +1,567 @@
+// Migration Authorisation parser and validator (MAM 7.1, 7.2; TMAD 4.35–4.40). Reports EVERY
+// problem: the file is split on LF and each physical line is checked on its own, so one bad line
+// never hides the others. Pure: no I/O, no clock (lateness needs opts.receivedAt).
+import {
+  type CertificateId,
+  type Eui64,
+  DEFAULT_SMSO_CODES,
+  NULL_CERTIFICATE_ID,
+  isHyphenatedEui64,
+  parseEui64,
+  parseMpan,
+  parseMprn,
+} from '../../ids/index.js';
+import { formatLondonIso, migrationCycle } from '../../calendar/index.js';
+import { type CsvField, tokenizeCsvLine } from './csv-line.js';
+import { WEEKDAY_NAMES, addDays, mondayOf, parseCompactDate, weekday } from './dates.js';
+import {
+  F_MIGRATE_ON,
+  F_MIGRATION_WEEK,
+  F_MPAN,
+  F_MPRN,
+  F_PRIORITY,
+  MANDATORY_WITH_MPAN,
+  MANDATORY_WITH_MPRN,
+  MA_CERTIFICATE_KEYS,
+  MA_FIELDS,
+  MA_FIELD_MAX_LENGTH,
+  MA_HEADER_FIELDS,
+  MA_HEADER_MAX_LENGTH,
+  type MaCertificateKey,
+  certificateFields,
+  certificateLabel,
+} from './fields.js';
+import { parseMaFileName } from './file-name.js';
+import type { MaHeader, MaProblem, MaRow, MaValidateOptions, MaValidationReport } from './model.js';
+
+const R71 = 'MAM 7.1';
+const R721 = 'MAM 7.2.1';
+const R722 = 'MAM 7.2.2';
+const R723 = 'MAM 7.2.3';
+const R724 = 'MAM 7.2.4';
+
+/** Lines per problem list before "and N more" in lateness messages. */
+const MAX_LINES_LISTED = 20;
+
+export function validateMigrationAuthorisation(
+  content: Uint8Array | string,
+  opts: MaValidateOptions = {},
+): MaValidationReport {
+  const errors: MaProblem[] = [];
+  const warnings: MaProblem[] = [];
+  const error = (line: number | null, field: string | null, rule: string, message: string) =>
+    errors.push({ line, field, rule, message });
+  const warn = (line: number | null, field: string | null, rule: string, message: string) =>
+    warnings.push({ line, field, rule, message });
+
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+  const smsoCodes = opts.smsoCodes ?? DEFAULT_SMSO_CODES;
+
+  if (bytes.length === 0) {
+    error(
+      null,
+      null,
+      R722,
+      'the file is empty: expected three header lines (User ID, Commissioned by DCC, SMSO) and one row per authorisation',
+    );
+    checkFileName(opts, null, error);
+    return finish(errors, warnings);
+  }
+
+  // latin1: one character per byte, so columns are byte columns and non-ASCII bytes stay visible.
+  const text = bytes.toString('latin1');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop(); // the final LF ends the last line (RFC 4180 2.2)
+
+  const tokenized: Array<CsvField[] | null> = [];
+  for (let k = 0; k < lines.length; k++) {
+    const lineNo = k + 1;
+    let raw = lines[k]!;
+    if (raw.endsWith('\r')) {
+      error(lineNo, null, R722, 'line ends with CR LF (0x0D 0x0A): each line must end with LF (0x0A) only');
+      raw = raw.slice(0, -1);
+    }
+    const tok = tokenizeCsvLine(raw);
+    const fieldsOfLine = tok.fields;
+    const nameAt = (col0: number): string | null => {
+      const idx = fieldsOfLine.findIndex((f) => col0 >= f.start && col0 < Math.max(f.end, f.start + 1));
+      if (idx < 0) return null;
+      return k < 3 ? (MA_HEADER_FIELDS[k] ?? null) : (MA_FIELDS[idx] ?? null);
+    };
+    // MAM 7.1: only ASCII characters.
+    let firstNonAscii = -1;
+    let nonAscii = 0;
+    for (let c = 0; c < raw.length; c++) {
+      const code = raw.charCodeAt(c);
+      if (code > 0x7f) {
+        if (firstNonAscii < 0) firstNonAscii = c;
+        nonAscii++;
+      } else if (code === 0x0d) {
+        error(
+          lineNo,
+          nameAt(c),
+          R722,
+          `carriage return (0x0D) at column ${c + 1}: lines end with LF (0x0A) only and fields hold no line breaks`,
+        );
+      } else if ((code < 0x20 && code !== 0x09) || code === 0x7f) {
+        error(
+          lineNo,
+          nameAt(c),
+          R71,
+          `control character 0x${code.toString(16).padStart(2, '0').toUpperCase()} at column ${c + 1}: expected printable ASCII`,
+        );
+      }
+    }
+    if (firstNonAscii >= 0) {
+      const bom = k === 0 && raw.startsWith('\u00ef\u00bb\u00bf');
+      error(
+        lineNo,
+        nameAt(firstNonAscii),
+        R71,
+        `non-ASCII byte 0x${raw.charCodeAt(firstNonAscii).toString(16).toUpperCase()} at column ${firstNonAscii + 1}` +
+          (nonAscii > 1 ? ` (${nonAscii} non-ASCII bytes on this line)` : '') +
+          (bom
+            ? ': the file starts with a UTF-8 byte order mark; save it as plain ASCII'
+            : ': only ASCII characters may be used'),
+      );
+    }
+    if (!tok.ok) {
+      error(lineNo, nameAt(tok.column - 1), R71, `malformed quoting: ${tok.message}`);
+      tokenized.push(null);
+    } else {
+      tokenized.push(tok.fields);
+    }
+  }
+
+  // ---- header (MAM 7.2.2, Table 7.2.2): three lines, one field each ----
+  const headerValues: [string | null, string | null, string | null] = [null, null, null];
+  for (let k = 0; k < 3; k++) {
+    const name = MA_HEADER_FIELDS[k]!;
+    if (k >= lines.length) {
+      error(
+        null,
+        name,
+        R722,
+        `header line ${k + 1} (${name}) is missing: the file has only ${lines.length} line${lines.length === 1 ? '' : 's'}; expected User ID, Commissioned by DCC and SMSO on lines 1-3`,
+      );
+      continue;
+    }
+    const f = tokenized[k];
+    if (!f) continue;
+    if (f.length !== 1) {
+      error(
+        k + 1,
+        name,
+        R722,
+        `header line ${k + 1} has ${f.length} fields: expected exactly one field (${name}) on this line`,
+      );
+      // Still check the first field so its own problems are reported too.
+    }
+    const v = f[0]!.value;
+    const max = MA_HEADER_MAX_LENGTH[name]!;
+    if (v === '') {
+      error(k + 1, name, R722, `${name} is empty: it is mandatory`);
+    } else if (v.length > max) {
+      error(k + 1, name, R722, `${name} '${v}' has ${v.length} characters: at most ${max} allowed`);
+      headerValues[k] = null;
+    } else headerValues[k] = v;
+  }
+  let userId: Eui64 | null = null;
+  let commissionedByDcc: boolean | null = null;
+  let smsoCode: string | null = null;
+  if (headerValues[0] !== null) {
+    const v = headerValues[0];
+    if (!isHyphenatedEui64(v)) {
+      error(
+        1,
+        'User ID',
+        R722,
+        `'${v}' is not a User ID: expected an EUI-64 written as 23 characters, 8 hex octets separated by hyphens (e.g. 70-B3-D5-1F-30-00-A0-08)`,
+      );
+    } else {
+      const p = parseEui64(v);
+      if (p.ok) {
+        userId = p.value;
+        if (p.value !== v) warn(1, 'User ID', R722, `User ID '${v}' is in lower case: read as ${p.value}`);
+      }
+    }
+  }
+  if (headerValues[1] !== null) {
+    const v = headerValues[1];
+    if (v === 'YES') commissionedByDcc = true;
+    else if (v === 'NO') commissionedByDcc = false;
+    else error(2, 'Commissioned by DCC', R722, `'${v}' is not allowed: expected YES or NO (upper case only)`);
+  }
+  if (headerValues[2] !== null) {
+    const v = headerValues[2];
+    if (!/^[A-Z]{3}$/.test(v))
+      error(
+        3,
+        'SMSO',
+        R722,
+        `'${v}' is not an SMSO code: expected the 3-character SMSO name in upper case (${Object.keys(smsoCodes).join(', ')})`,
+      );
+    else if (!(v in smsoCodes))
+      error(
+        3,
+        'SMSO',
+        R722,
+        `'${v}' is not a known SMSO code: expected one of ${Object.keys(smsoCodes).join(', ')}`,
+      );
+    else smsoCode = v;
+  }
+
+  checkFileName(opts, { userId, smsoCode }, error);
+
+  // ---- body (MAM 7.2.3): one row per authorisation, 25 fields, no title row, no footer ----
+  const rows: MaRow[] = [];
+  const seenMpan = new Map<string, number>();
+  const seenMprn = new Map<string, number>();
+  for (let k = 3; k < lines.length; k++) {
+    const lineNo = k + 1;
+    const f = tokenized[k];
+    if (!f) continue;
+    if (f.length !== MA_FIELDS.length) {
+      const blank = f.length === 1 && f[0]!.value === '';
+      const footer = !blank && f.length < 5 && k === lines.length - 1;
+      const hint = blank
+        ? ': the line is blank (blank lines are not allowed)'
+        : footer
+          ? ': no footer is allowed'
+          : '';
+      error(
+        lineNo,
+        null,
+        footer ? R724 : R723,
+        `row has ${f.length} field${f.length === 1 ? '' : 's'}: expected the ${MA_FIELDS.length} fields of MAM Table 7.2.3${hint}`,
+      );
+      continue;
+    }
+    if (k === 3 && /^mpan$/i.test(f[0]!.value.trim()) && /^mprn$/i.test(f[1]!.value.trim())) {
+      error(
+        lineNo,
+        null,
+        R723,
+        'a column-title row is not allowed: the body starts with the first authorisation right after the three header lines',
+      );
+      continue;
+    }
+    const { row, mpan, mprn } = validateRow(
+      f.map((x) => x.value),
+      lineNo,
+      error,
+      warn,
+    );
+    // One MPxN, one authorisation per file (MAM 7.2.3): checked even when the row has other faults.
+    if (mpan !== null) {
+      const first = seenMpan.get(mpan);
+      if (first !== undefined)
+        error(
+          lineNo,
+          F_MPAN,
+          R723,
+          `MPAN ${mpan} is also on line ${first}: each MPAN may appear only once in a Migration Authorisation (lines ${first} and ${lineNo})`,
+        );
+      else seenMpan.set(mpan, lineNo);
+    }
+    if (mprn !== null) {
+      const first = seenMprn.get(mprn);
+      if (first !== undefined)
+        error(
+          lineNo,
+          F_MPRN,
+          R723,
+          `MPRN ${mprn} is also on line ${first}: each MPRN may appear only once in a Migration Authorisation (lines ${first} and ${lineNo})`,
+        );
+      else seenMprn.set(mprn, lineNo);
+    }
+    if (row) rows.push(row);
+  }
+
+  if (lines.length === 3 && errors.length === 0)
+    warn(null, null, R723, 'the file has a header but no rows: it authorises no Migration');
+
+  // ---- lateness (MAM 4; TMAD 4.37): valid, but a warning per late Migration Week ----
+  if (opts.receivedAt) lateness(rows, opts.receivedAt, warn);
+
+  if (errors.length === 0 && userId && commissionedByDcc !== null && smsoCode) {
+    const header: MaHeader = { userId, commissionedByDcc, smsoCode };
+    return finish(errors, warnings, { header, rows });
+  }
+  return finish(errors, warnings);
+}
+
+const FIELD_MAX: Array<number | undefined> = MA_FIELDS.map((f) => MA_FIELD_MAX_LENGTH[f]);
+const CERT_TABLE = MA_CERTIFICATE_KEYS.map((key) => {
+  const [sf, nf] = certificateFields(key);
+  return {
+    key,
+    sf,
+    nf,
+    withMpan: MANDATORY_WITH_MPAN.includes(key),
+    withMprn: MANDATORY_WITH_MPRN.includes(key),
+  };
+});
+
+type Report = (line: number | null, field: string | null, rule: string, message: string) => void;
+
+function finish(
+  errors: MaProblem[],
+  warnings: MaProblem[],
+  authorisation?: MaValidationReport['authorisation'],
+): MaValidationReport {
+  const byLine = (a: MaProblem, b: MaProblem) => (a.line ?? 0) - (b.line ?? 0);
+  errors.sort(byLine);
+  warnings.sort(byLine);
+  const r: MaValidationReport = { valid: errors.length === 0, errors, warnings };
+  if (authorisation && r.valid) r.authorisation = authorisation;
+  return r;
+}
+
+function checkFileName(
+  opts: MaValidateOptions,
+  header: { userId: Eui64 | null; smsoCode: string | null } | null,
+  error: Report,
+) {
+  if (opts.fileName === undefined) return;
+  const base = opts.fileName.split(/[\\/]/).pop() ?? opts.fileName;
+  const parsed = parseMaFileName(base);
+  if (!parsed) {
+    error(
+      null,
+      null,
+      R721,
+      `file name '${base}' does not follow MA_<SMSO>_<User ID>_<YYYYMMDD>_<HHMMSS>.csv (e.g. MA_CGI_70-B3-D5-1F-30-00-A0-08_20190407_182503.csv)`,
+    );
+    return;
+  }
+  if (!header) return;
+  if (header.smsoCode && parsed.smsoCode !== header.smsoCode)
+    error(
+      3,
+      'SMSO',
+      R721,
+      `the file name gives SMSO ${parsed.smsoCode} but the header (line 3) gives ${header.smsoCode}: they must agree`,
+    );
+  if (header.userId && parsed.userId !== header.userId)
+    error(
+      1,
+      'User ID',
+      R721,
+      `the file name gives User ID ${parsed.userId} but the header (line 1) gives ${header.userId}: they must agree`,
+    );
+}
+
+function validateRow(
+  values: string[],
+  line: number,
+  error: Report,
+  warn: Report,
+): { row: MaRow | null; mpan: string | null; mprn: string | null } {
+  const fields: Record<string, string> = {};
+  MA_FIELDS.forEach((name, i) => (fields[name] = values[i]!));
+  let bad = false;
+  const fail = (field: string | null, rule: string, message: string) => {
+    bad = true;
+    error(line, field, rule, message);
+  };
+
+  // MAM 7.1: maximum lengths, no padding. A field that fails here is not checked further.
+  const usable: Record<string, string | null> = {};
+  for (let i = 0; i < MA_FIELDS.length; i++) {
+    const name = MA_FIELDS[i]!;
+    const v = values[i]!;
+    usable[name] = null;
+    if (v === '') continue; // MAM 7.1: blank = omitted
+    const max = FIELD_MAX[i];
+    if (v.charCodeAt(0) === 0x20 || v.charCodeAt(v.length - 1) === 0x20 || v.trim() !== v) {
+      fail(name, R71, `'${v}' is padded with spaces: values are not padded (MAM 7.1)`);
+      continue;
+    }
+    if (max !== undefined && v.length > max) {
+      fail(name, R723, `'${v}' has ${v.length} characters: at most ${max} allowed`);
+      continue;
+    }
+    usable[name] = v;
+  }
+
+  // MPAN and/or MPRN (MAM 4; TMAD 4.38).
+  let mpan: string | null = null;
+  let mprn: string | null = null;
+  if (usable[F_MPAN] !== null) {
+    const p = parseMpan(usable[F_MPAN]!);
+    if (p.ok) mpan = p.value.value;
+    else fail(F_MPAN, R723, p.error);
+  }
+  if (usable[F_MPRN] !== null) {
+    const p = parseMprn(usable[F_MPRN]!);
+    if (p.ok) mprn = p.value;
+    else fail(F_MPRN, R723, p.error);
+  }
+  if (fields[F_MPAN] === '' && fields[F_MPRN] === '')
+    fail(F_MPAN, 'MAM 4', 'neither MPAN nor MPRN is given: each row needs an MPAN, an MPRN, or both');
+
+  // Dates (MAM Table 7.2.3: UTC date, YYYYMMDD).
+  let migrateOn: string | null = null;
+  let migrationWeek: string | null = null;
+  if (usable[F_MIGRATE_ON] !== null) {
+    const v = usable[F_MIGRATE_ON]!;
+    migrateOn = parseCompactDate(v);
+    if (!migrateOn) fail(F_MIGRATE_ON, R723, `'${v}' is not a date: expected a real UTC date as YYYYMMDD`);
+  }
+  if (usable[F_MIGRATION_WEEK] !== null) {
+    const v = usable[F_MIGRATION_WEEK]!;
+    const d = parseCompactDate(v);
+    if (!d)
+      fail(
+        F_MIGRATION_WEEK,
+        R723,
+        `'${v}' is not a date: expected the Monday of the Migration Week as YYYYMMDD`,
+      );
+    else if (weekday(d) !== 1)
+      fail(
+        F_MIGRATION_WEEK,
+        R723,
+        `${v} is a ${WEEKDAY_NAMES[weekday(d)]}: the Migration Week is given by its Monday (${toCompact(mondayOf(d))})`,
+      );
+    else migrationWeek = d;
+  }
+  if (fields[F_MIGRATION_WEEK] === '' && fields[F_MIGRATE_ON] === '')
+    fail(F_MIGRATION_WEEK, R723, 'Migration Week is mandatory unless Migrate on is given: both are blank');
+  if (migrateOn && migrationWeek && (migrateOn < migrationWeek || migrateOn > addDays(migrationWeek, 6)))
+    fail(
+      F_MIGRATE_ON,
+      R723,
+      `Migrate on ${toCompact(migrateOn)} is outside the Migration Week ${toCompact(migrationWeek)} to ${toCompact(addDays(migrationWeek, 6))}`,
+    );
+
+  // Priority (MAM Table 7.2.3; TMAD 4.40).
+  const pv = fields[F_PRIORITY]!;
+  if (pv !== '' && usable[F_PRIORITY] !== null && pv !== 'Y')
+    fail(F_PRIORITY, R723, `'${pv}' is not allowed: expected Y (upper case) or blank`);
+
+  // Certificate IDs (MAM Table 7.2.3; TMAD 4.38, 4.40, 10.1).
+  const certs = {} as Record<MaCertificateKey, CertificateId | null>;
+  const hasMpan = fields[F_MPAN] !== '';
+  const hasMprn = fields[F_MPRN] !== '';
+  for (const { key, sf, nf, withMpan, withMprn } of CERT_TABLE) {
+    const s = fields[sf]!;
+    const n = fields[nf]!;
+    certs[key] = null;
+    const needed = hasMpan && withMpan ? 'an MPAN' : hasMprn && withMprn ? 'an MPRN' : null;
+    if (s === '' && n === '') {
+      if (needed)
+        fail(
+          sf,
+          R723,
+          `${certificateLabel(key)} is mandatory in a row with ${needed}: serial number and issuer name are blank`,
+        );
+      continue;
+    }
+    if (s === '') {
+      fail(
+        sf,
+        R723,
+        `an issuer name is given but the serial number is blank: ${certificateLabel(key)} needs both` +
+          (needed ? ` (mandatory in a row with ${needed})` : ''),
+      );
+      continue;
+    }
+    if (n === '')
+      fail(
+        nf,
+        R723,
+        `the serial number ${s} is given but the issuer name is blank: the issuer name is mandatory if the serial number is specified`,
+      );
+    let serial: string | null = null;
+    if (usable[sf] !== null) {
+      if (!/^\d+$/.test(s)) {
+        fail(
+          sf,
+          R723,
+          `'${s}' is not an X509SerialNumber: expected a decimal integer of up to 44 digits` +
+            (/e\+?\d/i.test(s)
+              ? ' (it looks like a number in scientific notation, as Excel writes long numbers)'
+              : ''),
+        );
+      } else {
+        serial = s;
+        if (s.length > 1 && s.startsWith('0')) {
+          serial = s.replace(/^0+(?=\d)/, '');
+          warn(line, sf, R723, `serial number '${s}' has leading zeros: read as ${serial}`);
+        }
+      }
+    }
+    let issuer: string | null = null;
+    if (n !== '' && usable[nf] !== null) {
+      if (n === 'NULL' && serial === '0') issuer = 'NULL';
+      else if (!/^[A-Za-z][A-Za-z0-9.-]*\s*=/.test(n))
+        fail(
+          nf,
+          R723,
+          `'${n}' is not an X509IssuerName: expected an RFC 4514 distinguished name such as CN=Issuing CA,O=Example (or NULL with serial 0 for the Null Certificate ID)`,
+        );
+      else issuer = n;
+    }
+    if (serial !== null && issuer !== null)
+      certs[key] =
+        serial === '0' && issuer === 'NULL'
+          ? NULL_CERTIFICATE_ID
+          : { serialNumber: serial, issuerName: issuer };
+  }
+
+  if (bad) return { row: null, mpan, mprn };
+  const row: MaRow = {
+    line,
+    mpan,
+    mprn,
+    migrationWeek,
+    migrateOn,
+    effectiveMigrationWeek: migrationWeek ?? mondayOf(migrateOn!),
+    priority: pv === 'Y',
+    ...certs,
+    fields,
+  };
+  return { row, mpan, mprn };
+}
+
+function toCompact(iso: string): string {
+  return iso.replace(/-/g, '');
+}
+
+/** MAM 4 / TMAD 4.37: the MA for a Migration Week is due by 10:00 (UK) on the Thursday before it. */
+function lateness(rows: MaRow[], receivedAt: Date, warn: Report) {
+  const byWeek = new Map<string, number[]>();
+  for (const r of rows) {
+    const list = byWeek.get(r.effectiveMigrationWeek) ?? [];
+    list.push(r.line);
+    byWeek.set(r.effectiveMigrationWeek, list);
+  }
+  for (const [week, lineNos] of [...byWeek].sort(([a], [b]) => a.localeCompare(b))) {
+    const cutoff = migrationCycle(week).migrationAuthorisation;
+    if (receivedAt.getTime() <= cutoff.getTime()) continue;
+    const ended = receivedAt.getTime() >= Date.parse(`${addDays(week, 7)}T00:00:00Z`);
+    warn(
+      lineNos[0]!,
+      F_MIGRATION_WEEK,
+      'MAM 4; TMAD 4.37',
+      `received ${formatLondonIso(receivedAt)}, after the cut-off ${formatLondonIso(cutoff)} (10:00 UK time on the Thursday before) for Migration Week ${week}` +
+        (ended ? ' (that week has already ended)' : '') +
+        `: the DCC may still process these rows but is not obliged to; ${lineNos.length} row${lineNos.length === 1 ? '' : 's'} on line${lineNos.length === 1 ? '' : 's'} ${listLines(lineNos)}`,
+    );
+  }
+}
+
+function listLines(lines: number[]): string {
+  const ranges: string[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    let j = i;
+    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
+    ranges.push(i === j ? `${lines[i]}` : `${lines[i]}-${lines[j]}`);
+    i = j + 1;
+  }
+  return ranges.length > MAX_LINES_LISTED
+    ? `${ranges.slice(0, MAX_LINES_LISTED).join(', ')} and ${ranges.length - MAX_LINES_LISTED} more ranges`
+    : ranges.join(', ');
+}

@@ -1,0 +1,578 @@
+// The Responsible Supplier's Migration Authorisation builder (MAM 4, 7.2; TMAD 4.35–4.40): from a
+// list of MPxNs and the supplier's certificate IDs to a file that validates. Pure (no I/O): the
+// CLI reads the inputs and writes the file.
+import { londonDateOf, migrationCycle, migrationWeekOf } from '../core/calendar/index.js';
+import {
+  MA_CERTIFICATE_KEYS,
+  MANDATORY_WITH_MPAN,
+  MANDATORY_WITH_MPRN,
+  MaWriteError,
+  certificateFields,
+  certificateLabel,
+  maFileName,
+  validateMigrationAuthorisation,
+  writeMigrationAuthorisation,
+  tokenizeCsvLine,
+  type MaCertificateKey,
+  type MaCertificates,
+  type MaProblem,
+  type MaRowInput,
+} from '../core/formats/ma/index.js';
+import {
+  type CertificateId,
+  type Eui64,
+  parseCertificateId,
+  parseMpan,
+  parseMprn,
+} from '../core/ids/index.js';
+
+/** One entry of the input list; `line` is the 1-based line of the input list file. */
+export interface MpxnEntry {
+  line: number;
+  mpan: string | null;
+  mprn: string | null;
+  /** Optional per-entry overrides (JSON lists only). */
+  priority?: boolean;
+  migrateOn?: string;
+  migrationWeek?: string;
+}
+
+export interface ParsedList<T> {
+  value: T;
+  problems: MaProblem[];
+}
+
+const LIST_RULE = 'MAM 4';
+
+function checkEntry(
+  e: MpxnEntry,
+  problems: MaProblem[],
+  seen: { mpan: Map<string, number>; mprn: Map<string, number> },
+) {
+  let ok = true;
+  if (e.mpan === null && e.mprn === null) {
+    problems.push({
+      line: e.line,
+      field: 'MPAN',
+      rule: LIST_RULE,
+      message: 'neither an MPAN nor an MPRN is given: each entry needs an MPAN, an MPRN, or both',
+    });
+    return false;
+  }
+  if (e.mpan !== null) {
+    const p = parseMpan(e.mpan);
+    if (!p.ok) {
+      problems.push({ line: e.line, field: 'MPAN', rule: 'MAM 7.2.3', message: p.error });
+      ok = false;
+    } else {
+      const first = seen.mpan.get(e.mpan);
+      if (first !== undefined) {
+        problems.push({
+          line: e.line,
+          field: 'MPAN',
+          rule: 'MAM 7.2.3',
+          message: `MPAN ${e.mpan} is also on line ${first} of the list: each MPAN may appear only once`,
+        });
+        ok = false;
+      } else seen.mpan.set(e.mpan, e.line);
+    }
+  }
+  if (e.mprn !== null) {
+    const p = parseMprn(e.mprn);
+    if (!p.ok) {
+      problems.push({ line: e.line, field: 'MPRN', rule: 'MAM 7.2.3', message: p.error });
+      ok = false;
+    } else {
+      const first = seen.mprn.get(e.mprn);
+      if (first !== undefined) {
+        problems.push({
+          line: e.line,
+          field: 'MPRN',
+          rule: 'MAM 7.2.3',
+          message: `MPRN ${e.mprn} is also on line ${first} of the list: each MPRN may appear only once`,
+        });
+        ok = false;
+      } else seen.mprn.set(e.mprn, e.line);
+    }
+  }
+  return ok;
+}
+
+/**
+ * A CSV list: `mpan,mprn` per line (either may be blank; a line with one value is an MPAN), an
+ * optional title line (`mpan,mprn`), blank lines and `#` comment lines ignored, CRLF accepted.
+ */
+export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
+  const problems: MaProblem[] = [];
+  const entries: MpxnEntry[] = [];
+  const seen = { mpan: new Map<string, number>(), mprn: new Map<string, number>() };
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  let first = true;
+  lines.forEach((raw, k) => {
+    const line = k + 1;
+    const s = raw.replace(/\r$/, '');
+    if (s.trim() === '' || s.trimStart().startsWith('#')) return;
+    const tok = tokenizeCsvLine(s);
+    if (!tok.ok) {
+      problems.push({ line, field: null, rule: 'MAM 7.1', message: `malformed quoting: ${tok.message}` });
+      return;
+    }
+    const values = tok.fields.map((f) => f.value.trim());
+    if (first && /^mpan$/i.test(values[0] ?? '')) {
+      first = false;
+      return; // optional title line
+    }
+    first = false;
+    if (values.length > 2) {
+      problems.push({
+        line,
+        field: null,
+        rule: LIST_RULE,
+        message: `expected 'mpan,mprn' (2 values), found ${values.length}`,
+      });
+      return;
+    }
+    const e: MpxnEntry = { line, mpan: values[0] || null, mprn: values[1] || null };
+    if (checkEntry(e, problems, seen)) entries.push(e);
+  });
+  if (entries.length === 0 && problems.length === 0)
+    problems.push({
+      line: null,
+      field: null,
+      rule: 'MAM 7.2.3',
+      message: 'the list holds no MPxNs: nothing to authorise',
+    });
+  return { value: entries, problems };
+}
+
+/** Offsets of the elements of a top-level JSON array (so entries can be reported by line). */
+function arrayElementOffsets(text: string): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let expectValue = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (/\s/.test(c)) continue;
+    if (depth === 1 && expectValue && c !== ']') {
+      out.push(i);
+      expectValue = false;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 1) expectValue = true;
+    } else if (c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 1) expectValue = true;
+  }
+  return out;
+}
+
+function lineAt(text: string, offset: number): number {
+  let n = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+
+/**
+ * A JSON list: an array of MPAN strings or of objects `{ "mpan"?, "mprn"?, "priority"?, "migrateOn"?,
+ * "migrationWeek"? }` (dates YYYY-MM-DD). Problems name the line where the entry starts.
+ */
+export function parseMpxnJson(text: string): ParsedList<MpxnEntry[]> {
+  const problems: MaProblem[] = [];
+  const entries: MpxnEntry[] = [];
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return {
+      value: [],
+      problems: [{ line: null, field: null, rule: LIST_RULE, message: `not JSON: ${(e as Error).message}` }],
+    };
+  }
+  if (!Array.isArray(data))
+    return {
+      value: [],
+      problems: [
+        {
+          line: null,
+          field: null,
+          rule: LIST_RULE,
+          message: 'expected a JSON array of MPANs or {mpan, mprn} objects',
+        },
+      ],
+    };
+  const offsets = arrayElementOffsets(text);
+  const seen = { mpan: new Map<string, number>(), mprn: new Map<string, number>() };
+  data.forEach((item: unknown, i) => {
+    const line = offsets[i] !== undefined ? lineAt(text, offsets[i]!) : i + 1;
+    const str = (v: unknown, what: string): string | null | undefined => {
+      if (v === undefined || v === null || v === '') return null;
+      if (typeof v === 'string') return v.trim();
+      if (typeof v === 'number' && what !== 'MPAN') return String(v); // an MPRN written as a number
+      problems.push({
+        line,
+        field: what,
+        rule: LIST_RULE,
+        message: `${what} must be a string of digits, found ${JSON.stringify(v)}`,
+      });
+      return undefined;
+    };
+    let e: MpxnEntry;
+    if (typeof item === 'string') e = { line, mpan: item.trim() || null, mprn: null };
+    else if (item && typeof item === 'object' && !Array.isArray(item)) {
+      const o = item as Record<string, unknown>;
+      const unknownKeys = Object.keys(o).filter(
+        (k) => !['mpan', 'mprn', 'priority', 'migrateOn', 'migrationWeek'].includes(k),
+      );
+      if (unknownKeys.length) {
+        problems.push({
+          line,
+          field: null,
+          rule: LIST_RULE,
+          message: `unknown key${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.join(', ')}: expected mpan, mprn, priority, migrateOn, migrationWeek`,
+        });
+        return;
+      }
+      const mpan = str(o.mpan, 'MPAN');
+      const mprn = str(o.mprn, 'MPRN');
+      if (mpan === undefined || mprn === undefined) return;
+      e = { line, mpan, mprn };
+      if (o.priority !== undefined) {
+        if (typeof o.priority !== 'boolean') {
+          problems.push({
+            line,
+            field: 'Priority',
+            rule: 'MAM 7.2.3',
+            message: `priority must be true or false, found ${JSON.stringify(o.priority)}`,
+          });
+          return;
+        }
+        e.priority = o.priority;
+      }
+      for (const k of ['migrateOn', 'migrationWeek'] as const) {
+        if (o[k] === undefined) continue;
+        if (typeof o[k] !== 'string') {
+          problems.push({
+            line,
+            field: k === 'migrateOn' ? 'Migrate on' : 'Migration Week',
+            rule: 'MAM 7.2.3',
+            message: `${k} must be a date string YYYY-MM-DD`,
+          });
+          return;
+        }
+        e[k] = o[k] as string;
+      }
+    } else {
+      problems.push({
+        line,
+        field: null,
+        rule: LIST_RULE,
+        message: `expected an MPAN string or an {mpan, mprn} object, found ${JSON.stringify(item)}`,
+      });
+      return;
+    }
+    if (checkEntry(e, problems, seen)) entries.push(e);
+  });
+  if (data.length === 0)
+    problems.push({
+      line: null,
+      field: null,
+      rule: 'MAM 7.2.3',
+      message: 'the list holds no MPxNs: nothing to authorise',
+    });
+  return { value: entries, problems };
+}
+
+/** The certificate IDs a supplier puts on every row, and optional per-distributor Network Operator IDs. */
+export interface MaCertificateConfig {
+  certificates: Partial<MaCertificates>;
+  /** ESME Network Operator Certificate IDs by distributor ID (first two digits of the MPAN). */
+  esmeNetworkOperatorByDistributor: Record<
+    string,
+    Partial<Pick<MaCertificates, 'esmeNetworkOperatorCritical' | 'esmeNetworkOperatorNonCritical'>>
+  >;
+}
+
+function parseCertObject(v: unknown, where: string, problems: MaProblem[]): CertificateId | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    problems.push({
+      line: null,
+      field: where,
+      rule: 'MAM 7.2.3',
+      message: `${where}: expected {"serialNumber": "<decimal>", "issuerName": "<RFC 4514 DN>"}`,
+    });
+    return null;
+  }
+  const o = v as Record<string, unknown>;
+  const serial = typeof o.serialNumber === 'number' ? String(o.serialNumber) : o.serialNumber;
+  if (typeof serial !== 'string' || typeof o.issuerName !== 'string') {
+    problems.push({
+      line: null,
+      field: where,
+      rule: 'MAM 7.2.3',
+      message: `${where}: serialNumber and issuerName must both be strings`,
+    });
+    return null;
+  }
+  const r = parseCertificateId(serial, o.issuerName);
+  if (!r.ok) {
+    problems.push({ line: null, field: where, rule: 'MAM 7.2.3', message: `${where}: ${r.error}` });
+    return null;
+  }
+  return r.value;
+}
+
+/**
+ * Certificates JSON: `{ "<certificate key>": { "serialNumber": "...", "issuerName": "..." }, …,
+ * "esmeNetworkOperatorByDistributor": { "<2-digit distributor ID>": { "esmeNetworkOperatorCritical": {…}, … } } }`.
+ * Keys are MA_CERTIFICATE_KEYS; a "comment" key is ignored.
+ */
+export function parseCertificatesJson(text: string): ParsedList<MaCertificateConfig> {
+  const problems: MaProblem[] = [];
+  const value: MaCertificateConfig = { certificates: {}, esmeNetworkOperatorByDistributor: {} };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return {
+      value,
+      problems: [
+        {
+          line: null,
+          field: null,
+          rule: 'MAM 7.2.3',
+          message: `certificates file is not JSON: ${(e as Error).message}`,
+        },
+      ],
+    };
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    return {
+      value,
+      problems: [
+        {
+          line: null,
+          field: null,
+          rule: 'MAM 7.2.3',
+          message: 'certificates file: expected a JSON object keyed by certificate (esmeSupplierCritical, …)',
+        },
+      ],
+    };
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+    if (k === 'comment' || k === '$comment') continue;
+    if (k === 'esmeNetworkOperatorByDistributor') {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) {
+        problems.push({
+          line: null,
+          field: null,
+          rule: 'TMAD 4.40',
+          message: `${k}: expected an object keyed by two-digit distributor ID`,
+        });
+        continue;
+      }
+      for (const [dist, certs] of Object.entries(v as Record<string, unknown>)) {
+        if (!/^\d{2}$/.test(dist)) {
+          problems.push({
+            line: null,
+            field: null,
+            rule: 'TMAD 4.40',
+            message: `${k}: '${dist}' is not a distributor ID (two digits, the start of an MPAN)`,
+          });
+          continue;
+        }
+        const entry: MaCertificateConfig['esmeNetworkOperatorByDistributor'][string] = {};
+        for (const [ck, cv] of Object.entries((certs ?? {}) as Record<string, unknown>)) {
+          if (ck !== 'esmeNetworkOperatorCritical' && ck !== 'esmeNetworkOperatorNonCritical') {
+            problems.push({
+              line: null,
+              field: null,
+              rule: 'TMAD 4.40',
+              message: `${k}.${dist}: unknown key '${ck}': expected esmeNetworkOperatorCritical, esmeNetworkOperatorNonCritical`,
+            });
+            continue;
+          }
+          const c = parseCertObject(cv, `${k}.${dist}.${ck}`, problems);
+          if (c) entry[ck] = c;
+        }
+        value.esmeNetworkOperatorByDistributor[dist] = entry;
+      }
+      continue;
+    }
+    if (!(MA_CERTIFICATE_KEYS as readonly string[]).includes(k)) {
+      problems.push({
+        line: null,
+        field: null,
+        rule: 'MAM 7.2.3',
+        message: `certificates file: unknown key '${k}': expected ${MA_CERTIFICATE_KEYS.join(', ')}, esmeNetworkOperatorByDistributor`,
+      });
+      continue;
+    }
+    const c = parseCertObject(v, k, problems);
+    if (c) value.certificates[k as MaCertificateKey] = c;
+  }
+  return { value, problems };
+}
+
+/**
+ * The next Migration Week whose MA cut-off (10:00 UK time on the Thursday before, MAM 4) has not
+ * passed at `now` (a deadline exactly at `now` still counts as open).
+ */
+export function nextOpenMigrationWeek(now: Date): string {
+  let week = migrationWeekOf(londonDateOf(now));
+  for (let i = 0; i < 4; i++) {
+    if (migrationCycle(week).migrationAuthorisation.getTime() >= now.getTime()) return week;
+    week = addWeek(week);
+  }
+  return week;
+}
+
+function addWeek(iso: string): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 7);
+  return d.toISOString().slice(0, 10);
+}
+
+export interface BuildMaInput {
+  entries: MpxnEntry[];
+  userId: Eui64;
+  smsoCode: string;
+  commissionedByDcc: boolean;
+  /** Priority for every row (TMAD 4.40); a JSON entry may override. */
+  priority?: boolean;
+  /** YYYY-MM-DD; the Migration Week is then its Monday. */
+  migrateOn?: string;
+  /** YYYY-MM-DD Monday; default: nextOpenMigrationWeek(now). */
+  migrationWeek?: string;
+  certificates: MaCertificateConfig;
+  /** File time stamp (UTC) and the reference for the default week and lateness warnings. */
+  now: Date;
+  smsoCodes?: Record<string, string>;
+}
+
+export interface BuildMaResult {
+  ok: boolean;
+  fileName: string;
+  content: string;
+  rows: number;
+  migrationWeek: string;
+  /** Problems with the input (line = line of the MPxN list, null = options or certificates). */
+  errors: MaProblem[];
+  /** Warnings of the built file, e.g. lateness (line = line of the built file). */
+  warnings: MaProblem[];
+}
+
+export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult {
+  const errors: MaProblem[] = [];
+  const week =
+    input.migrationWeek ??
+    (input.migrateOn ? migrationWeekOf(input.migrateOn) : nextOpenMigrationWeek(input.now));
+  const fileName = maFileName(input.smsoCode, input.userId, input.now);
+  const fail = (): BuildMaResult => ({
+    ok: false,
+    fileName,
+    content: '',
+    rows: 0,
+    migrationWeek: week,
+    errors,
+    warnings: [],
+  });
+  if (input.entries.length === 0) {
+    errors.push({ line: null, field: null, rule: 'MAM 7.2.3', message: 'no MPxNs to authorise' });
+    return fail();
+  }
+  // Mandatory supplier certificates (MAM Table 7.2.3; TMAD Table 4.38): say once which are missing.
+  const c = input.certificates.certificates;
+  const firstMpan = input.entries.find((e) => e.mpan !== null);
+  const firstMprn = input.entries.find((e) => e.mprn !== null);
+  const need = (keys: readonly MaCertificateKey[], first: MpxnEntry | undefined, what: string) => {
+    if (!first) return;
+    for (const k of keys)
+      if (!c[k])
+        errors.push({
+          line: null,
+          field: certificateFields(k)[0],
+          rule: 'MAM 7.2.3',
+          message: `${certificateLabel(k)} (${k}) is mandatory for rows with ${what} (first on line ${first.line} of the list) but is not among the certificates given`,
+        });
+  };
+  need(MANDATORY_WITH_MPAN, firstMpan, 'an MPAN');
+  need(MANDATORY_WITH_MPRN, firstMprn, 'an MPRN');
+  if (errors.length) return fail();
+
+  const rows: MaRowInput[] = input.entries.map((e) => {
+    const row: MaRowInput = { mpan: e.mpan, mprn: e.mprn, priority: e.priority ?? input.priority ?? false };
+    const migrateOn = e.migrateOn ?? (e.migrationWeek ? undefined : input.migrateOn);
+    row.migrateOn = migrateOn ?? null;
+    row.migrationWeek = e.migrationWeek ?? (migrateOn ? migrationWeekOfSafe(migrateOn) : week);
+    for (const k of MA_CERTIFICATE_KEYS) {
+      // Supplier certificates of a fuel that is not on the row are left out (MAM 4: only the Active Meter's MPxN).
+      const gas = k.startsWith('gpf') || k.startsWith('gsme');
+      if (gas ? e.mprn === null : e.mpan === null) continue;
+      row[k] = c[k] ?? null;
+    }
+    if (e.mpan) {
+      const byDist = input.certificates.esmeNetworkOperatorByDistributor[e.mpan.slice(0, 2)];
+      if (byDist?.esmeNetworkOperatorCritical)
+        row.esmeNetworkOperatorCritical = byDist.esmeNetworkOperatorCritical;
+      if (byDist?.esmeNetworkOperatorNonCritical)
+        row.esmeNetworkOperatorNonCritical = byDist.esmeNetworkOperatorNonCritical;
+    }
+    return row;
+  });
+
+  let content: string;
+  try {
+    content = writeMigrationAuthorisation(
+      {
+        header: {
+          userId: input.userId,
+          commissionedByDcc: input.commissionedByDcc,
+          smsoCode: input.smsoCode,
+        },
+        rows,
+      },
+      input.smsoCodes ? { smsoCodes: input.smsoCodes } : {},
+    );
+  } catch (e) {
+    if (!(e instanceof MaWriteError)) throw e;
+    // Map lines of the would-be file back to lines of the input list (row i is on line i + 4).
+    for (const p of e.problems) {
+      const entry = p.line !== null && p.line > 3 ? input.entries[p.line - 4] : undefined;
+      errors.push({ ...p, line: entry ? entry.line : null });
+    }
+    return fail();
+  }
+  // The builder's own SMSO list may differ from the defaults; check the header against it.
+  const report = validateMigrationAuthorisation(content, {
+    fileName,
+    receivedAt: input.now,
+    smsoCodes: input.smsoCodes,
+  });
+  if (!report.valid) {
+    errors.push(...report.errors);
+    return fail();
+  }
+  return {
+    ok: true,
+    fileName,
+    content,
+    rows: rows.length,
+    migrationWeek: week,
+    errors,
+    warnings: report.warnings,
+  };
+}
+
+function migrationWeekOfSafe(date: string): string {
+  try {
+    return migrationWeekOf(date);
+  } catch {
+    return date; // not a date: written as given and reported by validation
+  }
+}
