@@ -10,7 +10,7 @@ import { receivedMaRepository } from './repositories/received-ma.js';
 import { storedCounterRepository } from './repositories/counters.js';
 import { incidentRepository } from './repositories/incidents.js';
 import type { Database } from './schema.js';
-import type { MigrationState, OpenStoreOptions, Store } from './types.js';
+import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 
 export * from './types.js';
 export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
@@ -80,6 +80,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       counters: storedCounterRepository(db, c),
       incidents: incidentRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
+      stats: () => stats(db),
       async close() {
         if (closed) return;
         closed = true;
@@ -169,6 +170,25 @@ async function migrationStatus(migrator: Migrator, kind: StoreKind): Promise<Mig
   return infos
     .filter((m) => known.has(m.name))
     .map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+}
+
+async function stats(db: Kysely<Database>): Promise<StoreStats> {
+  // countAll() is a number on SQLite and a string (int8) on PostgreSQL: Number() both.
+  const count = async (table: keyof Database): Promise<number> =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    receivedMas: await count('received_ma'),
+    receivedMaRows: await count('received_ma_row'),
+    storedCounters: (await count('stored_counter')) + (await count('stored_counter_latest')),
+    incidents: await count('incident'),
+  };
 }
 
 /** Names of every migration this version of s1mig knows, in order. */

@@ -99,7 +99,16 @@ export interface Store {
   readonly migrationsAppliedOnOpen: readonly string[];
   /** Every known migration, with when it was applied (null = pending). */
   migrationStatus(): Promise<MigrationState[]>;
+  /** Row counts per table (the schema must be current). */
+  stats(): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+export interface StoreStats {
+  receivedMas: number;
+  receivedMaRows: number;
+  storedCounters: number;
+  incidents: number;
 }
 
 export interface OpenStoreOptions {
