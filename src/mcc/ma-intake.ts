@@ -12,12 +12,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { readZip, ZipError, type ZipLimits, type ZipEntryContent } from '../core/archive/zip.js';
-import {
-  pemCertificates,
-  verifyDetached,
-  type CertificateTrust,
-  type SignerDescription,
-} from '../core/crypto/cms.js';
+import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
 import { md5Hex, parsePasswordFile, type PasswordFile } from '../core/formats/ma/password-file.js';
 import {
   validateMigrationAuthorisation,
@@ -26,13 +21,8 @@ import {
 } from '../core/formats/ma/index.js';
 import { parseEui64 } from '../core/ids/eui64.js';
 import { parseCertificate } from '../core/pki/certificate.js';
-import {
-  addToTrustStore,
-  confirmValidity,
-  emptyTrustStore,
-  parseCrl,
-  type TrustStore,
-} from '../core/pki/validity.js';
+import { confirmValidity, emptyTrustStore, type TrustStore } from '../core/pki/validity.js';
+import { loadTrustStore } from '../core/pki/trust-store-loader.js';
 import type { ReceivedMaRow, Store } from '../store/index.js';
 
 /** The role the password file's signer must hold when its certificate carries one (MAM 7.5.3). */
@@ -371,35 +361,16 @@ export function toCertificateTrust(
 }
 
 /**
- * Load trusted certificates (and CRLs) from a PEM/DER file or a directory of them into a TrustStore:
- * self-signed CAs become roots, other CAs intermediates (needing a root), leaves known certificates.
+ * Load trusted certificates (and CRLs) from a PEM/DER file or a directory (the PKI module's
+ * loadTrustStore): self-signed CAs become roots, other CAs intermediates, leaves known certificates.
+ * Throws IntakeIoError when nothing usable is found.
  */
 export async function loadTrust(pathOrDir: string): Promise<TrustStore> {
-  const stat = await fs.stat(pathOrDir).catch((e: unknown) => {
-    throw new IntakeIoError(`cannot read trust ${pathOrDir}: ${(e as Error).message}`);
-  });
-  const files = stat.isDirectory()
-    ? (await fs.readdir(pathOrDir, { recursive: true }))
-        .map(String)
-        .filter((f) => /\.(pem|crt|cer|der|crl)$/i.test(f))
-        .map((f) => path.join(pathOrDir, f))
-    : [pathOrDir];
-  const store = emptyTrustStore();
-  for (const file of files.sort()) {
-    const bytes = new Uint8Array(await fs.readFile(file));
-    const text = new TextDecoder().decode(bytes);
-    if (text.includes('-----BEGIN')) {
-      for (const der of pemCertificates(text)) addToTrustStore(store, parseCertificate(der));
-      for (const m of text.matchAll(/-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g))
-        store.crls.push(parseCrl(m[0]));
-    } else if (/\.crl$/i.test(file)) store.crls.push(parseCrl(bytes));
-    else {
-      try {
-        addToTrustStore(store, parseCertificate(bytes));
-      } catch {
-        /* not a certificate: skip */
-      }
-    }
+  let store: TrustStore;
+  try {
+    store = await loadTrustStore(pathOrDir);
+  } catch (e) {
+    throw new IntakeIoError(`cannot load trust from ${pathOrDir}: ${(e as Error).message}`);
   }
   if (store.roots.length === 0)
     throw new IntakeIoError(`no trusted root (self-signed CA) certificate found in ${pathOrDir}`);
