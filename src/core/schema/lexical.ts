@@ -6,10 +6,10 @@
 // - xs:boolean: whiteSpace collapse; lexical space true | false | 1 | 0.
 // - xs:base64Binary: whiteSpace collapse; XSD Base64Binary grammar (incl. the B16/B04 rules for the
 //   character before '=' / '=='); pattern on the collapsed value.
-// - xs:unsignedLong: digits only, value <= 18446744073709551615. XSD would collapse surrounding
-//   whitespace and allow a '+' sign; libxml2 2.9 rejects both for a restricted unsignedLong, and our
-//   CounterType pattern forbids signs anyway, so surrounding whitespace is the one (documented) case
-//   where we follow libxml2 rather than the letter of XSD.
+// - xs:unsignedLong: whiteSpace collapse; an optional '+' then digits, value <= 18446744073709551615
+//   ('-0' is rejected, as libxml2 does; our CounterType pattern [0-9]{1,20} forbids signs anyway).
+//   NOTE: libxml2 2.9 rejects surrounding whitespace for a restriction of unsignedLong WITHOUT facets;
+//   with the pattern facet it collapses as XSD says, which is why CounterType carries that pattern.
 import type { SimpleTypeDef } from './model.js';
 
 const patternCache = new Map<string, RegExp>();
@@ -64,8 +64,9 @@ export function checkSimpleValue(type: SimpleTypeDef, raw: string): string | und
         return `'${show(value)}' is not a valid value of the atomic type '${type.name}' (xs:base64Binary).`;
       break;
     case 'unsignedLong':
-      if (!/^[0-9]+$/.test(raw) || BigInt(raw) > MAX_UNSIGNED_LONG)
-        return `'${show(raw)}' is not a valid value of the atomic type '${type.name}' (xs:unsignedLong: digits only, at most 18446744073709551615).`;
+      value = collapse(raw);
+      if (!/^\+?[0-9]+$/.test(value) || BigInt(value) > MAX_UNSIGNED_LONG)
+        return `'${show(value)}' is not a valid value of the atomic type '${type.name}' (xs:unsignedLong: 0 to 18446744073709551615).`;
       break;
   }
   if (type.minLength !== undefined || type.maxLength !== undefined) {
