@@ -12,3 +12,4 @@ export {
 export * from './writer.js';
 export * from './reader.js';
 export * from './file-name.js';
+export * from './samples.js';

@@ -347,7 +347,8 @@ export class MigrationFileReaderSink extends SchemaObjectReader {
 
   protected override closedChild(parent: Frame, child: Frame, value: unknown): boolean {
     if (parent === this.rootFrame && child.name === INSTALLATION_ELEMENT) {
-      this.handlers.onInstallation?.(value as AnyMigrationInstallation, this.installations++);
+      const index = this.installations++;
+      this.handlers.onInstallation?.(value as AnyMigrationInstallation, index);
       return true;
     }
     return false;
