@@ -69,7 +69,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   try {
     const migrator = newMigrator(db, kind, loc);
     let applied: string[] = [];
-    if (opts.migrate !== false) applied = await migrate(migrator, describeLocation(loc));
+    if (opts.migrate !== false) applied = await migrateWithRetry(migrator, describeLocation(loc));
     const c = codecFor(kind);
     let closed = false;
     return {
@@ -151,6 +151,21 @@ function newMigrator(db: Kysely<Database>, kind: StoreKind, loc: StoreLocation):
     migrationLockTableName: MIGRATION_LOCK_TABLE,
     ...(loc.kind === 'postgres' && loc.schema ? { migrationTableSchema: loc.schema } : {}),
   });
+}
+
+// Two processes opening a fresh SQLite file at once: the loser of the write lock gets SQLITE_BUSY
+// (Kysely's SQLite migration lock is per connection). Retry; the second attempt finds nothing to do.
+// (On PostgreSQL the Migrator holds an advisory lock, so concurrent openers simply wait.)
+async function migrateWithRetry(migrator: Migrator, where: string): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(migrator, where);
+    } catch (err) {
+      if (attempt >= 5 || !/SQLITE_BUSY|database is locked|already exists/i.test((err as Error).message))
+        throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
 
 async function migrate(migrator: Migrator, where: string): Promise<string[]> {

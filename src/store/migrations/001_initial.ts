@@ -19,7 +19,7 @@ export function migration001(kind: StoreKind): Migration {
     : sql`length(counter) = 20 and counter not glob '*[^0-9]*'`;
 
   return {
-    async up(db: Kysely<any>): Promise<void> {
+    async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
         .createTable('received_ma')
         .addColumn('id', t.id)
@@ -93,7 +93,7 @@ export function migration001(kind: StoreKind): Migration {
         .columns(['party', 'raised_at'])
         .execute();
     },
-    async down(db: Kysely<any>): Promise<void> {
+    async down(db: Kysely<unknown>): Promise<void> {
       for (const table of [
         'incident',
         'stored_counter_latest',
