@@ -45,7 +45,7 @@ export function eui64ToBytes(id: Eui64): Uint8Array {
   return Uint8Array.from(Buffer.from(id.replace(/-/g, ''), 'hex'));
 }
 
-/** 16 upper-case hex digits with no separators (the form used inside XML and certificate subjects). */
+/** 16 upper-case hex digits with no separators (the form used in certificate subjects; XML uses the hyphenated form). */
 export function eui64ToPlainHex(id: Eui64): string {
   return id.replace(/-/g, '');
 }
