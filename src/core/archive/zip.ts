@@ -140,7 +140,8 @@ export interface ZipEntryContent extends ZipEntryInfo {
 /** Problem with an entry name, or undefined if it is safe to use as a file name. */
 export function unsafeEntryName(name: string, allowDirectories: boolean): string | undefined {
   if (name.length === 0) return 'empty name';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'control character in name';
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return 'control character in name';
   if (name.startsWith('/') || name.startsWith('\\')) return 'absolute path';
   if (/^[A-Za-z]:/.test(name)) return 'drive letter in name';
   const parts = name.split(/[/\\]/);

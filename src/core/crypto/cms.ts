@@ -470,7 +470,10 @@ export function rfc4514(name: pkijs.RelativeDistinguishedNames): string {
 }
 
 function escape4514(v: string): string {
-  let s = v.replace(/[\\,+"<>;=]/g, (c) => '\\' + c).replace(/\u0000/g, '\\00');
+  let s = v
+    .replace(/[\\,+"<>;=]/g, (c) => '\\' + c)
+    .split(String.fromCharCode(0))
+    .join('\\00');
   if (s.startsWith(' ') || s.startsWith('#')) s = '\\' + s;
   if (s.endsWith(' ') && !s.endsWith('\\ ')) s = s.slice(0, -1) + '\\ ';
   return s;

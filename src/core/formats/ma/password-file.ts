@@ -182,6 +182,7 @@ function fileNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'empty';
   if (name.length > 255) return 'longer than 255 characters';
   if (/[/\\]/.test(name) || name === '.' || name === '..') return 'must be a plain file name (no directory)';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'control character in name';
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return 'control character in name';
   return undefined;
 }
