@@ -434,3 +434,31 @@ test('streaming: a 5,000-installation MCF validates with bounded heap (no DOM)',
   // ~15 MB of XML; the validator holds a few frames. Generous bound for GC slack.
   assert.ok(peak < 100e6, `heap grew by ${Math.round(peak / 1e6)} MB`);
 });
+
+test('XSD lexical spaces: base64Binary padding rules, boolean, string length in code points', async () => {
+  const { checkSimpleValue, simpleType } = await import('../../src/core/schema/index.js');
+  const b64 = simpleType('Base64Type')!;
+  for (const ok of ['', 'AAEC', 'AA==', 'AAE=', ' AAEC ', 'QUJDRA=='])
+    assert.equal(checkSimpleValue(b64, ok), undefined, ok);
+  for (const bad of ['AB==', 'AAF=', 'AAE', 'AA=C', 'A!EC', 'AA EC', 'AAEC\nAAEC'])
+    assert.notEqual(checkSimpleValue(b64, bad), undefined, bad);
+  const flag = simpleType('FlagType')!;
+  for (const ok of ['true', 'false', '1', '0', '\ttrue\n'])
+    assert.equal(checkSimpleValue(flag, ok), undefined, ok);
+  for (const bad of ['TRUE', 'yes', '', '01']) assert.notEqual(checkSimpleValue(flag, bad), undefined, bad);
+  const issuer = simpleType('X509IssuerNameType')!;
+  assert.equal(
+    checkSimpleValue(issuer, '\u{1F600}'.repeat(1024)),
+    undefined,
+    '1024 code points (2048 UTF-16 units)',
+  );
+  assert.notEqual(checkSimpleValue(issuer, '\u{1F600}'.repeat(1025)), undefined);
+});
+
+test('outline() documents the element order of a root', async () => {
+  const { outline } = await import('../../src/core/schema/index.js');
+  const o = outline('MigrationCommonType');
+  assert.equal(o[0], 'RequestingPartyID : EUI64Type');
+  assert.ok(o.includes('SMETS1Installation [1..*]'));
+  assert.equal(o[o.length - 1], 'ds:Signature');
+});

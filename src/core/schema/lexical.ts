@@ -46,10 +46,13 @@ const MAX_UNSIGNED_LONG = 18446744073709551615n;
 const BASE64_GRAMMAR =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/][AQgw]==)?$/;
 
+function show(v: string): string {
+  return v.length > 80 ? `${v.slice(0, 77)}...` : v;
+}
+
 /** Check a value against its simple type. Returns undefined when valid, else a message. */
 export function checkSimpleValue(type: SimpleTypeDef, raw: string): string | undefined {
   let value = raw;
-  const show = (v: string): string => (v.length > 80 ? `${v.slice(0, 77)}...` : v);
   switch (type.base) {
     case 'string':
       break;

@@ -538,6 +538,23 @@ export function contentOf(typeName: string): readonly ElementParticle[] {
   return t.sequence;
 }
 
+/**
+ * Indented outline of a type's content (for documentation and reports), e.g.
+ * `SMETS1Installation [1..*]` followed by its children, two spaces deeper.
+ */
+export function outline(typeName: string, indent = ''): string[] {
+  const out: string[] = [];
+  for (const p of contentOf(typeName)) {
+    const max = p.maxOccurs === Infinity ? '*' : String(p.maxOccurs);
+    const occ = p.minOccurs === 1 && p.maxOccurs === 1 ? '' : ` [${p.minOccurs}..${max}]`;
+    const name = p.type === 'ds:Signature' ? 'ds:Signature' : p.name;
+    const st = simpleByName.get(p.type);
+    out.push(`${indent}${name}${occ}${st ? ` : ${st.name}` : ''}`);
+    if (complexByName.has(p.type)) out.push(...outline(p.type, `${indent}  `));
+  }
+  return out;
+}
+
 /** Self-check of the model: every referenced type exists; names unique within each sequence. */
 export function checkModel(): string[] {
   const problems: string[] = [];
