@@ -2,25 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import {
-  CertificateParseError,
-  DEFAULT_TEST_PARTIES,
-  checkSigningCertificate,
-  confirmValidity,
-  criticalNetworkOperatorId,
-  criticalSupplierId,
-  initTestPki,
-  issueOrganisationCertificate,
-  loadTrustStore,
-  nonCriticalNetworkOperatorId,
-  nonCriticalSupplierId,
-  parseCertificate,
-  requiredSigningRole,
-  revokeCertificate,
-  validatePartySpecs,
-  type OrganisationCertificate,
-  type TestPkiPartySpec,
-} from '../../core/pki/index.js';
+import type { OrganisationCertificate, TestPkiPartySpec } from '../../core/pki/index.js';
+
+// The PKI library (@peculiar/x509) is loaded only when a pki command runs, not on every CLI start.
+type PkiLib = typeof import('../../core/pki/index.js');
+const lib = (): Promise<PkiLib> => import('../../core/pki/index.js');
 
 function parseDays(v: string): number {
   const n = Number(v);
@@ -49,17 +35,21 @@ async function readText(p: string, what: string): Promise<string> {
 }
 
 async function readCert(p: string): Promise<OrganisationCertificate> {
+  const L = await lib();
   const text = await readText(p, 'certificate');
   try {
-    return parseCertificate(text.includes('-----BEGIN') ? text : new Uint8Array(Buffer.from(text, 'latin1')));
+    return L.parseCertificate(
+      text.includes('-----BEGIN') ? text : new Uint8Array(Buffer.from(text, 'latin1')),
+    );
   } catch (e) {
-    if (e instanceof CertificateParseError)
+    if (e instanceof L.CertificateParseError)
       throw new UsageError(`${p}: ${e.message}: expected a PEM or DER X.509 certificate`);
     throw e;
   }
 }
 
 async function readParties(p: string): Promise<TestPkiPartySpec[]> {
+  const L = await lib();
   const text = await readText(p, 'parties file');
   let json: unknown;
   try {
@@ -67,12 +57,12 @@ async function readParties(p: string): Promise<TestPkiPartySpec[]> {
   } catch (e) {
     throw new UsageError(`${p}: not JSON (${(e as Error).message})`);
   }
-  const problems = validatePartySpecs(json);
+  const problems = L.validatePartySpecs(json);
   if (problems.length) throw new UsageError(`${p}: ${problems.join('; ')}`);
   return json as TestPkiPartySpec[];
 }
 
-function describeCert(c: OrganisationCertificate) {
+function describeCert(L: PkiLib, c: OrganisationCertificate) {
   return {
     certificateId: { serialNumber: c.serialNumber, issuerName: c.issuerName },
     subjectName: c.subjectName,
@@ -86,10 +76,10 @@ function describeCert(c: OrganisationCertificate) {
     notBefore: c.notBefore.toISOString(),
     notAfter: c.notAfter.toISOString(),
     policies: c.policies,
-    criticalSupplierId: criticalSupplierId(c),
-    nonCriticalSupplierId: nonCriticalSupplierId(c),
-    criticalNetworkOperatorId: criticalNetworkOperatorId(c),
-    nonCriticalNetworkOperatorId: nonCriticalNetworkOperatorId(c),
+    criticalSupplierId: L.criticalSupplierId(c),
+    nonCriticalSupplierId: L.nonCriticalSupplierId(c),
+    criticalNetworkOperatorId: L.criticalNetworkOperatorId(c),
+    nonCriticalNetworkOperatorId: L.nonCriticalNetworkOperatorId(c),
   };
 }
 
@@ -113,9 +103,10 @@ export function register(program: Command): void {
     .option('--valid-days <n>', 'validity of the Organisation Certificates in days', '3650')
     .option('--json', 'print parties.json content as JSON')
     .action(async (dir: string, o: { parties?: string; validDays: string; json?: boolean }) => {
+      const L = await lib();
       const validDays = parseDays(o.validDays);
-      const parties = o.parties ? await readParties(o.parties) : [...DEFAULT_TEST_PARTIES];
-      const r = await initTestPki(dir, { parties, validDays });
+      const parties = o.parties ? await readParties(o.parties) : [...L.DEFAULT_TEST_PARTIES];
+      const r = await L.initTestPki(dir, { parties, validDays });
       if (o.json) printJson(r);
       else
         printLines(
@@ -171,6 +162,7 @@ export function register(program: Command): void {
           json?: boolean;
         },
       ) => {
+        const L = await lib();
         const usages = o.keyUsage.split(',').map((s) => s.trim());
         const knownUsages = [
           'digitalSignature',
@@ -195,7 +187,7 @@ export function register(program: Command): void {
           ? parseDate(o.notAfter, '--not-after')
           : new Date(notBefore.getTime() + parseDays(o.validDays) * 86_400_000);
         try {
-          const entry = await issueOrganisationCertificate(dir, {
+          const entry = await L.issueOrganisationCertificate(dir, {
             party: o.party,
             entityId: o.entityId === false ? null : typeof o.entityId === 'string' ? o.entityId : undefined,
             role: o.role ?? null,
@@ -210,7 +202,8 @@ export function register(program: Command): void {
           if (o.json) printJson(entry);
           else printLines(`Issued ${entry.cert} (serial ${entry.serialNumber}, issuer ${entry.issuerName})`);
         } catch (e) {
-          if (e instanceof RangeError || e instanceof CertificateParseError) throw new UsageError(e.message);
+          if (e instanceof RangeError || e instanceof L.CertificateParseError)
+            throw new UsageError(e.message);
           throw e;
         }
       },
@@ -223,14 +216,15 @@ export function register(program: Command): void {
     .argument('<cert>', 'certificate to revoke (PEM)')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, certPath: string, o: { json?: boolean }) => {
+      const L = await lib();
       await readCert(certPath);
       try {
-        const r = await revokeCertificate(dir, certPath);
+        const r = await L.revokeCertificate(dir, certPath);
         if (o.json) printJson(r);
         else
           printLines(`Revoked serial ${r.serialNumber}; ${r.crl} now lists ${r.revokedCount} certificate(s)`);
       } catch (e) {
-        if (e instanceof RangeError || e instanceof CertificateParseError) throw new UsageError(e.message);
+        if (e instanceof RangeError || e instanceof L.CertificateParseError) throw new UsageError(e.message);
         throw e;
       }
     });
@@ -243,7 +237,8 @@ export function register(program: Command): void {
     .argument('<cert>', 'certificate file (PEM or DER)')
     .option('--json', 'print as JSON')
     .action(async (certPath: string, o: { json?: boolean }) => {
-      const d = describeCert(await readCert(certPath));
+      const L = await lib();
+      const d = describeCert(L, await readCert(certPath));
       if (o.json) return printJson(d);
       printLines(
         `Certificate ID (TMAD 2): X509SerialNumber ${d.certificateId.serialNumber}`,
@@ -287,25 +282,26 @@ export function register(program: Command): void {
           json?: boolean;
         },
       ) => {
+        const L = await lib();
         const cert = await readCert(certPath);
         const at = o.at ? parseDate(o.at, '--at') : new Date();
         let trust;
         try {
-          trust = await loadTrustStore(o.trust);
+          trust = await L.loadTrustStore(o.trust);
         } catch (e) {
           throw new UsageError(`--trust ${(e as Error).message}`);
         }
         let role = o.role;
         if (o.fileType) {
-          role = requiredSigningRole(o.fileType);
+          role = L.requiredSigningRole(o.fileType);
           if (!role)
             throw new UsageError(
               `--file-type '${o.fileType}': expected one of MCF, MGF, MEF, MVF, SCF, COF, DUIS`,
             );
         }
         const result = role
-          ? checkSigningCertificate(cert, role, trust, at, { requireCrl: o.requireCrl })
-          : confirmValidity(cert, trust, at, { requireCrl: o.requireCrl });
+          ? L.checkSigningCertificate(cert, role, trust, at, { requireCrl: o.requireCrl })
+          : L.confirmValidity(cert, trust, at, { requireCrl: o.requireCrl });
         const out = {
           file: certPath,
           certificateId: { serialNumber: cert.serialNumber, issuerName: cert.issuerName },
