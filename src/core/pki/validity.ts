@@ -4,8 +4,8 @@
 // Confirm Validity is a SEC defined term the TMAD text does not repeat. s1mig reads it as RFC 5280
 // path validation to a trusted SMKI root plus revocation checking (docs/SPEC-DECISIONS.md "PKI: Confirm
 // Validity"): every link's signature, CA flag and keyCertSign, dates of every link at the time given,
-// no unknown critical extension, the CRL of the leaf's issuer present, signed by that issuer, current,
-// and not listing the certificate; and the Organisation Certificate's keyUsage as the profile requires
+// no unknown critical extension, the CRL of the leaf's issuer present, signed by that issuer, not past
+// its nextUpdate, and not listing the certificate; and the Organisation Certificate's keyUsage as the profile requires
 // (critical, exactly one of digitalSignature / keyAgreement).
 import 'reflect-metadata';
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
@@ -356,7 +356,7 @@ export function confirmValidity(
       }
       if (issuer.keyUsage.length > 0 && !issuer.keyUsage.includes('cRLSign'))
         problems.push(`CA certificate '${issuer.subjectName}' signs CRLs but its keyUsage lacks cRLSign`);
-      if (crl.thisUpdate.getTime() > at.getTime()) continue; // issued after the time of interest
+      // A CRL issued after the time of interest is still used: it lists revocations up to its issue.
       if (crl.nextUpdate && crl.nextUpdate.getTime() < at.getTime() && !opts.allowStaleCrl) {
         problems.push(
           `CRL issued by '${crl.issuerName}' is out of date: nextUpdate ${crl.nextUpdate.toISOString()} is before ${at.toISOString()}`,
