@@ -184,14 +184,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
     return base + (repeatable || c > 1 ? `${local}[${c}]` : local);
   }
 
-  function pushFor(
-    p: ElementParticle | 'root',
-    typeName: string,
-    el: XmlElementStart,
-    path: string,
-    loc: Loc,
-  ): void {
-    void p;
+  function pushFor(typeName: string, el: XmlElementStart, path: string, loc: Loc): void {
     if (typeName === 'ds:Signature') {
       stack.push({ kind: 'signature', path, loc, textReported: false });
       return;
@@ -251,7 +244,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
             `Root element '${el.local}' is a ${r.fileType}, expected a ${opts.expectedFileType}.`,
             'TMAD 10.2',
           );
-        pushFor('root', r.type, el, el.local, loc);
+        pushFor(r.type, el, el.local, loc);
         return;
       }
       if (parent.kind === 'signature') {
@@ -310,7 +303,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         return;
       }
       const path = childPath(parent, particleName(matched), matched.maxOccurs > 1, parent.counts);
-      pushFor(matched, matched.type, el, path, loc);
+      pushFor(matched.type, el, path, loc);
     },
 
     endElement(el: XmlElementEnd): void {
