@@ -106,7 +106,6 @@ type Pending = () => void;
 export class XmlEventStream {
   readonly parser: SaxesParser<{ xmlns: true; position: true }>;
   private depth = 0;
-  private lastPos: XmlPosition = { line: 1, column: 1 };
   private prolog: Pending[] | undefined = [];
   private bytes = 0;
   private sawRoot = false;
@@ -170,7 +169,7 @@ export class XmlEventStream {
       for (const s of this.sinks) s.text?.(text, pos, true);
       this.markPos();
     });
-    let startPos: XmlPosition = this.lastPos;
+    let startPos: XmlPosition = { line: 1, column: 1 };
     parser.on('opentagstart', (tag) => {
       // saxes has read '<', the name and one delimiter character when it reports opentagstart.
       startPos = { line: parser.line, column: Math.max(1, parser.column - tag.name.length - 1) };
@@ -202,8 +201,17 @@ export class XmlEventStream {
     });
   }
 
+  private lastLine = 1;
+  private lastColumn = 1;
+
+  /** Remember where the last event ended (the start of any following text). */
   private markPos(): void {
-    this.lastPos = { line: this.parser.line, column: this.parser.column + 1 };
+    this.lastLine = this.parser.line;
+    this.lastColumn = this.parser.column + 1;
+  }
+
+  private get lastPos(): XmlPosition {
+    return { line: this.lastLine, column: this.lastColumn };
   }
 
   private emit(fn: Pending): void {

@@ -89,6 +89,11 @@ export class C14nWriter {
   ) {}
 
   startElement(el: XmlElementStart): void {
+    this.startTag(el, c14nAttributes(el));
+  }
+
+  /** Start tag with the attributes already serialised by c14nAttributes (shared between writers). */
+  startTag(el: XmlElementStart, attributes: string): void {
     const changes: Array<[string, string | undefined]> = [];
     let decls: Array<[string, string]> | undefined;
     const ns = this.ns;
@@ -96,11 +101,7 @@ export class C14nWriter {
       // Namespaces visibly utilised: the element's prefix (default ns if none) and prefixed attributes.
       const render = (prefix: string, uri: string): void => {
         const cur = ns.get(prefix);
-        if (prefix === '') {
-          if (uri === '' && (cur === undefined || cur === '')) return;
-        }
-        if (cur === uri) return;
-        if (decls?.some((d) => d[0] === prefix)) return;
+        if (cur === uri || (prefix === '' && uri === '' && cur === undefined)) return;
         (decls ??= []).push([prefix, uri]);
         changes.push([prefix, cur]);
         ns.set(prefix, uri);
@@ -125,15 +126,7 @@ export class C14nWriter {
       if (decls.length > 1) decls.sort((a, b) => cmp(a[0], b[0]));
       for (const [p, u] of decls) s += (p === '' ? ' xmlns="' : ' xmlns:' + p + '="') + c14nAttr(u) + '"';
     }
-    const attrs = el.attributes;
-    if (attrs.length === 1) {
-      const a = attrs[0]!;
-      s += ' ' + a.name + '="' + c14nAttr(a.value) + '"';
-    } else if (attrs.length > 1) {
-      const sorted = attrs.slice().sort((a, b) => cmp(a.uri, b.uri) || cmp(a.local, b.local));
-      for (const a of sorted) s += ' ' + a.name + '="' + c14nAttr(a.value) + '"';
-    }
-    this.write(s + '>');
+    this.write(s + attributes + '>');
     this.depth++;
   }
 
@@ -153,6 +146,11 @@ export class C14nWriter {
 
   text(t: string): void {
     if (this.depth > 0) this.write(c14nText(t));
+  }
+
+  /** Text already escaped with c14nText (shared between writers). */
+  escapedText(t: string): void {
+    if (this.depth > 0) this.write(t);
   }
 
   processingInstruction(target: string, body: string): void {
@@ -181,6 +179,20 @@ export class C14nWriter {
       this.buf = '';
     }
   }
+}
+
+/** The attributes of a start tag in canonical order and form (same in both modes). */
+export function c14nAttributes(el: XmlElementStart): string {
+  const attrs = el.attributes;
+  if (attrs.length === 0) return '';
+  if (attrs.length === 1) {
+    const a = attrs[0]!;
+    return ' ' + a.name + '="' + c14nAttr(a.value) + '"';
+  }
+  const sorted = attrs.slice().sort((a, b) => cmp(a.uri, b.uri) || cmp(a.local, b.local));
+  let s = '';
+  for (const a of sorted) s += ' ' + a.name + '="' + c14nAttr(a.value) + '"';
+  return s;
 }
 
 function isSignatureElement(el: { uri: string; local: string }): boolean {
@@ -216,7 +228,11 @@ export class DocumentC14nSink implements XmlEventSink {
       this.skipDepth = el.depth;
       return;
     }
-    for (const w of this.writers) w.startElement(el);
+    if (this.writers.length === 1) this.writers[0]!.startElement(el);
+    else {
+      const attributes = c14nAttributes(el);
+      for (const w of this.writers) w.startTag(el, attributes);
+    }
   }
 
   endElement(el: XmlElementEnd): void {
@@ -229,7 +245,8 @@ export class DocumentC14nSink implements XmlEventSink {
 
   text(t: string, _pos: XmlPosition, _cdata: boolean): void {
     if (this.skipDepth >= 0) return;
-    for (const w of this.writers) w.text(t);
+    const escaped = c14nText(t);
+    for (const w of this.writers) w.escapedText(escaped);
   }
 
   processingInstruction(target: string, body: string): void {
