@@ -119,7 +119,9 @@ export function sampleDeviceId(seed: number, index: number, slot: DeviceSlot): s
   const oui = OUIS[(seed >>> 0) % OUIS.length]!;
   // 40 bits: 8 bits of seed, 29 bits of index, 3 bits of slot; unique for index < 2^29.
   const s = DEVICE_SLOTS.indexOf(slot);
-  const v = ((seed & 0xff) * 2 ** 32 + (index % 2 ** 29) * 8 + s) % 2 ** 40;
+  // An odd multiplier permutes 0 .. 2^29-1, so IDs look scattered but never collide.
+  const perm = (Math.imul(index, 0x2545f491) + Math.imul(seed, 0x9e3779b1)) & 0x1fffffff;
+  const v = (seed & 0xff) * 2 ** 32 + perm * 8 + s;
   const h = hex(v, 10);
   return `${oui}-${h.slice(0, 2)}-${h.slice(2, 4)}-${h.slice(4, 6)}-${h.slice(6, 8)}-${h.slice(8, 10)}`;
 }
@@ -411,7 +413,11 @@ async function sampleDeviceCertificates(seed: number, count: number): Promise<st
   return out;
 }
 
-function sampleHeader<T extends SignedMigrationFileType>(type: T, o: SampleFileOptions): HeaderByFileType[T] {
+/** The header generateSampleFile writes for these options (e.g. to name the file before writing it). */
+export function sampleFileHeader<T extends SignedMigrationFileType>(
+  type: T,
+  o: SampleFileOptions,
+): HeaderByFileType[T] {
   const mcfCounter = BigInt(o.mcfCounter);
   const counter = BigInt(o.counter);
   const groupId = o.groupId ?? 'AA';
@@ -462,7 +468,7 @@ export async function generateSampleFile<T extends SignedMigrationFileType>(
       `installations ${opts.installations}: expected a whole number of at least 1 (TMAD 10.1)`,
     );
   const seed = opts.seed ?? 1;
-  const header = sampleHeader(type, opts);
+  const header = sampleFileHeader(type, opts);
   const groupId = opts.groupId ?? 'AA';
   const sup: SampleCertificatePair = opts.supplierCertificates ?? {
     critical: { issuerName: ISSUER, serialNumber: String(1_000_000 + (seed % 1000)) },

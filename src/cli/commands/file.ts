@@ -1,0 +1,387 @@
+// s1mig file: signed migration files (TMAD 5, 10, 11). This module adds `generate` and `inspect`;
+// `authenticate` is added to the same group by src/cli/commands/authenticate.ts.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
+import { loadPrivateKey, readTestPkiParties, type TestPkiParty } from '../../core/pki/index.js';
+import { signXmlFile } from '../../core/xmldsig/index.js';
+import { XmlSyntaxError } from '../../core/xml/sax.js';
+import {
+  MigrationFileReadError,
+  SIGNED_FILE_TYPES,
+  generateSampleFile,
+  migrationFileName,
+  parseMigrationFileName,
+  readMigrationFile,
+  sampleFileHeader,
+  type FailedCheck,
+  type SampleCertificatePair,
+  type SampleFileOptions,
+  type SignedMigrationFileType,
+} from '../../core/formats/migration-files/index.js';
+
+/** Table 5.5: the signer's Remote Party Role and the kind of party in parties.json, per file type. */
+const SIGNER: Record<SignedMigrationFileType, { kind: string; role: string }> = {
+  MCF: { kind: 'requestingParty', role: 'requestingPartyFileSigning' },
+  MGF: { kind: 'requestingParty', role: 'requestingPartyFileSigning' },
+  MEF: { kind: 'requestingParty', role: 'requestingPartyFileSigning' },
+  MVF: { kind: 's1sp', role: 's1SPMigrationSigning' },
+  SCF: { kind: 's1sp', role: 's1SPMigrationSigning' },
+  COF: { kind: 'commissioningParty', role: 'commissioningPartyFileSigning' },
+};
+
+const DEFAULTS = {
+  requestingPartyId: '70-B3-D5-1F-30-10-00-01',
+  reportingPartyId: '70-B3-D5-1F-30-11-00-01',
+  commissioningPartyId: '70-B3-D5-1F-30-12-00-01',
+};
+
+function parseType(v: string): SignedMigrationFileType {
+  const t = v.toUpperCase();
+  if (!(SIGNED_FILE_TYPES as readonly string[]).includes(t))
+    throw new UsageError(`file type '${v}': expected one of ${SIGNED_FILE_TYPES.join(', ')} (Table 10.2)`);
+  return t as SignedMigrationFileType;
+}
+
+function parseWhole(v: string, flag: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new UsageError(`${flag} '${v}': expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function parseCounter(v: string, flag: string): bigint {
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) > 0xffffffffffffffffn)
+    throw new UsageError(`${flag} '${v}': expected a counter from 0 to 2^64-1 (TMAD 5.6, Table 5.7)`);
+  return BigInt(v);
+}
+
+/** JSON-safe copy: bigint → decimal string. */
+function jsonSafe(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+}
+
+async function readPublicKey(p: string, flag: string): Promise<KeyObject> {
+  try {
+    return createPublicKey(await readFile(p, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${flag} ${p}: cannot read an RSA public key (${(e as Error).message})`);
+  }
+}
+
+interface PkiContext {
+  dir: string;
+  parties: TestPkiParty[];
+}
+
+function partyOfKind(pki: PkiContext, kind: string): TestPkiParty | undefined {
+  return pki.parties.find((p) => p.kind === kind);
+}
+
+function certPair(party: TestPkiParty | undefined, role: string): SampleCertificatePair | undefined {
+  if (!party) return undefined;
+  const ds = party.certificates.find((c) => c.role === role && c.keyUsage === 'digitalSignature');
+  const ka = party.certificates.find((c) => c.role === role && c.keyUsage === 'keyAgreement');
+  if (!ds || !ka) return undefined;
+  // Critical = the digital-signing certificate, Non-Critical = the key-agreement certificate (SMKI).
+  return {
+    critical: { issuerName: ds.issuerName, serialNumber: ds.serialNumber },
+    nonCritical: { issuerName: ka.issuerName, serialNumber: ka.serialNumber },
+  };
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+interface GenerateFlags {
+  out: string;
+  installations: string;
+  counter: string;
+  mcfCounter: string;
+  groupId: string;
+  pki?: string;
+  party?: string;
+  sign?: boolean;
+  seed: string;
+  supplierSignifier?: string;
+  s1spPublicKey?: string;
+  dcoPublicKey?: string;
+  keysOut?: string;
+  indent?: boolean;
+  json?: boolean;
+}
+
+async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
+  const type = parseType(typeArg);
+  const installations = parseWhole(o.installations, '--installations', 1, 10_000_000);
+  const counter = parseCounter(o.counter, '--counter');
+  const mcfCounter = parseCounter(o.mcfCounter, '--mcf-counter');
+  const seed = parseWhole(o.seed, '--seed', 0, 2 ** 31 - 1);
+  if (!/^[A-Z]{2}$/.test(o.groupId))
+    throw new UsageError(`--group-id '${o.groupId}': expected two upper-case letters such as AA (TMAD 2)`);
+  if (o.sign && !o.pki) throw new UsageError('--sign needs --pki <dir> (the signing key comes from the PKI)');
+  if (o.party && !o.pki) throw new UsageError('--party needs --pki <dir>');
+
+  let pki: PkiContext | undefined;
+  if (o.pki) {
+    try {
+      pki = { dir: o.pki, parties: await readTestPkiParties(o.pki) };
+    } catch (e) {
+      throw new UsageError(`--pki ${o.pki}: cannot read parties.json (${(e as Error).message})`);
+    }
+  }
+  const requestingParty = pki && partyOfKind(pki, 'requestingParty');
+  const s1sp = pki && partyOfKind(pki, 's1sp');
+  const commissioningParty = pki && partyOfKind(pki, 'commissioningParty');
+  const supplier = pki && partyOfKind(pki, 'supplier');
+  const networkOperator = pki && partyOfKind(pki, 'networkOperator');
+
+  const opts: SampleFileOptions = {
+    installations,
+    requestingPartyId: requestingParty?.entityId ?? DEFAULTS.requestingPartyId,
+    reportingPartyId: s1sp?.entityId ?? DEFAULTS.reportingPartyId,
+    commissioningPartyId: commissioningParty?.entityId ?? DEFAULTS.commissioningPartyId,
+    counter: type === 'MCF' ? mcfCounter : counter,
+    mcfCounter,
+    groupId: o.groupId,
+    seed,
+    ...(o.indent ? { indent: '  ' } : {}),
+  };
+  const sup = certPair(supplier, 'supplier');
+  if (sup) opts.supplierCertificates = sup;
+  const no = certPair(networkOperator, 'networkOperator');
+  if (no) opts.networkOperatorCertificates = no;
+  if (o.s1spPublicKey) opts.s1spPublicKey = await readPublicKey(o.s1spPublicKey, '--s1sp-public-key');
+  if (o.dcoPublicKey) opts.dcoPublicKey = await readPublicKey(o.dcoPublicKey, '--dco-public-key');
+
+  // Signer (Table 5.5).
+  let signer:
+    | { party: TestPkiParty; issuerName: string; serialNumber: string; key: KeyObject; role: string }
+    | undefined;
+  if (o.sign && pki) {
+    const { kind, role } = SIGNER[type];
+    const party = o.party ? pki.parties.find((p) => p.name === o.party) : partyOfKind(pki, kind);
+    if (!party)
+      throw new UsageError(
+        o.party
+          ? `--party '${o.party}' is not in ${path.join(pki.dir, 'parties.json')}: expected one of ${pki.parties.map((p) => p.name).join(', ')}`
+          : `no party of kind '${kind}' in ${path.join(pki.dir, 'parties.json')} to sign the ${type}`,
+      );
+    const cert = party.certificates.find((c) => c.role === role);
+    if (!cert)
+      throw new UsageError(
+        `party '${party.name}' has no ${role} certificate: a ${type} is signed in that role (TMAD Table 5.5)`,
+      );
+    let key: KeyObject;
+    try {
+      key = await loadPrivateKey(path.join(pki.dir, cert.key));
+    } catch (e) {
+      throw new UsageError(
+        `${path.join(pki.dir, cert.key)}: cannot load the signing key (${(e as Error).message})`,
+      );
+    }
+    signer = { party, issuerName: cert.issuerName, serialNumber: cert.serialNumber, key, role };
+  }
+
+  // Output path: a directory gets the TMAD 10.2 name.
+  let outPath = o.out;
+  if (o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out))) {
+    await mkdir(o.out, { recursive: true });
+    const supplierSignifier = o.supplierSignifier ?? supplier?.partySignifier;
+    let name: string;
+    try {
+      name = migrationFileName(type, sampleFileHeader(type, opts), {
+        ...(supplierSignifier ? { supplierSignifier } : {}),
+        scfReportingPartyId: opts.reportingPartyId!,
+      });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}: pass --supplier-signifier or --pki`);
+    }
+    outPath = path.join(o.out, name);
+  } else {
+    await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+  }
+
+  const target = signer ? `${outPath}.unsigned-${process.pid}` : outPath;
+  let result;
+  try {
+    const ws = createWriteStream(target);
+    result = await generateSampleFile(type, opts, ws);
+    if (signer)
+      await signXmlFile(target, outPath, {
+        privateKey: signer.key,
+        issuerName: signer.issuerName,
+        serialNumber: signer.serialNumber,
+      });
+  } finally {
+    if (signer) await unlink(target).catch(() => undefined);
+  }
+  const keysWritten: string[] = [];
+  if (result.generatedKeys && o.keysOut) {
+    await mkdir(o.keysOut, { recursive: true });
+    for (const [name, k] of [
+      ['s1sp-group-information.key.pem', result.generatedKeys.s1spPrivateKey],
+      ['dco-master-key.key.pem', result.generatedKeys.dcoPrivateKey],
+    ] as const) {
+      if (!k) continue;
+      const p = path.join(o.keysOut, name);
+      await writeFile(p, k.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+      keysWritten.push(p);
+    }
+  }
+  const bytes = (await stat(outPath)).size;
+  const summary = {
+    file: outPath,
+    fileType: type,
+    installations: result.installations,
+    bytes,
+    header: jsonSafe(result.header),
+    signed: !!signer,
+    ...(signer
+      ? {
+          signer: {
+            party: signer.party.name,
+            role: signer.role,
+            issuerName: signer.issuerName,
+            serialNumber: signer.serialNumber,
+          },
+        }
+      : {}),
+    ...(keysWritten.length ? { keys: keysWritten } : {}),
+  };
+  if (o.json) printJson(summary);
+  else
+    printLines(
+      `${outPath}: ${type}, ${result.installations} installation(s), ${bytes} bytes${signer ? `, signed by ${signer.party.name} (${signer.role})` : ', unsigned'}`,
+      ...keysWritten.map((k) => `private key written: ${k}`),
+    );
+}
+
+async function inspect(file: string, o: { json?: boolean }): Promise<void> {
+  try {
+    await stat(file);
+  } catch (e) {
+    throw new UsageError(
+      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  let withFailedChecks = 0;
+  let failedChecks = 0;
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  let summary;
+  try {
+    summary = await readMigrationFile(
+      stream,
+      {
+        onInstallation: (inst) => {
+          const f = (inst as { failedChecks?: FailedCheck[] }).failedChecks;
+          if (f && f.length) {
+            withFailedChecks++;
+            failedChecks += f.length;
+          }
+        },
+      },
+      { fileName: file },
+    );
+  } catch (e) {
+    if (e instanceof MigrationFileReadError || e instanceof XmlSyntaxError) {
+      if (o.json) printJson({ file, ok: false, error: e.message });
+      else process.stderr.write(`s1mig: ${e.message}\n`);
+      setExit(EXIT.INVALID);
+      return;
+    }
+    throw e;
+  } finally {
+    stream.destroy();
+  }
+  const parts = parseMigrationFileName(path.basename(file));
+  const outcome = ['MVF', 'SCF', 'COF'].includes(summary.fileType);
+  const out = {
+    file,
+    ok: true,
+    fileType: summary.fileType,
+    rootElement: summary.rootElement,
+    header: jsonSafe(summary.header) as Record<string, unknown>,
+    installations: summary.installations,
+    ...(outcome ? { installationsWithFailedChecks: withFailedChecks, failedChecks } : {}),
+    signaturePresent: summary.signed,
+    fileName: parts ? { ...parts, fileTypeMatches: parts.fileType === summary.fileType } : null,
+  };
+  if (o.json) printJson(out);
+  else {
+    printLines(
+      `${file}: ${summary.fileType} (${summary.rootElement})${summary.signed ? ', ds:Signature present (not verified)' : ', no ds:Signature'}`,
+      ...Object.entries(out.header).map(([k, v]) => `  ${k}: ${String(v)}`),
+      `  installations: ${summary.installations}`,
+      ...(outcome
+        ? [`  installations with failed checks: ${withFailedChecks} (${failedChecks} failed checks)`]
+        : []),
+      parts
+        ? `  file name (TMAD 10.2): type ${parts.fileType}, requester ${parts.requesterId}, MCF counter ${parts.mcfCounter}, additional ${parts.additionalId}`
+        : '  file name is not of the TMAD 10.2 form FileType_RequesterID_MCFCounter_AdditionalID.xml',
+    );
+  }
+}
+
+export function register(program: Command): void {
+  const file = commandGroup(
+    program,
+    'file',
+    'Signed migration files (TMAD 5, 10, 11): generate, sign, inspect, authenticate',
+  );
+
+  file
+    .command('generate')
+    .description(
+      "Generate a realistic, schema-valid sample migration file (MCF, MGF, MEF, MVF, SCF or COF; TMAD 10.1, Table 10.2), optionally signed with the PKI party's file-signing key (Table 5.5)",
+    )
+    .argument('<type>', 'file type: MCF, MGF, MEF, MVF, SCF or COF')
+    .requiredOption('--out <path>', 'output file, or a directory (then named per TMAD 10.2)')
+    .option('--installations <n>', 'number of SMETS1Installation elements', '10')
+    .option('--counter <c>', "the file's own counter (MVF/MGF/MEF/SCF/COF; Table 5.7)", '1')
+    .option('--mcf-counter <c>', 'MCFCounter', '1')
+    .option('--group-id <id>', 'GroupID', 'AA')
+    .option(
+      '--pki <dir>',
+      'test PKI directory (s1mig pki init): party IDs and certificate IDs from parties.json',
+    )
+    .option(
+      '--party <name>',
+      "sign as this party of parties.json (default: the file type's signer, Table 5.5)",
+    )
+    .option('--sign', "sign (enveloped XMLDSig, TMAD 10.1) with the signer's file-signing key from --pki")
+    .option('--seed <n>', 'seed for reproducible content', '1')
+    .option(
+      '--supplier-signifier <s>',
+      'Supplier Signifier for SCF/COF file names (default: first supplier in --pki)',
+    )
+    .option(
+      '--s1sp-public-key <pem>',
+      'MEF: S1SP RSA public key for EncryptedS1SPGroupInformation (default: generated)',
+    )
+    .option(
+      '--dco-public-key <pem>',
+      'MEF: DCO RSA public key for Master Keys and SUA keys (default: generated)',
+    )
+    .option('--keys-out <dir>', 'MEF: write the generated RSA private keys here (PKCS#8 PEM, mode 0600)')
+    .option('--indent', 'indent the XML')
+    .option('--json', 'print a summary as JSON')
+    .action(generate);
+
+  file
+    .command('inspect')
+    .description(
+      'Read a migration file streaming and print its root, file type, header values and installation count (exit 0 readable, 1 not a well-formed Table 10.2 file, 2 I/O error). Does not verify the signature',
+    )
+    .argument('<file>', 'migration file')
+    .option('--json', 'print as JSON')
+    .action(inspect);
+}
