@@ -6,6 +6,7 @@ import { register as registerCalendar } from './calendar.js';
 import { register as registerPki } from './pki.js';
 import { register as registerMaExchange } from './ma-exchange.js';
 import { register as registerXml } from './xml.js';
+import { register as registerFile } from './file.js';
 import { register as registerAuthenticate } from './authenticate.js';
 
 export function registerCommands(program: Command): void {
@@ -16,5 +17,6 @@ export function registerCommands(program: Command): void {
   registerPki(program);
   registerMaExchange(program);
   registerXml(program);
+  registerFile(program);
   registerAuthenticate(program);
 }

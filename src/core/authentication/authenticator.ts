@@ -1,0 +1,371 @@
+// The Table 5.9 authenticator (TMAD 5.5–5.9, 5.11): every party that receives a signed migration file
+// runs these steps, in order, and on the first failure stops, discards the file and raises an
+// Incident (TMAD 5.9 preamble; categories and targets per TMAD 3.5).
+//
+// One streaming parse does the work of 5.9.1 (well-formedness + SMETS1 Migration Schema) and 5.9.2
+// (the digest of the document for the enveloped signature) and reads the Migration Header: the
+// schema validator, the signature verifier and the header extractor are sinks of the same parse.
+import type { KeyObject } from 'node:crypto';
+import { parseXml, XmlSyntaxError, type XmlSource } from '../xml/sax.js';
+import { createSchemaValidator } from '../schema/validator.js';
+import { createSignatureVerifier } from '../xmldsig/verify.js';
+import {
+  checkSigningCertificate,
+  findCertificate,
+  type ConfirmValidityOptions,
+  type OrganisationCertificate,
+  type TrustStore,
+} from '../pki/index.js';
+import { isNullCertificateId, parseEui64, S1SP_COUNTER_GROUP_IDS, type GroupId } from '../ids/index.js';
+import { categoryFor, incidentTargets, type IncidentCategory } from '../incidents/index.js';
+import type { IncidentRepository, MigrationFileType, StoredCounterRepository } from '../../store/types.js';
+import { HeaderExtractor, type MigrationFileHeader } from './header.js';
+import { signedFileTypeOfRoot, type AuthenticatorParty, type SignedFileTypeRules } from './file-types.js';
+
+/** TMAD 5.9.5–5.9.9: the 60-day window of the general column. */
+export const COUNTER_WINDOW_DAYS = 60;
+
+export type Table59Column = 'general' | 's1sp';
+
+export interface AuthenticationProblem {
+  /** The Table 5.9 step that failed ('5.9.1' … '5.9.10'). */
+  step: string;
+  /** The clause behind the rule (e.g. 'TMAD 10.1 KeyInfo', 'TMAD Table 5.5'). */
+  rule: string;
+  message: string;
+  line?: number;
+  element?: string;
+}
+
+export interface AuthenticationVerdict {
+  accepted: boolean;
+  fileName: string | null;
+  fileType: MigrationFileType | null;
+  authenticator: AuthenticatorParty;
+  /** Which column of Table 5.9 applied. */
+  column: Table59Column;
+  /** Steps passed, in order. */
+  stepsPassed: string[];
+  /** The step that failed (null when accepted). */
+  failedStep: string | null;
+  problems: AuthenticationProblem[];
+  header: {
+    rootElement: string | null;
+    groupId: string | null;
+    creatorId: string | null;
+    counterPartyId: string | null;
+    counter: string | null;
+    mcfCounter: string | null;
+  };
+  signer: { issuerName: string; serialNumber: string; entityId: string | null; role: string | null } | null;
+  /** The Incident raised for a rejected file (TMAD 5.9), when an incident repository was given. */
+  incidentId: number | null;
+}
+
+export interface AuthenticateOptions {
+  /** Who is authenticating: decides the Table 5.9 column (the S1SP's for GroupIDs EA/EB/EC). */
+  as: AuthenticatorParty;
+  trust: TrustStore;
+  counters: StoredCounterRepository;
+  incidents?: IncidentRepository;
+  now?: Date;
+  fileName?: string;
+  counterWindowDays?: number;
+  /** Options for Confirm Validity (5.9.4), e.g. whether a CRL is required. */
+  validity?: ConfirmValidityOptions;
+  /**
+   * TMAD 5.9.10: the Supplier Party to which a User ID (Entity Identifier) is allocated. Defaults to
+   * the User ID itself (one User ID per Supplier Party); a deployment with an organisations registry
+   * maps several User IDs of one Party to the same value.
+   */
+  supplierPartyOf?: (userId: string) => string | undefined;
+  /** Incident category overrides per kind (TMAD 3.5(e) is the DCC's judgement). */
+  incidentCategories?: Readonly<Record<string, IncidentCategory>>;
+  maxBytes?: number;
+}
+
+class StepFailure extends Error {
+  constructor(readonly problems: AuthenticationProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+}
+
+function fail(
+  step: string,
+  rule: string,
+  message: string,
+  extra: Partial<AuthenticationProblem> = {},
+): never {
+  throw new StepFailure([{ step, rule, message, ...extra }]);
+}
+
+/**
+ * Authenticate a signed migration file (MCF, MGF, MEF, MVF, SCF or COF) as `opts.as`, per Table 5.9.
+ * Never throws for bad input: the verdict names the failed step and every problem found in it.
+ */
+export async function authenticateMigrationFile(
+  source: XmlSource,
+  opts: AuthenticateOptions,
+): Promise<AuthenticationVerdict> {
+  const now = opts.now ?? new Date();
+  const verdict: AuthenticationVerdict = {
+    accepted: false,
+    fileName: opts.fileName ?? null,
+    fileType: null,
+    authenticator: opts.as,
+    column: 'general',
+    stepsPassed: [],
+    failedStep: null,
+    problems: [],
+    header: {
+      rootElement: null,
+      groupId: null,
+      creatorId: null,
+      counterPartyId: null,
+      counter: null,
+      mcfCounter: null,
+    },
+    signer: null,
+    incidentId: null,
+  };
+  try {
+    await runSteps(source, opts, now, verdict);
+    verdict.accepted = true;
+  } catch (e) {
+    if (!(e instanceof StepFailure)) throw e;
+    verdict.problems = e.problems;
+    verdict.failedStep = e.problems[0]?.step ?? null;
+    if (opts.incidents) verdict.incidentId = await raiseIncident(opts, now, verdict);
+  }
+  return verdict;
+}
+
+async function runSteps(
+  source: XmlSource,
+  opts: AuthenticateOptions,
+  now: Date,
+  verdict: AuthenticationVerdict,
+): Promise<void> {
+  // One parse: schema (5.9.1), signature digest (5.9.2) and header extraction.
+  const schema = createSchemaValidator();
+  let signerCert: OrganisationCertificate | undefined;
+  const signature = createSignatureVerifier({
+    resolveKey: (issuerName: string, serialNumber: string): KeyObject | undefined => {
+      signerCert = findCertificate(opts.trust, issuerName, serialNumber);
+      return signerCert?.publicKey;
+    },
+  });
+  const header = new HeaderExtractor();
+  try {
+    await parseXml(source, [schema.sink, signature.sink, header], {
+      ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
+      ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    });
+  } catch (e) {
+    if (e instanceof XmlSyntaxError)
+      fail('5.9.1', 'TMAD 5.9.1', `not well-formed XML: ${e.reason}`, { line: e.line });
+    throw e;
+  }
+  const h = header.result();
+  const rules = step591(schema.result(), h, verdict);
+  const groupId = h.values.GroupID ?? null;
+  verdict.column =
+    opts.as === 's1sp' && S1SP_COUNTER_GROUP_IDS.includes(groupId as GroupId) ? 's1sp' : 'general';
+
+  // 5.9.2 Check Cryptographic Protection.
+  const sig = await signature.result();
+  if (sig.signer) verdict.signer = { ...sig.signer, entityId: null, role: null };
+  if (!signerCert && sig.signer)
+    fail(
+      '5.9.2',
+      'TMAD 5.9.2',
+      `the certificate named in KeyInfo (serial ${sig.signer.serialNumber}, issuer '${sig.signer.issuerName}') is not in the trust store: the signature cannot be checked`,
+    );
+  if (!sig.valid || !signerCert)
+    throw new StepFailure(
+      sig.problems.map((p) => ({
+        step: '5.9.2',
+        rule: p.rule,
+        message: p.message,
+        ...(p.line ? { line: p.line } : {}),
+      })),
+    );
+  verdict.signer = {
+    issuerName: signerCert.issuerName,
+    serialNumber: signerCert.serialNumber,
+    entityId: signerCert.entityId,
+    role: signerCert.role,
+  };
+  // TMAD Table 10.1 (checked with 5.9.1's "meets the requirements of Clause 10.1", once the signer is
+  // known): the creating party's ID equals the signer certificate's Entity Identifier.
+  const creator = h.values[rules.creatorIdElement];
+  const creatorId = creator === undefined ? undefined : parseEui64(creator);
+  if (!creatorId?.ok || creatorId.value !== signerCert.entityId)
+    fail(
+      '5.9.1',
+      'TMAD 10.1 Table 10.1',
+      `${rules.creatorIdElement} is '${creator ?? ''}' but the signing certificate's Entity Identifier is '${signerCert.entityId ?? 'absent'}': they must be equal`,
+      { element: `${rules.rootElement}/${rules.creatorIdElement}` },
+    );
+  verdict.stepsPassed.push('5.9.1', '5.9.2');
+
+  // 5.9.3 Remote Party Role per Table 5.5, then 5.9.4 Confirm Validity.
+  const certCheck = checkSigningCertificate(signerCert, rules.signerRole, opts.trust, now, opts.validity);
+  const roleProblems = certCheck.problems.filter((p) => p.startsWith('5.9.3'));
+  if (roleProblems.length > 0)
+    throw new StepFailure(
+      roleProblems.map((p) => ({ step: '5.9.3', rule: 'TMAD 5.5 Table 5.5', message: p.slice(7) })),
+    );
+  verdict.stepsPassed.push('5.9.3');
+  const validityProblems = certCheck.problems.filter((p) => p.startsWith('5.9.4'));
+  if (validityProblems.length > 0)
+    throw new StepFailure(
+      validityProblems.map((p) => ({ step: '5.9.4', rule: 'TMAD 5.9.4', message: p.slice(7) })),
+    );
+  verdict.stepsPassed.push('5.9.4');
+
+  // 5.9.5–5.9.9 anti-replay (and the COF decision).
+  await counterStep(opts, now, rules, h, verdict);
+
+  // 5.9.10 (S1SP column, MCF only): one Supplier Party for every Supplier Certificate ID.
+  if (verdict.column === 's1sp' && rules.fileType === 'MCF') {
+    step5910(opts, h);
+    verdict.stepsPassed.push('5.9.10');
+  }
+}
+
+function step591(
+  schemaResult: ReturnType<ReturnType<typeof createSchemaValidator>['result']>,
+  h: MigrationFileHeader,
+  verdict: AuthenticationVerdict,
+): SignedFileTypeRules {
+  verdict.header.rootElement = h.rootElement;
+  if (!schemaResult.valid)
+    throw new StepFailure(
+      schemaResult.problems.map((p) => ({
+        step: '5.9.1',
+        rule: p.rule,
+        message: p.message,
+        line: p.line,
+        element: p.element,
+      })),
+    );
+  const rules = h.rootElement ? signedFileTypeOfRoot(h.rootElement) : undefined;
+  if (!rules)
+    fail(
+      '5.9.1',
+      'TMAD 10.1 Table 10.2',
+      `root element '${h.rootElement ?? ''}' is not a signed migration file: expected MigrationCommon, MigrationGroup, MigrationGroupEncrypted, MigrationValidation, S1SPOutcomes or CommissioningOutcomes`,
+    );
+  verdict.fileType = rules.fileType;
+  verdict.header.groupId = h.values.GroupID ?? null;
+  verdict.header.creatorId = h.values[rules.creatorIdElement] ?? null;
+  verdict.header.counterPartyId = h.values[rules.counterPartyElement] ?? null;
+  verdict.header.counter = h.values[rules.counterElement] ?? null;
+  verdict.header.mcfCounter = h.values.MCFCounter ?? null;
+  return rules;
+}
+
+async function counterStep(
+  opts: AuthenticateOptions,
+  now: Date,
+  rules: SignedFileTypeRules,
+  h: MigrationFileHeader,
+  verdict: AuthenticationVerdict,
+): Promise<void> {
+  const step = rules.counterStep;
+  const partyId = h.values[rules.counterPartyElement]!;
+  const counterText = h.values[rules.counterElement]!;
+  const counter = BigInt(counterText); // schema-valid xs:unsignedLong
+  const key = {
+    authenticator: opts.as,
+    partyId: parseEui64(partyId).ok ? (parseEui64(partyId) as { value: string }).value : partyId,
+    fileType: rules.fileType,
+  };
+  if (verdict.column === 's1sp' && rules.fileType !== 'COF') {
+    // S1SP column: strictly greater than the stored counter, which is then set.
+    if (!(await opts.counters.acceptIfGreater(key, counter, now)))
+      fail(
+        step,
+        `TMAD ${step} (S1SP column)`,
+        `${rules.counterElement} ${counterText} is not greater than the ${rules.fileType} Stored Counter held for ${rules.counterPartyElement} ${partyId}: replay rejected`,
+        { element: `${rules.rootElement}/${rules.counterElement}` },
+      );
+  } else {
+    const window = opts.counterWindowDays ?? COUNTER_WINDOW_DAYS;
+    if (!(await opts.counters.acceptIfUnseen(key, counter, now, window)))
+      fail(
+        step,
+        `TMAD ${step}`,
+        `${rules.counterElement} ${counterText} equals a ${rules.fileType} Stored Counter created in the last ${window} days for ${rules.counterPartyElement} ${partyId}: replay rejected`,
+        { element: `${rules.rootElement}/${rules.counterElement}` },
+      );
+  }
+  verdict.stepsPassed.push(step);
+}
+
+function step5910(opts: AuthenticateOptions, h: MigrationFileHeader): void {
+  if (h.supplierCertificateIdsTruncated)
+    fail(
+      '5.9.10',
+      'TMAD 5.9.10',
+      'too many distinct Supplier Certificate IDs to check that they belong to one Supplier Party',
+    );
+  const partyOf = opts.supplierPartyOf ?? ((id: string) => id);
+  const parties = new Map<string, string>(); // party → first certificate described
+  for (const id of h.supplierCertificateIds) {
+    let party: string;
+    let what: string;
+    if (isNullCertificateId(id)) {
+      // "the Null Certificate ID shall be treated as belonging to a different Supplier Party than any other"
+      party = '\u0000null';
+      what = 'the Null Certificate ID';
+    } else {
+      const cert = findCertificate(opts.trust, id.issuerName, id.serialNumber);
+      if (!cert || !cert.entityId)
+        fail(
+          '5.9.10',
+          'TMAD 5.9.10',
+          `Supplier Certificate ID (serial ${id.serialNumber}, issuer '${id.issuerName}') does not refer to a known Organisation Certificate with a User ID`,
+        );
+      party = partyOf(cert.entityId) ?? cert.entityId;
+      what = `certificate serial ${id.serialNumber} (User ID ${cert.entityId})`;
+    }
+    if (!parties.has(party)) parties.set(party, what);
+  }
+  if (parties.size > 1)
+    fail(
+      '5.9.10',
+      'TMAD 5.9.10',
+      `the Supplier Certificate IDs belong to ${parties.size} different Supplier Parties (${[...parties.values()].join('; ')}): all must belong to the same Supplier Party`,
+    );
+}
+
+async function raiseIncident(
+  opts: AuthenticateOptions,
+  now: Date,
+  v: AuthenticationVerdict,
+): Promise<number> {
+  const kind = 'file-authentication-failure';
+  const category = categoryFor(kind, opts.incidentCategories);
+  const targets = incidentTargets(category, now);
+  const first = v.problems[0];
+  return opts.incidents!.raise({
+    category,
+    kind,
+    summary:
+      `TMAD ${v.failedStep}: ${v.fileType ?? 'file'} ${v.fileName ?? ''} rejected by the ${opts.as}: ${first?.message ?? ''}`.slice(
+        0,
+        2000,
+      ),
+    fileName: v.fileName,
+    step: v.failedStep,
+    party: opts.as,
+    raisedAt: now,
+    targetResponseBy: targets.targetResponseBy,
+    targetResolutionBy: targets.targetResolutionBy,
+    // TMAD 3.5(c): a discarded migration file is for the DCC (its own parts created it) to resolve.
+    assignee: 'DCC',
+    details: { problems: v.problems, header: v.header, signer: v.signer, column: v.column },
+  });
+}

@@ -1,0 +1,92 @@
+// What Table 5.9 needs to know about each signed file type (TMAD 5.5, Table 5.5, Table 5.7, Table 5.9,
+// Table 10.1): its root element, the signer's Remote Party Role, the element naming the creating party
+// (which must equal the signer certificate's Entity Identifier), its counter and the Table 5.9 step.
+import type { MigrationFileType } from '../../store/types.js';
+
+export interface SignedFileTypeRules {
+  fileType: MigrationFileType;
+  rootElement: string;
+  /** TMAD Table 5.5. */
+  signerRole: string;
+  /** Table 10.1: the *PartyID element equal to the signer certificate's Entity Identifier. */
+  creatorIdElement: 'RequestingPartyID' | 'ReportingPartyID' | 'CommissioningPartyID';
+  /** Table 5.9: the identifier the stored counters are kept per. */
+  counterPartyElement: 'RequestingPartyID' | 'ReportingPartyID' | 'CommissioningPartyID';
+  counterElement: 'MCFCounter' | 'MGFCounter' | 'MEFCounter' | 'MVFCounter' | 'SCFCounter' | 'COFCounter';
+  /** The Table 5.9 step that checks the counter (COF has none: docs/SPEC-DECISIONS.md). */
+  counterStep: string;
+}
+
+export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTypeRules>> = Object.freeze({
+  // TMAD 5.9.5: MCF counters per RequestingPartyID.
+  MCF: {
+    fileType: 'MCF',
+    rootElement: 'MigrationCommon',
+    signerRole: 'requestingPartyFileSigning',
+    creatorIdElement: 'RequestingPartyID',
+    counterPartyElement: 'RequestingPartyID',
+    counterElement: 'MCFCounter',
+    counterStep: '5.9.5',
+  },
+  // TMAD 5.9.6
+  MGF: {
+    fileType: 'MGF',
+    rootElement: 'MigrationGroup',
+    signerRole: 'requestingPartyFileSigning',
+    creatorIdElement: 'RequestingPartyID',
+    counterPartyElement: 'RequestingPartyID',
+    counterElement: 'MGFCounter',
+    counterStep: '5.9.6',
+  },
+  // TMAD 5.9.7
+  MEF: {
+    fileType: 'MEF',
+    rootElement: 'MigrationGroupEncrypted',
+    signerRole: 'requestingPartyFileSigning',
+    creatorIdElement: 'RequestingPartyID',
+    counterPartyElement: 'RequestingPartyID',
+    counterElement: 'MEFCounter',
+    counterStep: '5.9.7',
+  },
+  // TMAD 5.9.8: the MVF is the S1SP's, but its stored counters are kept per RequestingPartyID.
+  MVF: {
+    fileType: 'MVF',
+    rootElement: 'MigrationValidation',
+    signerRole: 's1SPMigrationSigning',
+    creatorIdElement: 'ReportingPartyID',
+    counterPartyElement: 'RequestingPartyID',
+    counterElement: 'MVFCounter',
+    counterStep: '5.9.8',
+  },
+  // TMAD 5.9.9: per S1SP Identifier; the SCF carries it as ReportingPartyID (Table 10.2).
+  SCF: {
+    fileType: 'SCF',
+    rootElement: 'S1SPOutcomes',
+    signerRole: 's1SPMigrationSigning',
+    creatorIdElement: 'ReportingPartyID',
+    counterPartyElement: 'ReportingPartyID',
+    counterElement: 'SCFCounter',
+    counterStep: '5.9.9',
+  },
+  // Table 5.7 defines a COF Stored Counter but Table 5.9 has no step: the general column's 60-day
+  // rule is applied per CommissioningPartyID (shared/spec README decision), reported as '5.9.9A'.
+  COF: {
+    fileType: 'COF',
+    rootElement: 'CommissioningOutcomes',
+    signerRole: 'commissioningPartyFileSigning',
+    creatorIdElement: 'CommissioningPartyID',
+    counterPartyElement: 'CommissioningPartyID',
+    counterElement: 'COFCounter',
+    counterStep: '5.9.9A',
+  },
+});
+
+export function signedFileTypeOfRoot(rootElement: string): SignedFileTypeRules | undefined {
+  return Object.values(SIGNED_FILE_TYPES).find((t) => t.rootElement === rootElement);
+}
+
+/** The parties that act as Authenticator (TMAD 2 "Authenticator"; 5.9, 5.11, 5.13, 5.21, 6.3). */
+export const AUTHENTICATORS = ['dcc', 'dco', 's1sp', 'cp', 'requesting-party', 'supplier'] as const;
+export type AuthenticatorParty = (typeof AUTHENTICATORS)[number];
+export const isAuthenticatorParty = (s: string): s is AuthenticatorParty =>
+  (AUTHENTICATORS as readonly string[]).includes(s);

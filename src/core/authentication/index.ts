@@ -1,0 +1,3 @@
+export * from './authenticator.js';
+export * from './file-types.js';
+export * from './header.js';
