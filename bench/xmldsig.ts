@@ -53,12 +53,18 @@ async function generate(file: string, targetBytes: number): Promise<number> {
   return n;
 }
 
-function timed(cmd: string, args: string[]): { seconds: number; maxRssMb: number; ok: boolean; out: string } {
+function timed(
+  cmd: string,
+  args: string[],
+): { seconds: number; cpuSeconds: number; maxRssMb: number; ok: boolean; out: string } {
   const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const cpuSeconds = Number(user?.[1] ?? NaN) + Number(sys?.[1] ?? NaN);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   return {
