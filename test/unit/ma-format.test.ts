@@ -551,6 +551,12 @@ test('MAM 4 / TMAD 4.37: a file received after the 10:00 Thursday cut-off is val
   const later = v(content, { receivedAt: new Date('2019-04-18T12:00:00Z') });
   assert.equal(later.warnings.length, 2);
   assert.match(later.warnings[1]!.message, /2019-04-22.*line 5/);
+  // A week outside the calendar's range is a warning, not a crash.
+  const odd = v(file(elecRow({ 'Migration Week': '15000101' })), {
+    receivedAt: new Date('2019-01-01T00:00:00Z'),
+  });
+  assert.equal(odd.valid, true);
+  assert.match(odd.warnings[0]!.message, /cannot work out the cut-off/);
   // GMT: cut-off for week 2019-01-07 is Thursday 2019-01-03 10:00Z.
   const winter = file(elecRow({ 'Migration Week': '20190107' }));
   assert.equal(v(winter, { receivedAt: new Date('2019-01-03T09:59:59Z') }).warnings.length, 0);

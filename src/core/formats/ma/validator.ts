@@ -538,7 +538,19 @@ function lateness(rows: MaRow[], receivedAt: Date, warn: Report) {
     byWeek.set(r.effectiveMigrationWeek, list);
   }
   for (const [week, lineNos] of [...byWeek].sort(([a], [b]) => a.localeCompare(b))) {
-    const cutoff = migrationCycle(week).migrationAuthorisation;
+    let cutoff: Date;
+    try {
+      cutoff = migrationCycle(week).migrationAuthorisation;
+    } catch (e) {
+      // e.g. a year outside the calendar's range: say so rather than fail the whole report.
+      warn(
+        lineNos[0]!,
+        F_MIGRATION_WEEK,
+        'MAM 4; TMAD 4.37',
+        `cannot work out the cut-off for Migration Week ${week}: ${(e as Error).message}`,
+      );
+      continue;
+    }
     if (receivedAt.getTime() <= cutoff.getTime()) continue;
     const ended = receivedAt.getTime() >= Date.parse(`${addDays(week, 7)}T00:00:00Z`);
     warn(
