@@ -69,6 +69,7 @@ function timed(
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   return {
     seconds,
+    cpuSeconds,
     maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
     ok: r.status === 0,
     out: (r.stdout + r.stderr).slice(0, 2000),
