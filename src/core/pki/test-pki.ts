@@ -4,7 +4,7 @@
 //   <dir>/<party>/<role>[-ds|-ka].cert.pem and .key.pem (PKCS#8 PEM, mode 0600)
 import 'reflect-metadata';
 import { type KeyObject } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEui64, type Eui64 } from '../ids/eui64.js';
 import { parseCertificate, type OrganisationCertificate } from './certificate.js';
@@ -158,6 +158,13 @@ function safeName(name: string, what: string): string {
   return name;
 }
 
+/** Write via a temporary file and rename, so a concurrent reader never sees a half-written CRL or manifest. */
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
 async function writeKey(file: string, key: KeyObject): Promise<void> {
   await writeFile(file, key.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
   await chmod(file, 0o600);
@@ -267,7 +274,7 @@ export async function initTestPki(
 }
 
 async function writeParties(dir: string, parties: TestPkiParty[]): Promise<void> {
-  await writeFile(path.join(dir, FILES.parties), JSON.stringify(parties, null, 2) + '\n');
+  await writeAtomic(path.join(dir, FILES.parties), JSON.stringify(parties, null, 2) + '\n');
 }
 
 async function writeCrl(
@@ -287,7 +294,7 @@ async function writeCrl(
     nextUpdate: new Date(now.getTime() + validDays * DAY),
     crlNumber,
   });
-  await writeFile(path.join(dir, FILES.crl), crl.pem);
+  await writeAtomic(path.join(dir, FILES.crl), crl.pem);
 }
 
 interface IssueFields {
