@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError, EXIT } from './io.js';
 import { registerCommands } from './commands/index.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('s1mig')
@@ -15,12 +15,12 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.configureOutput({
     writeErr: (s) => process.stderr.write(s),
     writeOut: (s) => process.stdout.write(s),

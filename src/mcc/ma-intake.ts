@@ -300,7 +300,8 @@ function storeRows(report: MaValidationReport | undefined): ReceivedMaRow[] {
     line: r.line,
     mpan: r.mpan,
     mprn: r.mprn,
-    migrationWeek: r.migrationWeek,
+    // The week the row is for: given, or the Monday of "Migrate on" (MAM Table 7.2.3).
+    migrationWeek: r.effectiveMigrationWeek,
     migrateOn: r.migrateOn,
     priority: r.priority,
     fields: r.fields,

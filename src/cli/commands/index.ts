@@ -1,22 +1,23 @@
-// The list of command groups. Add one line per group.
+// The command groups and the modules that add commands to each. Modules are loaded only for the group
+// being run (a CLI start then pays for its own dependencies only); `s1mig --help` loads them all.
+// Add a module to its group's list; a new group gets a new entry.
 import type { Command } from 'commander';
-import { register as registerDb } from './db.js';
-import { register as registerMa } from './ma.js';
-import { register as registerCalendar } from './calendar.js';
-import { register as registerPki } from './pki.js';
-import { register as registerMaExchange } from './ma-exchange.js';
-import { register as registerXml } from './xml.js';
-import { register as registerFile } from './file.js';
-import { register as registerAuthenticate } from './authenticate.js';
 
-export function registerCommands(program: Command): void {
-  void program;
-  registerDb(program);
-  registerMa(program);
-  registerCalendar(program);
-  registerPki(program);
-  registerMaExchange(program);
-  registerXml(program);
-  registerFile(program);
-  registerAuthenticate(program);
+type CommandModule = { register(program: Command): void };
+
+const GROUPS: Readonly<Record<string, ReadonlyArray<() => Promise<CommandModule>>>> = {
+  calendar: [() => import('./calendar.js')],
+  db: [() => import('./db.js')],
+  demo: [() => import('./demo.js')],
+  file: [() => import('./file.js'), () => import('./authenticate.js')],
+  ma: [() => import('./ma.js'), () => import('./ma-exchange.js')],
+  pki: [() => import('./pki.js')],
+  xml: [() => import('./xml.js')],
+};
+
+/** Register the command group named by argv (or every group, for help and unknown commands). */
+export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const names = first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
+  for (const name of names) for (const load of GROUPS[name]!) (await load()).register(program);
 }

@@ -1,6 +1,6 @@
 // `s1mig ma validate` and `s1mig ma build` (MAM 4, 7.1–7.2; TMAD 4.35–4.40). The `ma seal` / `ma open`
 // sub-commands live in another module and join the same group through commandGroup.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, setExit } from '../io.js';
@@ -205,6 +205,7 @@ function registerBuild(ma: Command) {
             const dir = opts.out ?? process.cwd();
             const file = path.join(dir, r.fileName);
             try {
+              mkdirSync(dir, { recursive: true });
               writeFileSync(file, r.content, { flag: 'wx' });
             } catch (e) {
               throw new UsageError(`cannot write '${file}': ${(e as Error).message}`);
