@@ -1,6 +1,6 @@
 // s1mig file authenticate: the Table 5.9 authenticator (TMAD 5.9, 5.11) from the command line.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
@@ -66,12 +66,16 @@ export function register(program: Command): void {
       '--as <party>',
       `the Authenticator: ${AUTHENTICATORS.join(', ')} (s1sp uses the S1SP column for GroupID EA/EB/EC)`,
     )
-    .requiredOption(
+    .option(
       '--trust <dir|pem>',
-      'trusted CA certificates, CRLs and the known Organisation Certificates (e.g. the directory of `s1mig pki init`)',
+      'trusted CA certificates, CRLs and the known Organisation Certificates (e.g. the directory of `s1mig pki init`); default $S1MIG_TRUST',
     )
     .option('--at <iso>', 'the time of the check (certificate validity, counter window); default now')
     .option('--no-store', 'do not record counters or Incidents (a dry run: anti-replay is not checked)')
+    .option(
+      '--discard-to <dir>',
+      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard)',
+    )
     .option('--json', 'print the verdict as JSON')
     .action(
       async (
