@@ -556,11 +556,18 @@ test('TMAD 10.2 file names', () => {
     `COF_SUPA_${S1SP}_5_2.xml`,
   );
   assert.throws(() => migrationFileName('SCF', HEADERS.SCF), /Supplier Signifier/);
+  // An empty Supplier Signifier (a Null CriticalSupplierCertificateID, TMAD 2) gives '_<ID>'.
+  assert.equal(migrationFileName('SCF', HEADERS.SCF, { supplierSignifier: '' }), `SCF__${S1SP}_5_1.xml`);
   assert.deepEqual(parseMigrationFileName(`SCF_SUPA_${S1SP}_5_1.xml`), {
-    fileType: 'SCF',
-    requesterId: `SUPA_${S1SP}`,
-    mcfCounter: '5',
-    additionalId: '1',
+    ok: true,
+    value: {
+      fileType: 'SCF',
+      requesterId: `SUPA_${S1SP}`,
+      supplierSignifier: 'SUPA',
+      partyId: S1SP,
+      mcfCounter: '5',
+      additionalId: '1',
+    },
   });
-  assert.equal(parseMigrationFileName('x.xml'), undefined);
+  assert.equal(parseMigrationFileName('x.xml').ok, false);
 });

@@ -302,7 +302,8 @@ async function inspect(file: string, o: { json?: boolean }): Promise<void> {
   } finally {
     stream.destroy();
   }
-  const parts = parseMigrationFileName(path.basename(file));
+  const parsedName = parseMigrationFileName(path.basename(file));
+  const parts = parsedName.ok ? parsedName.value : undefined;
   const outcome = ['MVF', 'SCF', 'COF'].includes(summary.fileType);
   const out = {
     file,

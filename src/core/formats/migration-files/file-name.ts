@@ -1,6 +1,9 @@
-// TMAD 10.2 file names: FileType_RequesterID_MCFCounter_AdditionalID.xml, values per Table 10.2.
-// Local to this module until src/core/schema/file-names.ts (the schema owner's) lands; then replace.
+// TMAD 10.2 file names from a typed header: picks RequesterID and AdditionalID per Table 10.2 and
+// leaves building and checking the name to src/core/schema/file-names.ts (one implementation).
+import { migrationFileName as nameFromParts, signifiedRequesterId } from '../../schema/file-names.js';
 import type { HeaderByFileType, SignedMigrationFileType } from './types.js';
+
+export { parseMigrationFileName, type ParsedMigrationFileName } from '../../schema/file-names.js';
 
 export interface MigrationFileNameContext {
   /** SCF, COF (and an MCF the DCC forwards to the Registered Supplier): the Supplier Signifier. */
@@ -11,19 +14,12 @@ export interface MigrationFileNameContext {
   forRegisteredSupplier?: boolean;
 }
 
-export interface MigrationFileNameParts {
-  fileType: SignedMigrationFileType;
-  requesterId: string;
-  mcfCounter: string;
-  additionalId: string;
-}
-
 export class MigrationFileNameError extends Error {
   override name = 'MigrationFileNameError';
 }
 
 function need(v: string | undefined, what: string, ft: string): string {
-  if (!v) throw new MigrationFileNameError(`${ft} file name needs ${what} (TMAD 10.2, Table 10.2)`);
+  if (v === undefined) throw new MigrationFileNameError(`${ft} file name needs ${what} (TMAD 10.2, Table 10.2)`);
   return v;
 }
 
@@ -40,7 +36,10 @@ export function migrationFileName<T extends SignedMigrationFileType>(
     case 'MCF': {
       const m = header as HeaderByFileType['MCF'];
       requesterId = ctx.forRegisteredSupplier
-        ? `${need(ctx.supplierSignifier, 'the Supplier Signifier', fileType)}_${m.requestingPartyId}`
+        ? signifiedRequesterId(
+            need(ctx.supplierSignifier, 'the Supplier Signifier', fileType),
+            m.requestingPartyId,
+          )
         : m.requestingPartyId;
       additionalId = '0';
       break;
@@ -58,27 +57,25 @@ export function migrationFileName<T extends SignedMigrationFileType>(
       additionalId = String((header as HeaderByFileType['MVF']).mvfCounter);
       break;
     case 'SCF':
-      requesterId = `${need(ctx.supplierSignifier, 'the Supplier Signifier', fileType)}_${(header as HeaderByFileType['SCF']).reportingPartyId}`;
+      requesterId = signifiedRequesterId(
+        need(ctx.supplierSignifier, 'the Supplier Signifier', fileType),
+        (header as HeaderByFileType['SCF']).reportingPartyId,
+      );
       additionalId = String((header as HeaderByFileType['SCF']).scfCounter);
       break;
     case 'COF':
-      requesterId = `${need(ctx.supplierSignifier, 'the Supplier Signifier of the SCF', fileType)}_${need(ctx.scfReportingPartyId, 'the ReportingPartyID of the SCF', fileType)}`;
+      requesterId = signifiedRequesterId(
+        need(ctx.supplierSignifier, 'the Supplier Signifier of the SCF', fileType),
+        need(ctx.scfReportingPartyId, 'the ReportingPartyID of the SCF', fileType),
+      );
       additionalId = String((header as HeaderByFileType['COF']).cofCounter);
       break;
     default:
       throw new MigrationFileNameError(`unknown file type ${String(fileType)}`);
   }
-  return `${fileType}_${requesterId}_${String(h.mcfCounter)}_${additionalId}.xml`;
-}
-
-/** Split a TMAD 10.2 file name; undefined if it does not have that shape. */
-export function parseMigrationFileName(name: string): MigrationFileNameParts | undefined {
-  const m = /^(MCF|MGF|MEF|MVF|SCF|COF)_(.+)_(\d+)_(\d+)\.xml$/.exec(name);
-  if (!m) return undefined;
-  return {
-    fileType: m[1] as SignedMigrationFileType,
-    requesterId: m[2]!,
-    mcfCounter: m[3]!,
-    additionalId: m[4]!,
-  };
+  try {
+    return nameFromParts({ fileType, requesterId, mcfCounter: h.mcfCounter as bigint, additionalId });
+  } catch (e) {
+    throw new MigrationFileNameError((e as Error).message);
+  }
 }
