@@ -101,6 +101,12 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 's1mig-bench-xmldsig-'));
   try {
     const plain = path.join(work, 'plain.xml');
+    console.log(
+      `load average before: ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     const t0 = Date.now();
     const n = await generate(plain, mb * 1024 * 1024);
     const size = statSync(plain).size;
@@ -148,11 +154,11 @@ async function main(): Promise<void> {
     ]);
 
     console.log(
-      `\n| operation on ${(size / 1048576).toFixed(0)} MB | wall s | max RSS MB | ok |\n| --- | --- | --- | --- |`,
+      `\n| operation on ${(size / 1048576).toFixed(0)} MB | wall s | CPU s | max RSS MB | ok |\n| --- | --- | --- | --- | --- |`,
     );
     for (const [name, r] of rows) {
       console.log(
-        `| ${name} | ${r.seconds.toFixed(1)} | ${r.maxRssMb.toFixed(0)} | ${r.ok ? 'yes' : 'NO'} |`,
+        `| ${name} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} | ${r.maxRssMb.toFixed(0)} | ${r.ok ? 'yes' : 'NO'} |`,
       );
       if (!r.ok) console.error(r.out);
     }
