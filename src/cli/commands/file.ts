@@ -104,8 +104,8 @@ async function isDirectory(p: string): Promise<boolean> {
 interface GenerateFlags {
   out: string;
   installations: string;
-  counter: string;
-  mcfCounter: string;
+  counter?: string;
+  mcfCounter?: string;
   groupId: string;
   pki?: string;
   party?: string;
@@ -122,8 +122,12 @@ interface GenerateFlags {
 async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
   const type = parseType(typeArg);
   const installations = parseWhole(o.installations, '--installations', 1, 10_000_000);
-  const counter = parseCounter(o.counter, '--counter');
-  const mcfCounter = parseCounter(o.mcfCounter, '--mcf-counter');
+  // An MCF's own counter is its MCFCounter: --counter sets it unless --mcf-counter is given.
+  const counter = parseCounter(o.counter ?? '1', '--counter');
+  const mcfCounter = parseCounter(
+    o.mcfCounter ?? (type === 'MCF' ? o.counter : undefined) ?? '1',
+    o.mcfCounter !== undefined || type !== 'MCF' ? '--mcf-counter' : '--counter',
+  );
   const seed = parseWhole(o.seed, '--seed', 0, 2 ** 31 - 1);
   if (!/^[A-Z]{2}$/.test(o.groupId))
     throw new UsageError(`--group-id '${o.groupId}': expected two upper-case letters such as AA (TMAD 2)`);
@@ -347,8 +351,11 @@ export function register(program: Command): void {
     .argument('<type>', 'file type: MCF, MGF, MEF, MVF, SCF or COF')
     .requiredOption('--out <path>', 'output file, or a directory (then named per TMAD 10.2)')
     .option('--installations <n>', 'number of SMETS1Installation elements', '10')
-    .option('--counter <c>', "the file's own counter (MVF/MGF/MEF/SCF/COF; Table 5.7)", '1')
-    .option('--mcf-counter <c>', 'MCFCounter', '1')
+    .option('--counter <c>', "the file's own counter (Table 5.7; for an MCF its MCFCounter); default 1")
+    .option(
+      '--mcf-counter <c>',
+      'MCFCounter of the triggering MCF (TMAD 10.2); default --counter for an MCF, else 1',
+    )
     .option('--group-id <id>', 'GroupID', 'AA')
     .option(
       '--pki <dir>',
