@@ -80,7 +80,7 @@ export function register(program: Command): void {
     .action(
       async (
         fileArg: string,
-        o: { as: string; trust: string; at?: string; store: boolean; json?: boolean },
+        o: { as: string; trust?: string; at?: string; store: boolean; discardTo?: string; json?: boolean },
       ) => {
         if (!isAuthenticatorParty(o.as))
           throw new UsageError(`--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')}`);
@@ -93,8 +93,10 @@ export function register(program: Command): void {
             `${fileArg}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
           );
         }
-        const trust = await loadTrustStore(o.trust).catch((e: Error) => {
-          throw new UsageError(`--trust ${o.trust}: ${e.message}`);
+        const trustPath = o.trust ?? process.env.S1MIG_TRUST;
+        if (!trustPath) throw new UsageError('--trust <dir|pem> is required (or set S1MIG_TRUST)');
+        const trust = await loadTrustStore(trustPath).catch((e: Error) => {
+          throw new UsageError(`--trust ${trustPath}: ${e.message}`);
         });
         const store = o.store ? await openStore() : undefined;
         try {
@@ -114,6 +116,13 @@ export function register(program: Command): void {
             fileName: path.basename(fileArg),
           });
           stream.destroy();
+          if (!verdict.accepted && o.discardTo) {
+            // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
+            await mkdir(o.discardTo, { recursive: true });
+            const target = path.join(o.discardTo, path.basename(fileArg));
+            await rename(fileArg, target);
+            await writeFile(`${target}.verdict.json`, JSON.stringify(verdict, null, 2) + '\n');
+          }
           if (o.json) printJson(verdict);
           else printLines(...describeVerdict(verdict));
           setExit(verdict.accepted ? EXIT.OK : EXIT.INVALID);

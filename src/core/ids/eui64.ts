@@ -16,7 +16,10 @@ export function parseEui64(input: string): Result<Eui64> {
   let hex: string;
   if (HYPHENATED.test(s)) hex = s.replace(/-/g, '');
   else if (PLAIN.test(s)) hex = s;
-  else return err(`'${input}' is not an EUI-64: expected 16 hex digits, plain or as eight hyphen-separated octets`);
+  else
+    return err(
+      `'${input}' is not an EUI-64: expected 16 hex digits, plain or as eight hyphen-separated octets`,
+    );
   return ok(formatEui64Hex(hex));
 }
 

@@ -28,9 +28,14 @@ export const DEFAULT_SMSO_CODES: Readonly<Record<string, string>> = {
   TRL: 'Trilliant',
 };
 
-export function parseSmsoCode(input: string, known: Readonly<Record<string, string>> = DEFAULT_SMSO_CODES): Result<string> {
-  if (!/^[A-Z]{3}$/.test(input)) return err(`'${input}' is not an SMSO code: expected three upper-case letters`);
-  if (!(input in known)) return err(`'${input}' is not a known SMSO code: expected one of ${Object.keys(known).join(', ')}`);
+export function parseSmsoCode(
+  input: string,
+  known: Readonly<Record<string, string>> = DEFAULT_SMSO_CODES,
+): Result<string> {
+  if (!/^[A-Z]{3}$/.test(input))
+    return err(`'${input}' is not an SMSO code: expected three upper-case letters`);
+  if (!(input in known))
+    return err(`'${input}' is not a known SMSO code: expected one of ${Object.keys(known).join(', ')}`);
   return ok(input);
 }
 

@@ -19,7 +19,8 @@ export class MigrationFileNameError extends Error {
 }
 
 function need(v: string | undefined, what: string, ft: string): string {
-  if (v === undefined) throw new MigrationFileNameError(`${ft} file name needs ${what} (TMAD 10.2, Table 10.2)`);
+  if (v === undefined)
+    throw new MigrationFileNameError(`${ft} file name needs ${what} (TMAD 10.2, Table 10.2)`);
   return v;
 }
 
