@@ -1,0 +1,133 @@
+// s1mig file authenticate through the real CLI (TMAD Table 5.9): a signed MCF is authenticated once,
+// its replay is rejected at 5.9.5 with an Incident and can be discarded; a file re-signed by a
+// certificate of the wrong Remote Party Role is rejected at 5.9.3; a tampered file at 5.9.2.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 's1mig-auth-cli-'));
+const pki = path.join(dir, 'pki');
+const env = { S1MIG_DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}` };
+let mcf: string;
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+before(async () => {
+  assert.equal((await runCli(['pki', 'init', pki])).code, 0);
+  const g = await runCli([
+    'file',
+    'generate',
+    'MCF',
+    '--pki',
+    pki,
+    '--sign',
+    '--installations',
+    '5',
+    '--counter',
+    '42',
+    '--out',
+    `${dir}/files/`,
+    '--json',
+  ]);
+  assert.equal(g.code, 0, g.stderr);
+  mcf = (JSON.parse(g.stdout) as { file: string }).file;
+});
+
+async function authenticate(file: string, ...extra: string[]) {
+  const r = await runCli(['file', 'authenticate', '--as', 'dcc', '--trust', pki, '--json', ...extra, file], {
+    env,
+  });
+  return { code: r.code, verdict: JSON.parse(r.stdout || '{}') as Record<string, unknown>, stderr: r.stderr };
+}
+
+test('TMAD 5.9: a signed MCF is authenticated (exit 0); its replay fails 5.9.5 (exit 1) with an Incident and is discarded', async () => {
+  const first = await authenticate(mcf);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(first.verdict.stepsPassed, ['5.9.1', '5.9.2', '5.9.3', '5.9.4', '5.9.5']);
+  const discard = path.join(dir, 'rejected');
+  const replay = await authenticate(mcf, '--discard-to', discard);
+  assert.equal(replay.code, 1);
+  assert.equal(replay.verdict.failedStep, '5.9.5');
+  assert.equal(typeof replay.verdict.incidentId, 'number');
+  assert.equal(existsSync(mcf), false);
+  assert.deepEqual(
+    readdirSync(discard).sort(),
+    [path.basename(mcf), `${path.basename(mcf)}.verdict.json`].sort(),
+  );
+});
+
+test('TMAD 5.9.3 / Table 5.5: an MCF re-signed with a certificate of the wrong role is rejected at 5.9.3', async () => {
+  const issued = await runCli([
+    'pki',
+    'issue',
+    pki,
+    '--party',
+    'requesting-party',
+    '--role',
+    's1SPMigrationSigning',
+    '--key-usage',
+    'digitalSignature',
+    '--json',
+  ]);
+  assert.equal(issued.code, 0, issued.stderr);
+  const cert = JSON.parse(issued.stdout) as { cert: string; key: string };
+  const g = await runCli([
+    'file',
+    'generate',
+    'MCF',
+    '--pki',
+    pki,
+    '--installations',
+    '2',
+    '--counter',
+    '43',
+    '--out',
+    path.join(dir, 'unsigned.xml'),
+  ]);
+  assert.equal(g.code, 0, g.stderr);
+  const signed = path.join(dir, 'wrong-role.xml');
+  const s = await runCli([
+    'xml',
+    'sign',
+    '--key',
+    path.join(pki, cert.key),
+    '--cert',
+    path.join(pki, cert.cert),
+    path.join(dir, 'unsigned.xml'),
+    signed,
+  ]);
+  assert.equal(s.code, 0, s.stderr);
+  const v = await authenticate(signed);
+  assert.equal(v.code, 1);
+  assert.equal(v.verdict.failedStep, '5.9.3');
+});
+
+test('TMAD 5.9.2: a tampered file is rejected at 5.9.2; a usage error exits 2', async () => {
+  const g = await runCli([
+    'file',
+    'generate',
+    'MCF',
+    '--pki',
+    pki,
+    '--sign',
+    '--installations',
+    '2',
+    '--counter',
+    '44',
+    '--out',
+    path.join(dir, 'ok.xml'),
+  ]);
+  assert.equal(g.code, 0, g.stderr);
+  const tampered = path.join(dir, 'tampered.xml');
+  writeFileSync(
+    tampered,
+    readFileSync(path.join(dir, 'ok.xml'), 'utf8').replace('<GroupID>AA</GroupID>', '<GroupID>AB</GroupID>'),
+  );
+  const v = await authenticate(tampered);
+  assert.equal(v.code, 1);
+  assert.equal(v.verdict.failedStep, '5.9.2');
+  const bad = await runCli(['file', 'authenticate', '--as', 'nobody', '--trust', pki, tampered], { env });
+  assert.equal(bad.code, 2);
+});
