@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
+import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
 import { loadTrustStore } from '../../core/pki/index.js';
 import {
   AUTHENTICATORS,
@@ -12,14 +12,6 @@ import {
   type AuthenticationVerdict,
 } from '../../core/authentication/index.js';
 import { openStore } from '../../store/index.js';
-
-function parseWhen(v: string | undefined): Date {
-  if (v === undefined) return new Date();
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
-    throw new UsageError(`--at '${v}': expected an ISO 8601 date-time such as 2026-11-23T10:00:00Z`);
-  return d;
-}
 
 export function describeVerdict(v: AuthenticationVerdict): string[] {
   const lines: string[] = [];
@@ -84,7 +76,7 @@ export function register(program: Command): void {
       ) => {
         if (!isAuthenticatorParty(o.as))
           throw new UsageError(`--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')}`);
-        const now = parseWhen(o.at);
+        const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
         try {
           const st = await stat(fileArg);
           if (!st.isFile()) throw new Error('not a regular file');

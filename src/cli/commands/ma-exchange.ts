@@ -6,7 +6,7 @@ import { createPrivateKey } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
+import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
 import { seal, SealError } from '../../supplier/ma-seal.js';
 import { conventionalPaths, IntakeIoError, loadTrust, open, type IntakeResult } from '../../mcc/ma-intake.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -64,7 +64,7 @@ export function register(program: Command): void {
           key,
           cert,
           ...(o.out ? { outDir: o.out } : {}),
-          ...(o.at ? { at: isoDate(o.at, '--at') } : {}),
+          ...(o.at ? { at: parseInstant(o.at, '--at') } : {}),
           ...(o.allowInvalid ? { allowInvalid: true } : {}),
         });
         if (o.json)
@@ -119,8 +119,8 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (zip: string, o: OpenOpts) => {
       const conv = conventionalPaths(zip);
-      const receivedAt = o.receivedAt ? isoDate(o.receivedAt, '--received-at') : new Date();
-      const at = o.at ? isoDate(o.at, '--at') : receivedAt;
+      const receivedAt = o.receivedAt ? parseInstant(o.receivedAt, '--received-at') : new Date();
+      const at = o.at ? parseInstant(o.at, '--at') : receivedAt;
       const maxBytes = o.maxBytes ? positiveInt(o.maxBytes, '--max-bytes') : undefined;
       const maxRatio = o.maxRatio ? positiveInt(o.maxRatio, '--max-ratio') : undefined;
       let store: Store | undefined;
@@ -204,13 +204,6 @@ async function readText(file: string, flag: string): Promise<string> {
   } catch (e) {
     throw new UsageError(`${flag} ${file}: ${(e as Error).message}`);
   }
-}
-
-function isoDate(v: string, flag: string): Date {
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
-    throw new UsageError(`${flag} '${v}' is not an ISO 8601 date-time (e.g. 2026-11-23T09:30:00Z)`);
-  return d;
 }
 
 function positiveInt(v: string, flag: string): number {

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, setExit } from '../io.js';
+import { EXIT, UsageError, commandGroup, parseInstant, printJson, setExit } from '../io.js';
 import {
   validateMigrationAuthorisation,
   MA_CERTIFICATE_KEYS,
@@ -34,19 +34,6 @@ function readInput(file: string, what: string): Buffer {
   }
 }
 
-function parseReceivedAt(s: string | undefined): Date {
-  if (s === undefined) return new Date();
-  // ISO 8601 with a time and an explicit offset (Z or ±hh:mm), so the instant is unambiguous.
-  if (
-    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) ||
-    Number.isNaN(Date.parse(s))
-  )
-    throw new UsageError(
-      `--received-at '${s}' is not an ISO 8601 time with an offset (e.g. 2019-04-11T09:30:00Z or 2019-04-11T10:30:00+01:00)`,
-    );
-  return new Date(s);
-}
-
 function formatProblem(file: string, p: MaProblem, kind: 'error' | 'warning'): string {
   const where = p.line === null ? `${file}:` : `${file}:${p.line}:`;
   return `${where} ${kind === 'warning' ? 'warning: ' : ''}${p.field ? `${p.field}: ` : ''}${p.message} (${p.rule})`;
@@ -66,7 +53,8 @@ function registerValidate(ma: Command) {
     .option('--json', 'print {"valid", "errors", "warnings"} as JSON')
     .option('--received-at <time>', 'when the DCC received the file, ISO 8601 with offset (default: now)')
     .action((file: string, opts: { json?: boolean; receivedAt?: string }) => {
-      const receivedAt = parseReceivedAt(opts.receivedAt);
+      const receivedAt =
+        opts.receivedAt !== undefined ? parseInstant(opts.receivedAt, '--received-at') : new Date();
       const bytes = readInput(file, 'Migration Authorisation');
       const report = validateMigrationAuthorisation(bytes, { fileName: path.basename(file), receivedAt });
       if (opts.json) {

@@ -1,7 +1,7 @@
 // s1mig pki: a test SMKI PKI (init, issue, revoke) and certificate inspection/checks (show, verify).
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
+import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
 import type { OrganisationCertificate, TestPkiPartySpec } from '../../core/pki/index.js';
 
 // The PKI library (@peculiar/x509) is loaded only when a pki command runs, not on every CLI start.
@@ -13,15 +13,6 @@ function parseDays(v: string): number {
   if (!/^\d+$/.test(v) || n < 1 || n > 36500)
     throw new UsageError(`--valid-days '${v}': expected a whole number of days from 1 to 36500`);
   return n;
-}
-
-function parseDate(v: string, flag: string): Date {
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
-    throw new UsageError(
-      `${flag} '${v}': expected an ISO 8601 date or date-time such as 2026-01-31T12:00:00Z`,
-    );
-  return d;
 }
 
 async function readText(p: string, what: string): Promise<string> {
@@ -181,10 +172,10 @@ export function register(program: Command): void {
         if (!!o.issuerCert !== !!o.issuerKey)
           throw new UsageError('--issuer-cert and --issuer-key go together');
         const notBefore = o.notBefore
-          ? parseDate(o.notBefore, '--not-before')
+          ? parseInstant(o.notBefore, '--not-before')
           : new Date(Date.now() - 3_600_000);
         const notAfter = o.notAfter
-          ? parseDate(o.notAfter, '--not-after')
+          ? parseInstant(o.notAfter, '--not-after')
           : new Date(notBefore.getTime() + parseDays(o.validDays) * 86_400_000);
         try {
           const entry = await L.issueOrganisationCertificate(dir, {
@@ -284,7 +275,7 @@ export function register(program: Command): void {
       ) => {
         const L = await lib();
         const cert = await readCert(certPath);
-        const at = o.at ? parseDate(o.at, '--at') : new Date();
+        const at = o.at ? parseInstant(o.at, '--at') : new Date();
         let trust;
         try {
           trust = await L.loadTrustStore(o.trust);

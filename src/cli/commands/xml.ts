@@ -2,7 +2,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
+import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
 import {
   CertificateParseError,
   checkSigningCertificate,
@@ -22,15 +22,6 @@ import {
   XmlSignError,
 } from '../../core/xmldsig/index.js';
 import { streamXmlFile, XmlSyntaxError } from '../../core/xml/sax.js';
-
-function parseDate(v: string, flag: string): Date {
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
-    throw new UsageError(
-      `${flag} '${v}': expected an ISO 8601 date or date-time such as 2026-01-31T12:00:00Z`,
-    );
-  return d;
-}
 
 async function readCert(p: string): Promise<OrganisationCertificate> {
   let buf: Buffer;
@@ -148,7 +139,7 @@ export function register(program: Command): void {
         file: string,
         o: { trust: string; cert?: string; at?: string; role?: string; requireCrl: boolean; json?: boolean },
       ) => {
-        const at = o.at !== undefined ? parseDate(o.at, '--at') : new Date();
+        const at = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
         let trust;
         try {
           trust = await loadTrustStore(o.trust);
