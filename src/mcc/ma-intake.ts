@@ -13,7 +13,12 @@ import { promises as fs, openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { readZip, ZipError, type ZipLimits, type ZipEntryContent } from '../core/archive/zip.js';
 import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
-import { md5Hex, parsePasswordFile, type PasswordFile } from '../core/formats/ma/password-file.js';
+import {
+  MA_SIGNING_ROLE,
+  md5Hex,
+  parsePasswordFile,
+  type PasswordFile,
+} from '../core/formats/ma/password-file.js';
 import {
   validateMigrationAuthorisation,
   type MaProblem,
@@ -26,7 +31,7 @@ import { loadTrustStore } from '../core/pki/trust-store-loader.js';
 import type { ReceivedMaRow, Store } from '../store/index.js';
 
 /** The role the password file's signer must hold when its certificate carries one (MAM 7.5.3). */
-export const MA_SIGNING_ROLE = 'ikiFileSigning';
+export { MA_SIGNING_ROLE };
 
 export type IntakeStage = 'signature' | 'password-file' | 'archive' | 'envelope' | 'validation';
 

@@ -8,12 +8,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeEncryptedZip } from '../core/archive/zip.js';
 import { describe, pemCertificates, signDetached } from '../core/crypto/cms.js';
-import { md5Hex, passwordFileNameFor, writePasswordFile } from '../core/formats/ma/password-file.js';
+import {
+  MA_SIGNING_ROLE,
+  md5Hex,
+  passwordFileNameFor,
+  writePasswordFile,
+} from '../core/formats/ma/password-file.js';
 import { validateMigrationAuthorisation, type MaProblem } from '../core/formats/ma/index.js';
 import { parseEui64 } from '../core/ids/eui64.js';
 
 /** Role a certificate must carry (when it carries one) to sign MA password files (MAM 7.5.3). */
-export const MA_SIGNING_ROLE = 'ikiFileSigning';
+export { MA_SIGNING_ROLE };
 
 export interface SealOptions {
   /** Signing key (IKI File Signing Key): a KeyObject or PEM text. */

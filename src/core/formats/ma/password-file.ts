@@ -9,6 +9,9 @@
 import { createHash } from 'node:crypto';
 import { isHyphenatedEui64, parseEui64 } from '../../ids/eui64.js';
 
+/** MAM 7.5.3: the password file is signed with an IKI File Signing Key; the certificate's role. */
+export const MA_SIGNING_ROLE = 'ikiFileSigning';
+
 export interface PasswordFile {
   /** Canonical (upper-case hyphenated) DCC User ID. */
   userId: string;
