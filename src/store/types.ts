@@ -41,47 +41,12 @@ export interface ReceivedMaRepository {
   rows(id: number): Promise<ReceivedMaRow[]>;
 }
 
-// TMAD 5.7 / Table 5.7 stored counters, used by the Table 5.9 authenticator (steps 5.9.5-5.9.9).
-export type MigrationFileType = 'MCF' | 'MGF' | 'MEF' | 'MVF' | 'SCF' | 'COF';
-export const MIGRATION_FILE_TYPES: readonly MigrationFileType[] = ['MCF', 'MGF', 'MEF', 'MVF', 'SCF', 'COF'];
-
-export interface CounterKey {
-  /** Who holds the stored counter (the Authenticator: DCO, S1SP, Commissioning Party ...). */
-  authenticator: string;
-  /** RequestingPartyID / S1SPID / Commissioning Party ID that created the file. */
-  partyId: string;
-  fileType: MigrationFileType;
-}
-
-export interface StoredCounterRepository {
-  /** General column: accept iff no equal counter is stored for this key with storedAt within the last windowDays (default 60) before now; on accept store (counter, now). Atomic. */
-  acceptIfUnseen(key: CounterKey, counter: bigint, now: Date, windowDays?: number): Promise<boolean>;
-  /** S1SP column: accept iff no counter stored or counter > the stored one; on accept set it. Atomic. */
-  acceptIfGreater(key: CounterKey, counter: bigint, now: Date): Promise<boolean>;
-  /** Stored counters for the key, both columns, ordered by storedAt then counter. */
-  list(key: CounterKey): Promise<Array<{ counter: bigint; storedAt: Date }>>;
-}
-
-export interface IncidentRecord {
-  id: number;
-  category: 1 | 2 | 3 | 4 | 5;
-  kind: string;
-  summary: string;
-  fileName: string | null;
-  step: string | null;
-  party: string;
-  raisedAt: Date;
-  targetResponseBy: Date;
-  targetResolutionBy: Date;
-  assignee: 'DCC' | 'ResponsibleSupplier' | null;
-  details: unknown;
-}
-
-export interface IncidentRepository {
-  raise(incident: Omit<IncidentRecord, 'id'>): Promise<number>;
-  /** Ordered by raisedAt then id; `since` is inclusive. */
-  list(opts?: { party?: string; since?: Date }): Promise<IncidentRecord[]>;
-}
+// The repositories the domain needs (ports) are declared in src/core; the store implements them.
+export { MIGRATION_FILE_TYPES, type MigrationFileType } from '../core/schema/file-names.js';
+export type { CounterKey, StoredCounterRepository } from '../core/authentication/stored-counters.js';
+export type { IncidentRecord, IncidentRepository } from '../core/incidents/repository.js';
+import type { StoredCounterRepository } from '../core/authentication/stored-counters.js';
+import type { IncidentRepository } from '../core/incidents/repository.js';
 
 export interface MigrationState {
   name: string;

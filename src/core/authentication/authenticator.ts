@@ -18,7 +18,9 @@ import {
 } from '../pki/index.js';
 import { isNullCertificateId, parseEui64, S1SP_COUNTER_GROUP_IDS, type GroupId } from '../ids/index.js';
 import { categoryFor, incidentTargets, type IncidentCategory } from '../incidents/index.js';
-import type { IncidentRepository, MigrationFileType, StoredCounterRepository } from '../../store/types.js';
+import type { MigrationFileType } from '../schema/file-names.js';
+import type { IncidentRepository } from '../incidents/repository.js';
+import type { StoredCounterRepository } from './stored-counters.js';
 import { HeaderExtractor, type MigrationFileHeader } from './header.js';
 import { signedFileTypeOfRoot, type AuthenticatorParty, type SignedFileTypeRules } from './file-types.js';
 

@@ -1,7 +1,8 @@
 // What Table 5.9 needs to know about each signed file type (TMAD 5.5, Table 5.5, Table 5.7, Table 5.9,
 // Table 10.1): its root element, the signer's Remote Party Role, the element naming the creating party
 // (which must equal the signer certificate's Entity Identifier), its counter and the Table 5.9 step.
-import type { MigrationFileType } from '../../store/types.js';
+import { ROOT_OF_FILE_TYPE, type MigrationFileType } from '../schema/file-names.js';
+import { requiredSigningRole } from '../pki/roles.js';
 
 export interface SignedFileTypeRules {
   fileType: MigrationFileType;
@@ -17,12 +18,12 @@ export interface SignedFileTypeRules {
   counterStep: string;
 }
 
-export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTypeRules>> = Object.freeze({
+type OwnRules = Omit<SignedFileTypeRules, 'rootElement' | 'signerRole'>;
+
+const OWN_RULES: Readonly<Record<MigrationFileType, OwnRules>> = {
   // TMAD 5.9.5: MCF counters per RequestingPartyID.
   MCF: {
     fileType: 'MCF',
-    rootElement: 'MigrationCommon',
-    signerRole: 'requestingPartyFileSigning',
     creatorIdElement: 'RequestingPartyID',
     counterPartyElement: 'RequestingPartyID',
     counterElement: 'MCFCounter',
@@ -31,8 +32,6 @@ export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTyp
   // TMAD 5.9.6
   MGF: {
     fileType: 'MGF',
-    rootElement: 'MigrationGroup',
-    signerRole: 'requestingPartyFileSigning',
     creatorIdElement: 'RequestingPartyID',
     counterPartyElement: 'RequestingPartyID',
     counterElement: 'MGFCounter',
@@ -41,8 +40,6 @@ export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTyp
   // TMAD 5.9.7
   MEF: {
     fileType: 'MEF',
-    rootElement: 'MigrationGroupEncrypted',
-    signerRole: 'requestingPartyFileSigning',
     creatorIdElement: 'RequestingPartyID',
     counterPartyElement: 'RequestingPartyID',
     counterElement: 'MEFCounter',
@@ -51,8 +48,6 @@ export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTyp
   // TMAD 5.9.8: the MVF is the S1SP's, but its stored counters are kept per RequestingPartyID.
   MVF: {
     fileType: 'MVF',
-    rootElement: 'MigrationValidation',
-    signerRole: 's1SPMigrationSigning',
     creatorIdElement: 'ReportingPartyID',
     counterPartyElement: 'RequestingPartyID',
     counterElement: 'MVFCounter',
@@ -61,8 +56,6 @@ export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTyp
   // TMAD 5.9.9: per S1SP Identifier; the SCF carries it as ReportingPartyID (Table 10.2).
   SCF: {
     fileType: 'SCF',
-    rootElement: 'S1SPOutcomes',
-    signerRole: 's1SPMigrationSigning',
     creatorIdElement: 'ReportingPartyID',
     counterPartyElement: 'ReportingPartyID',
     counterElement: 'SCFCounter',
@@ -72,14 +65,22 @@ export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTyp
   // rule is applied per CommissioningPartyID (shared/spec README decision), reported as '5.9.9A'.
   COF: {
     fileType: 'COF',
-    rootElement: 'CommissioningOutcomes',
-    signerRole: 'commissioningPartyFileSigning',
     creatorIdElement: 'CommissioningPartyID',
     counterPartyElement: 'CommissioningPartyID',
     counterElement: 'COFCounter',
     counterStep: '5.9.9A',
   },
-});
+};
+
+/** Root element from Table 10.2 (src/core/schema), signer role from Table 5.5 (src/core/pki). */
+export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTypeRules>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(OWN_RULES).map(([t, r]) => [
+      t,
+      { ...r, rootElement: ROOT_OF_FILE_TYPE[t as MigrationFileType], signerRole: requiredSigningRole(t)! },
+    ]),
+  ) as Record<MigrationFileType, SignedFileTypeRules>,
+);
 
 export function signedFileTypeOfRoot(rootElement: string): SignedFileTypeRules | undefined {
   return Object.values(SIGNED_FILE_TYPES).find((t) => t.rootElement === rootElement);

@@ -1,3 +1,4 @@
 export * from './authenticator.js';
 export * from './file-types.js';
 export * from './header.js';
+export * from './stored-counters.js';
