@@ -84,7 +84,8 @@ export function sample(
     const certs = o.supplierCertificates;
     xml = xml.replace(
       /<((?:Non)?CriticalSupplierCertificateID)>\s*<X509IssuerName>[^<]*<\/X509IssuerName>\s*<X509SerialNumber>[^<]*<\/X509SerialNumber>\s*<\/\1>/g,
-      (_m, el: string) => {
+      (m: string, el: string) => {
+        if (m.includes('<X509IssuerName>NULL<')) return m; // keep Null Certificate IDs (GPF without GSME)
         const c = certs[i++ % certs.length]!;
         return `<${el}>\n<X509IssuerName>${c.issuerName}</X509IssuerName>\n<X509SerialNumber>${c.serialNumber}</X509SerialNumber>\n</${el}>`;
       },

@@ -130,6 +130,28 @@ describe('TMAD Table 5.9, general column', () => {
     assert.match(v.problems[0]!.message, /Entity Identifier/);
   });
 
+  test('TMAD 5.9.1 / Table 10.1 GPFDetail: without a GSME the GPF certificate IDs must be Null', async () => {
+    // The sample's second installation has no GSME and Null GPF certificate IDs; give it a real one.
+    const xml = sample('MCF', { requestingPartyId: RP, counter: nextCounter() });
+    const i2 = xml.indexOf('<SMETS1Installation>', xml.indexOf('<SMETS1Installation>') + 1);
+    const broken =
+      xml.slice(0, i2) +
+      xml
+        .slice(i2)
+        .replace(
+          '<X509IssuerName>NULL</X509IssuerName>',
+          '<X509IssuerName>CN=Issuing CA,O=Example,C=GB</X509IssuerName>',
+        )
+        .replace('<X509SerialNumber>0</X509SerialNumber>', '<X509SerialNumber>1001</X509SerialNumber>');
+    const v = await authenticateMigrationFile(
+      await signAs(pki, 'requesting-party', 'requestingPartyFileSigning', broken),
+      opts(),
+    );
+    assert.equal(v.failedStep, '5.9.1');
+    assert.equal(v.problems[0]!.rule, 'TMAD 10.1 Table 10.1 GPFDetail');
+    assert.match(v.problems[0]!.element ?? '', /SMETS1Installation\[2\]\/GPFDetail/);
+  });
+
   test('TMAD 5.9.2: a tampered file fails Check Cryptographic Protection', async () => {
     const xml = (await signedMcf()).replace(
       '<FirmwareVersion>01020304</FirmwareVersion>',
@@ -303,10 +325,29 @@ describe('TMAD Table 5.9, S1SP column (GroupID EA, EB, EC)', () => {
     assert.match(v.problems[0]!.message, /Null Certificate ID/);
   });
 
+  test('TMAD 5.9.10: the Null GPF certificate IDs Table 10.1 requires without a GSME do not count; a Null ESME one does', async () => {
+    // The sample's second installation has no GSME (its GPF IDs are Null by Table 10.1): accepted.
+    const ok = await authenticateMigrationFile(
+      await signedMcf({ counter: String(6_000_010), groupId: 'EA', supplierCertificates: supplierA() }),
+      opts({ as: 's1sp' }),
+    );
+    assert.equal(ok.accepted, true, JSON.stringify(ok.problems));
+    // A Null Supplier Certificate ID on an ESME is a different Supplier Party.
+    const esmeNull = await authenticateMigrationFile(
+      await signedMcf({
+        counter: String(6_000_011),
+        groupId: 'EA',
+        supplierCertificates: [supplierA()[0]!, { issuerName: 'NULL', serialNumber: '0' }],
+      }),
+      opts({ as: 's1sp' }),
+    );
+    assert.equal(esmeNull.failedStep, '5.9.10');
+  });
+
   test('TMAD 5.9.10: an organisations registry may map several User IDs to one Supplier Party', async () => {
     const mixed = [supplierA()[0]!, supplierB()[0]!];
     const v = await authenticateMigrationFile(
-      await signedMcf({ counter: String(6_000_002), groupId: 'EA', supplierCertificates: mixed }),
+      await signedMcf({ counter: String(6_000_020), groupId: 'EA', supplierCertificates: mixed }),
       opts({ as: 's1sp', supplierPartyOf: () => 'ONE-PARTY' }),
     );
     assert.equal(v.accepted, true, JSON.stringify(v.problems));

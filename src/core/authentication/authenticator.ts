@@ -22,6 +22,7 @@ import type { MigrationFileType } from '../schema/file-names.js';
 import type { IncidentRepository } from '../incidents/repository.js';
 import type { StoredCounterRepository } from './stored-counters.js';
 import { HeaderExtractor, type MigrationFileHeader } from './header.js';
+import { Table101ContentRules } from './content-rules.js';
 import { signedFileTypeOfRoot, type AuthenticatorParty, type SignedFileTypeRules } from './file-types.js';
 
 /** TMAD 5.9.5–5.9.9: the 60-day window of the general column. */
@@ -158,8 +159,9 @@ async function runSteps(
     },
   });
   const header = new HeaderExtractor();
+  const contentRules = new Table101ContentRules();
   try {
-    await parseXml(source, [schema.sink, signature.sink, header], {
+    await parseXml(source, [schema.sink, signature.sink, header, contentRules], {
       ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
       ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
     });
@@ -170,6 +172,9 @@ async function runSteps(
   }
   const h = header.result();
   const rules = step591(schema.result(), h, verdict);
+  // TMAD 5.9.1 "meets the requirements of Clause 10.1": the content rules of Table 10.1.
+  if (contentRules.problems.length > 0)
+    throw new StepFailure(contentRules.problems.map((p) => ({ step: '5.9.1', ...p })));
   const groupId = h.values.GroupID ?? null;
   verdict.column =
     opts.as === 's1sp' && S1SP_COUNTER_GROUP_IDS.includes(groupId as GroupId) ? 's1sp' : 'general';

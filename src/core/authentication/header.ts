@@ -51,6 +51,11 @@ export class HeaderExtractor implements XmlEventSink {
   private certSerial = '';
   private readonly certs = new Map<string, CertificateId>();
   private truncated = false;
+  // The GPF's Supplier Certificate IDs count only when the installation has a GSME: without one,
+  // Table 10.1 requires them to be the Null Certificate ID (docs/SPEC-DECISIONS.md, 5.9.10).
+  private detail: string | null = null;
+  private hasGsme = false;
+  private pendingGpf: CertificateId[] = [];
 
   startElement(el: XmlElementStart): void {
     if (el.depth === 0) {
@@ -62,6 +67,14 @@ export class HeaderExtractor implements XmlEventSink {
       this.capturing = el.local as HeaderElement;
       this.buffer = '';
       return;
+    }
+    if (el.depth === 1 && el.local === 'SMETS1Installation') {
+      this.hasGsme = false;
+      this.pendingGpf = [];
+    }
+    if (el.depth === 2) {
+      this.detail = el.local;
+      if (el.local === 'GSMEDetail') this.hasGsme = true;
     }
     if (SUPPLIER_CERTIFICATE_ELEMENTS.has(el.local)) {
       this.certDepth = el.depth;
@@ -93,13 +106,22 @@ export class HeaderExtractor implements XmlEventSink {
     }
     if (this.certDepth >= 0 && el.depth === this.certDepth) {
       const id: CertificateId = { serialNumber: this.certSerial.trim(), issuerName: this.certIssuer.trim() };
-      const key = certificateIdKey(id);
-      if (!this.certs.has(key)) {
-        if (this.certs.size < MAX_DISTINCT_SUPPLIER_CERTIFICATES) this.certs.set(key, id);
-        else this.truncated = true;
-      }
+      if (this.detail === 'GPFDetail' && this.certDepth === 3) this.pendingGpf.push(id);
+      else this.addCertificate(id);
       this.certDepth = -1;
+      return;
     }
+    if (el.depth === 1 && el.local === 'SMETS1Installation') {
+      if (this.hasGsme) for (const id of this.pendingGpf) this.addCertificate(id);
+      this.pendingGpf = [];
+    }
+  }
+
+  private addCertificate(id: CertificateId): void {
+    const key = certificateIdKey(id);
+    if (this.certs.has(key)) return;
+    if (this.certs.size < MAX_DISTINCT_SUPPLIER_CERTIFICATES) this.certs.set(key, id);
+    else this.truncated = true;
   }
 
   result(): MigrationFileHeader {

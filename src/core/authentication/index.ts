@@ -2,3 +2,4 @@ export * from './authenticator.js';
 export * from './file-types.js';
 export * from './header.js';
 export * from './stored-counters.js';
+export * from './content-rules.js';

@@ -198,15 +198,18 @@ function mcfInstallation(
 ): McfInstallation {
   const { r, ids } = sh;
   const distributor = String(10 + Math.floor(r() * 14));
+  // TMAD 10.1 Table 10.1 GPFDetail: without a GSME the GPF's four certificate IDs are the Null Certificate ID.
+  const gpfSup = sh.hasGsme ? sup : { critical: NULL_CERTIFICATE_ID, nonCritical: NULL_CERTIFICATE_ID };
+  const gpfNo = sh.hasGsme ? no : { critical: NULL_CERTIFICATE_ID, nonCritical: NULL_CERTIFICATE_ID };
   const inst: McfInstallation = {
     chfDetail: { deviceId: ids.CHF, deviceDetail: deviceDetail(r, 'CHF') },
     gpfDetail: {
       deviceId: ids.GPF,
       deviceDetail: deviceDetail(r, 'GPF'),
-      criticalSupplierCertificateId: sup.critical,
-      nonCriticalSupplierCertificateId: sup.nonCritical,
-      criticalNetworkOperatorCertificateId: no.critical,
-      nonCriticalNetworkOperatorCertificateId: no.nonCritical,
+      criticalSupplierCertificateId: gpfSup.critical,
+      nonCriticalSupplierCertificateId: gpfSup.nonCritical,
+      criticalNetworkOperatorCertificateId: gpfNo.critical,
+      nonCriticalNetworkOperatorCertificateId: gpfNo.nonCritical,
     },
     esmeDetail: {
       deviceId: ids.ESME,
