@@ -131,3 +131,48 @@ test('TMAD 5.9.2: a tampered file is rejected at 5.9.2; a usage error exits 2', 
   const bad = await runCli(['file', 'authenticate', '--as', 'nobody', '--trust', pki, tampered], { env });
   assert.equal(bad.code, 2);
 });
+
+test('TMAD 5.9: signed files of every type round-trip generate → authenticate from the CLI', async () => {
+  const types = ['MGF', 'MEF', 'MVF', 'SCF', 'COF'] as const;
+  const files: string[] = [];
+  for (const type of types) {
+    const g = await runCli([
+      'file',
+      'generate',
+      type,
+      '--pki',
+      pki,
+      '--sign',
+      '--installations',
+      '3',
+      '--counter',
+      '50',
+      '--mcf-counter',
+      '42',
+      '--out',
+      `${dir}/all/`,
+      '--json',
+    ]);
+    assert.equal(g.code, 0, g.stderr);
+    files.push((JSON.parse(g.stdout) as { file: string }).file);
+  }
+  const r = await runCli(['file', 'authenticate', '--as', 'supplier', '--trust', pki, '--json', ...files], {
+    env,
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const verdicts = JSON.parse(r.stdout) as Array<{
+    accepted: boolean;
+    fileType: string;
+    stepsPassed: string[];
+  }>;
+  assert.deepEqual(
+    verdicts.map((v) => [v.fileType, v.accepted, v.stepsPassed.at(-1)]),
+    [
+      ['MGF', true, '5.9.6'],
+      ['MEF', true, '5.9.7'],
+      ['MVF', true, '5.9.8'],
+      ['SCF', true, '5.9.9'],
+      ['COF', true, '5.9.9A'],
+    ],
+  );
+});

@@ -51,9 +51,10 @@ export function register(program: Command): void {
       'Authenticate a signed migration file (MCF, MGF, MEF, MVF, SCF, COF) per TMAD Table 5.9: schema (5.9.1), ' +
         'signature (5.9.2), Remote Party Role (5.9.3), certificate validity (5.9.4), anti-replay counters ' +
         '(5.9.5-5.9.9, stored in the database) and, for the S1SP with GroupID EA/EB/EC, one Supplier Party (5.9.10). ' +
-        'A rejected file is discarded and an Incident is recorded (TMAD 3.5). Exit 0 authenticated, 1 rejected, 2 usage.',
+        'A rejected file is discarded and an Incident is recorded (TMAD 3.5). Exit 0 all authenticated, 1 any rejected, 2 usage. ' +
+        '--json prints the verdict (an array of verdicts for several files).',
     )
-    .argument('<file>', 'the signed XML file')
+    .argument('<files...>', 'the signed XML file(s), authenticated in the order given')
     .requiredOption(
       '--as <party>',
       `the Authenticator: ${AUTHENTICATORS.join(', ')} (s1sp uses the S1SP column for GroupID EA/EB/EC)`,
@@ -71,19 +72,21 @@ export function register(program: Command): void {
     .option('--json', 'print the verdict as JSON')
     .action(
       async (
-        fileArg: string,
+        files: string[],
         o: { as: string; trust?: string; at?: string; store: boolean; discardTo?: string; json?: boolean },
       ) => {
         if (!isAuthenticatorParty(o.as))
           throw new UsageError(`--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')}`);
         const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
-        try {
-          const st = await stat(fileArg);
-          if (!st.isFile()) throw new Error('not a regular file');
-        } catch (e) {
-          throw new UsageError(
-            `${fileArg}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-          );
+        for (const file of files) {
+          try {
+            const st = await stat(file);
+            if (!st.isFile()) throw new Error('not a regular file');
+          } catch (e) {
+            throw new UsageError(
+              `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            );
+          }
         }
         const trustPath = o.trust ?? process.env.S1MIG_TRUST;
         if (!trustPath) throw new UsageError('--trust <dir|pem> is required (or set S1MIG_TRUST)');
@@ -91,6 +94,7 @@ export function register(program: Command): void {
           throw new UsageError(`--trust ${trustPath}: ${e.message}`);
         });
         const store = o.store ? await openStore() : undefined;
+        const verdicts: AuthenticationVerdict[] = [];
         try {
           const counters = store?.counters ?? {
             // Dry run: counters are neither checked against history nor stored.
@@ -98,29 +102,32 @@ export function register(program: Command): void {
             acceptIfGreater: async () => true,
             list: async () => [],
           };
-          const stream = createReadStream(fileArg, { highWaterMark: 256 * 1024 });
-          const verdict = await authenticateMigrationFile(stream, {
-            as: o.as,
-            trust,
-            counters,
-            ...(store ? { incidents: store.incidents } : {}),
-            now,
-            fileName: path.basename(fileArg),
-          });
-          stream.destroy();
-          if (!verdict.accepted && o.discardTo) {
-            // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
-            await mkdir(o.discardTo, { recursive: true });
-            const target = path.join(o.discardTo, path.basename(fileArg));
-            await rename(fileArg, target);
-            await writeFile(`${target}.verdict.json`, JSON.stringify(verdict, null, 2) + '\n');
+          // In the order given: the counters of one file are stored before the next is checked.
+          for (const file of files) {
+            const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+            const verdict = await authenticateMigrationFile(stream, {
+              as: o.as,
+              trust,
+              counters,
+              ...(store ? { incidents: store.incidents } : {}),
+              now,
+              fileName: path.basename(file),
+            }).finally(() => stream.destroy());
+            if (!verdict.accepted && o.discardTo) {
+              // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
+              await mkdir(o.discardTo, { recursive: true });
+              const target = path.join(o.discardTo, path.basename(file));
+              await rename(file, target);
+              await writeFile(`${target}.verdict.json`, JSON.stringify(verdict, null, 2) + '\n');
+            }
+            verdicts.push(verdict);
+            if (!o.json) printLines(...describeVerdict(verdict));
           }
-          if (o.json) printJson(verdict);
-          else printLines(...describeVerdict(verdict));
-          setExit(verdict.accepted ? EXIT.OK : EXIT.INVALID);
         } finally {
           await store?.close();
         }
+        if (o.json) printJson(files.length === 1 ? verdicts[0] : verdicts);
+        setExit(verdicts.every((v) => v.accepted) ? EXIT.OK : EXIT.INVALID);
       },
     );
 }
