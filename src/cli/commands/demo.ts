@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import { initTestPki, readTestPkiParties, type TestPkiParty } from '../../core/pki/index.js';
+import { initTestPki, loadPrivateKey, readTestPkiParties, type TestPkiParty } from '../../core/pki/index.js';
 import { validateMigrationAuthorisation, type MaCertificates } from '../../core/formats/ma/index.js';
 import { buildMigrationAuthorisation, parseMpxnCsv } from '../../supplier/ma-builder.js';
 import { seal } from '../../supplier/ma-seal.js';
@@ -130,7 +130,7 @@ export function register(program: Command): void {
       const iki = supplier.certificates.find((c) => c.role === 'ikiFileSigning');
       if (!iki) throw new UsageError(`${supplier.name} has no ikiFileSigning certificate`);
       const sealed = await seal(csvPath, {
-        key: await readFile(path.join(pkiDir, iki.key), 'utf8'),
+        key: await loadPrivateKey(path.join(pkiDir, iki.key)),
         cert: await readFile(path.join(pkiDir, iki.cert), 'utf8'),
         outDir: outbox,
         at: now,

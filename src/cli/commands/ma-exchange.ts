@@ -2,7 +2,7 @@
 //   seal (Responsible Supplier): AES-256 zip (password = MD5 of the CSV), password file, detached signature.
 //   open (DCC Migration Control Centre): verify signature (MAM 4: reject on failure), decrypt (bounded),
 //   check MD5 and names, validate the MA, record the receipt.
-import { createPrivateKey } from 'node:crypto';
+import { loadPrivateKey } from '../../core/pki/trust-store-loader.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -51,12 +51,11 @@ export function register(program: Command): void {
     .option('--allow-invalid', 'seal even if the MA does not validate (testing only)')
     .option('--json', 'print the result as JSON')
     .action(async (csv: string, o: SealOpts) => {
-      const keyPem = await readText(o.key, '--key');
       let key;
       try {
-        key = createPrivateKey(keyPem);
+        key = await loadPrivateKey(o.key);
       } catch (e) {
-        throw new UsageError(`--key ${o.key}: not a readable private key (${(e as Error).message})`);
+        throw new UsageError(`--key ${o.key}: ${(e as Error).message}`);
       }
       const cert = await readText(o.cert, '--cert');
       try {

@@ -18,7 +18,7 @@ import {
   type KeyPair,
 } from './issue.js';
 import type { RemotePartyRole } from './roles.js';
-import { loadPrivateKey } from './trust-store-loader.js';
+import { KEY_PASSPHRASE_ENV, loadPrivateKey } from './trust-store-loader.js';
 
 export const ROOT_CA_NAME = 'CN=s1mig Test SMKI Root CA,OU=00,O=s1mig Test';
 export const ISSUING_CA_NAME = 'CN=s1mig Test SMKI Issuing CA,OU=07,O=s1mig Test';
@@ -165,8 +165,16 @@ async function writeAtomic(file: string, data: string): Promise<void> {
   await rename(tmp, file);
 }
 
+/**
+ * Private keys at rest: PKCS#8 PEM, mode 0600, encrypted (PBES2: PBKDF2 + AES-256-CBC) when
+ * S1MIG_KEY_PASSPHRASE is set — loadPrivateKey reads them back with the same variable.
+ */
 async function writeKey(file: string, key: KeyObject): Promise<void> {
-  await writeFile(file, key.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+  const passphrase = process.env[KEY_PASSPHRASE_ENV];
+  const pem = passphrase
+    ? key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
+    : key.export({ type: 'pkcs8', format: 'pem' });
+  await writeFile(file, pem as string, { mode: 0o600 });
   await chmod(file, 0o600);
 }
 

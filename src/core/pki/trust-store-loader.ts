@@ -66,10 +66,23 @@ export async function loadTrustStore(
   return trust;
 }
 
-/** Load a private key (PKCS#8 or SEC1 PEM, or DER PKCS#8). Never logs key material. */
-export async function loadPrivateKey(p: string): Promise<KeyObject> {
+/** The environment variable holding the passphrase of encrypted private keys (never logged). */
+export const KEY_PASSPHRASE_ENV = 'S1MIG_KEY_PASSPHRASE';
+
+/**
+ * Load a private key (PKCS#8 or SEC1 PEM, or DER PKCS#8). An encrypted PKCS#8 PEM is decrypted with
+ * `passphrase` (default: $S1MIG_KEY_PASSPHRASE). Never logs key material.
+ */
+export async function loadPrivateKey(
+  p: string,
+  passphrase: string | undefined = process.env[KEY_PASSPHRASE_ENV],
+): Promise<KeyObject> {
   const buf = await readFile(p);
   try {
+    if (buf.toString('latin1').includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) {
+      if (!passphrase) throw new Error(`the key is encrypted: set ${KEY_PASSPHRASE_ENV} to its passphrase`);
+      return createPrivateKey({ key: buf, format: 'pem', passphrase });
+    }
     if (buf.toString('latin1').includes('-----BEGIN')) return createPrivateKey({ key: buf, format: 'pem' });
     return createPrivateKey({ key: buf, format: 'der', type: 'pkcs8' });
   } catch (e) {
