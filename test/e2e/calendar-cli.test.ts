@@ -9,7 +9,7 @@ describe('s1mig calendar', { concurrency: true }, () => {
     const r = await runCli(['calendar', 'week', '2019-08-05', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
-      migrationWeek: '2019-08-05',
+      migrationWeek: '2019-08-05T00:00:00+01:00',
       dailyMigrationDemand: '2019-07-09T10:00:00+01:00',
       demandCommitment: '2019-07-16T10:00:00+01:00',
       commitmentAggregateReport: '2019-07-16T17:00:00+01:00',

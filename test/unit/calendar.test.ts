@@ -163,7 +163,7 @@ test('Europe/London: wall clock → instant → wall clock round trip (property)
 test('MAM 4 example: Migration Week Monday 5 August 2019 → MA due 10:00 Thursday 1 August 2019', () => {
   const c = formatMigrationCycle(migrationCycle('2019-08-05'));
   assert.deepEqual(c, {
-    migrationWeek: '2019-08-05',
+    migrationWeek: '2019-08-05T00:00:00+01:00', // TMAD 2: the week starts 00:00 Monday
     dailyMigrationDemand: '2019-07-09T10:00:00+01:00', // TMAD 4.8(a): Tuesday 3 weeks 6 days before
     demandCommitment: '2019-07-16T10:00:00+01:00', // TMAD 4.8(b): the following Tuesday
     commitmentAggregateReport: '2019-07-16T17:00:00+01:00', // TMAD 4.8(c): 17:00 that Tuesday

@@ -92,7 +92,8 @@ export function migrationCycle(migrationWeek: string, opts: MigrationCycleOption
 /** The cycle as JSON-ready strings: instants as ISO 8601 with the London offset, dates as YYYY-MM-DD. */
 export function formatMigrationCycle(c: MigrationCycle): Record<keyof MigrationCycle, string> {
   return {
-    migrationWeek: c.migrationWeek,
+    // The start of the Migration Week (TMAD 2): 00:00 UK time on its Monday.
+    migrationWeek: formatLondonIso(londonTime(c.migrationWeek, '00:00')),
     dailyMigrationDemand: formatLondonIso(c.dailyMigrationDemand),
     demandCommitment: formatLondonIso(c.demandCommitment),
     commitmentAggregateReport: formatLondonIso(c.commitmentAggregateReport),
