@@ -1,4 +1,5 @@
-// Shared single-pass XML event layer (saxes, namespaces on, positions on).
+// Shared single-pass XML event layer (the hand-written streaming tokenizer in ./tokenizer.ts: XML 1.0
+// + Namespaces, positions on).
 //
 // Several consumers (schema validator, canonicaliser/digester, signature verifier, typed readers) are
 // XmlEventSinks that all run in ONE parse of a file, so a 100 MB file is read and tokenised once.
@@ -7,55 +8,24 @@
 // - any DOCTYPE is rejected before any sink sees an event (prolog events are held back until the root
 //   element starts, and a DOCTYPE can only appear in the prolog);
 // - no external entities are ever loaded; only the 5 predefined entities and character references are
-//   expanded (saxes reports any other entity reference as an error);
+//   expanded (any other entity reference is an error);
 // - input is UTF-8 only (strict decoding; an XML declaration naming another encoding is rejected);
 // - an optional byte limit (`maxBytes`).
 import { createReadStream } from 'node:fs';
-import { SaxesParser, type SaxesTagNS, type SaxesAttributeNS } from 'saxes';
+import {
+  XmlTokenizer,
+  XmlSyntaxError,
+  DOCTYPE_MESSAGE,
+  type XmlAttribute,
+  type XmlDeclaration,
+  type XmlElementEnd,
+  type XmlElementStart,
+  type XmlPosition,
+  type XmlTokenHandler,
+} from './tokenizer.js';
 
-export interface XmlPosition {
-  /** 1-based line. */
-  line: number;
-  /** 1-based column (in UTF-16 code units). */
-  column: number;
-}
-
-export interface XmlAttribute {
-  /** Qualified name as written (`p:local` or `local`). */
-  name: string;
-  prefix: string;
-  local: string;
-  /** Namespace URI ('' for an unprefixed attribute). */
-  uri: string;
-  /** Value after entity/char-reference expansion and XML attribute-value normalisation. */
-  value: string;
-}
-
-export interface XmlElementStart {
-  name: string;
-  prefix: string;
-  local: string;
-  uri: string;
-  /** Attributes in document order, WITHOUT namespace declarations (those are in nsDeclarations). */
-  attributes: XmlAttribute[];
-  /** Namespace declarations made on this element: prefix ('' = default) → uri ('' = undeclare default). */
-  nsDeclarations: Record<string, string>;
-  /** Root = 0. */
-  depth: number;
-  /** Position of the '<' of the start tag. */
-  pos: XmlPosition;
-  selfClosing: boolean;
-}
-
-export interface XmlElementEnd {
-  name: string;
-  prefix: string;
-  local: string;
-  uri: string;
-  depth: number;
-  /** Position just after the end tag (or after the '/>' of a self-closing tag). */
-  pos: XmlPosition;
-}
+export { XmlSyntaxError, DOCTYPE_MESSAGE };
+export type { XmlAttribute, XmlElementEnd, XmlElementStart, XmlPosition };
 
 export interface XmlEventSink {
   startElement?(el: XmlElementStart): void;
@@ -69,23 +39,6 @@ export interface XmlEventSink {
   end?(): void;
 }
 
-/** Not well-formed, DOCTYPE present, not UTF-8, too large, ... */
-export class XmlSyntaxError extends Error {
-  override name = 'XmlSyntaxError';
-  line: number;
-  column: number;
-  fileName?: string;
-  constructor(message: string, line: number, column: number, fileName?: string) {
-    super(`${fileName ? fileName + ':' : ''}${line}:${column}: ${message}`);
-    this.line = line;
-    this.column = column;
-    if (fileName !== undefined) this.fileName = fileName;
-    /** The message without the location prefix. */
-    this.reason = message;
-  }
-  reason: string;
-}
-
 export interface StreamXmlOptions {
   fileName?: string;
   /** Reject input larger than this many bytes (UTF-8). */
@@ -94,124 +47,73 @@ export interface StreamXmlOptions {
 
 export type XmlSource = NodeJS.ReadableStream | AsyncIterable<Uint8Array | string> | string | Uint8Array;
 
-const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
-const DOCTYPE_MESSAGE = 'DOCTYPE not allowed (TMAD 5.9.1: untrusted XML)';
-
 type Pending = () => void;
 
 /**
- * Low-level driver: a saxes parser wired to the sinks. Exposed so that callers that already hold the
- * text (or that need the saxes string position, e.g. the signer's second pass) can drive it.
+ * Low-level driver: the tokenizer (src/core/xml/tokenizer.ts) wired to the sinks. Exposed so that
+ * callers that already hold the text can drive it: write() decoded text in chunks, then close().
  */
-export class XmlEventStream {
-  readonly parser: SaxesParser<{ xmlns: true; position: true }>;
-  private depth = 0;
+export class XmlEventStream implements XmlTokenHandler {
+  readonly tokenizer: XmlTokenizer;
   private prolog: Pending[] | undefined = [];
   private bytes = 0;
-  private sawRoot = false;
-  /** saxes string position (JS string index) just after the end tag of the root element. */
-  rootEndPosition = -1;
-  private readonly fileName: string | undefined;
+  private readonly sinks: XmlEventSink[];
+  // Sinks that implement each event (fixed when the stream is created).
+  private readonly starts: XmlEventSink[];
+  private readonly ends: XmlEventSink[];
+  private readonly texts: XmlEventSink[];
 
   constructor(
-    private readonly sinks: XmlEventSink[],
+    sinks: XmlEventSink[],
     private readonly opts: StreamXmlOptions = {},
   ) {
-    this.fileName = opts.fileName;
-    const parser = new SaxesParser({
-      xmlns: true,
-      position: true,
-      ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
-    });
-    this.parser = parser;
-    parser.on('error', (err: Error) => {
-      throw this.syntaxError(stripSaxesLocation(err.message));
-    });
-    parser.on('doctype', () => {
-      throw this.syntaxError(DOCTYPE_MESSAGE);
-    });
-    parser.on('xmldecl', (decl) => {
-      const enc = decl.encoding;
-      if (enc !== undefined && !/^utf-?8$/i.test(enc)) {
-        throw this.syntaxError(`encoding "${enc}" not supported: UTF-8 only`);
-      }
-      const d: { version?: string; encoding?: string; standalone?: string } = {};
-      if (decl.version !== undefined) d.version = decl.version;
-      if (decl.encoding !== undefined) d.encoding = decl.encoding;
-      if (decl.standalone !== undefined) d.standalone = decl.standalone;
-      this.emit(() => {
-        for (const s of this.sinks) s.xmlDeclaration?.(d);
-      });
-      this.markPos();
-    });
-    parser.on('processinginstruction', (pi) => {
-      const pos = this.lastPos;
-      this.emit(() => {
-        for (const s of this.sinks) s.processingInstruction?.(pi.target, pi.body, pos);
-      });
-      this.markPos();
-    });
-    parser.on('comment', (text) => {
-      const pos = this.lastPos;
-      this.emit(() => {
-        for (const s of this.sinks) s.comment?.(text, pos);
-      });
-      this.markPos();
-    });
-    parser.on('text', (text) => {
-      const pos = this.lastPos;
-      // Text outside the root element is only whitespace (saxes rejects anything else); not reported.
-      if (this.depth > 0) for (const s of this.sinks) s.text?.(text, pos, false);
-      this.markPos();
-    });
-    parser.on('cdata', (text) => {
-      const pos = this.lastPos;
-      for (const s of this.sinks) s.text?.(text, pos, true);
-      this.markPos();
-    });
-    let startPos: XmlPosition = { line: 1, column: 1 };
-    parser.on('opentagstart', (tag) => {
-      // saxes has read '<', the name and one delimiter character when it reports opentagstart.
-      startPos = { line: parser.line, column: Math.max(1, parser.column - tag.name.length - 1) };
-    });
-    parser.on('opentag', (tag) => {
-      if (!this.sawRoot) {
-        this.sawRoot = true;
-        this.flushProlog();
-      }
-      const el = toStart(tag as SaxesTagNS, this.depth, startPos);
-      for (const s of this.sinks) s.startElement?.(el);
-      this.depth++;
-      this.markPos();
-    });
-    parser.on('closetag', (tag) => {
-      this.depth--;
-      const t = tag as SaxesTagNS;
-      const el: XmlElementEnd = {
-        name: t.name,
-        prefix: t.prefix,
-        local: t.local,
-        uri: t.uri,
-        depth: this.depth,
-        pos: { line: parser.line, column: parser.column + 1 },
-      };
-      if (this.depth === 0) this.rootEndPosition = parser.position;
-      for (const s of this.sinks) s.endElement?.(el);
-      this.markPos();
+    this.sinks = sinks;
+    this.starts = sinks.filter((s) => s.startElement !== undefined);
+    this.ends = sinks.filter((s) => s.endElement !== undefined);
+    this.texts = sinks.filter((s) => s.text !== undefined);
+    this.tokenizer = new XmlTokenizer(this, opts.fileName !== undefined ? { fileName: opts.fileName } : {});
+  }
+
+  /** UTF-16 index (in the decoded text) just after the end tag of the root element; -1 before. */
+  get rootEndPosition(): number {
+    return this.tokenizer.rootEndPosition;
+  }
+
+  // XmlTokenHandler: prolog events are held back until the root element starts, so that a DOCTYPE
+  // (which can only follow them) is rejected before any sink has seen anything.
+
+  xmlDeclaration(decl: XmlDeclaration): void {
+    this.emit(() => {
+      for (const s of this.sinks) s.xmlDeclaration?.(decl);
     });
   }
 
-  private lastLine = 1;
-  private lastColumn = 1;
-
-  /** Remember where the last event ended (the start of any following text). */
-  private markPos(): void {
-    this.lastLine = this.parser.line;
-    this.lastColumn = this.parser.column + 1;
+  processingInstruction(target: string, body: string, pos: XmlPosition): void {
+    this.emit(() => {
+      for (const s of this.sinks) s.processingInstruction?.(target, body, pos);
+    });
   }
 
-  private get lastPos(): XmlPosition {
-    return { line: this.lastLine, column: this.lastColumn };
+  comment(text: string, pos: XmlPosition): void {
+    this.emit(() => {
+      for (const s of this.sinks) s.comment?.(text, pos);
+    });
+  }
+
+  startElement(el: XmlElementStart): void {
+    if (this.prolog) this.flushProlog();
+    const starts = this.starts;
+    for (let k = 0; k < starts.length; k++) starts[k]!.startElement!(el);
+  }
+
+  endElement(el: XmlElementEnd): void {
+    const ends = this.ends;
+    for (let k = 0; k < ends.length; k++) ends[k]!.endElement!(el);
+  }
+
+  text(text: string, pos: XmlPosition, cdata: boolean): void {
+    const texts = this.texts;
+    for (let k = 0; k < texts.length; k++) texts[k]!.text!(text, pos, cdata);
   }
 
   private emit(fn: Pending): void {
@@ -225,8 +127,9 @@ export class XmlEventStream {
     if (p) for (const fn of p) fn();
   }
 
+  /** An XmlSyntaxError at the current end of the input. */
   syntaxError(message: string): XmlSyntaxError {
-    return new XmlSyntaxError(message, this.parser.line, this.parser.column + 1, this.fileName);
+    return this.tokenizer.syntaxError(message);
   }
 
   /** Count bytes for maxBytes. */
@@ -238,42 +141,14 @@ export class XmlEventStream {
   }
 
   write(text: string): void {
-    if (text.length > 0) this.parser.write(text);
+    if (text.length > 0) this.tokenizer.write(text);
   }
 
   close(): void {
-    this.parser.close();
-    if (!this.sawRoot) throw this.syntaxError('no root element');
+    this.tokenizer.end();
     this.flushProlog();
     for (const s of this.sinks) s.end?.();
   }
-}
-
-function stripSaxesLocation(message: string): string {
-  // saxes formats errors as "file:line:col: message".
-  const m = /^(?:.*?:)?\d+:\d+: (.*)$/s.exec(message);
-  return m?.[1] ?? message;
-}
-
-function toStart(tag: SaxesTagNS, depth: number, pos: XmlPosition): XmlElementStart {
-  const attributes: XmlAttribute[] = [];
-  const attrs = tag.attributes as Record<string, SaxesAttributeNS>;
-  for (const key in attrs) {
-    const a = attrs[key]!;
-    if (a.uri === XMLNS_URI || a.name === 'xmlns') continue;
-    attributes.push({ name: a.name, prefix: a.prefix, local: a.local, uri: a.uri, value: a.value });
-  }
-  return {
-    name: tag.name,
-    prefix: tag.prefix,
-    local: tag.local,
-    uri: tag.uri,
-    attributes,
-    nsDeclarations: tag.ns ?? {},
-    depth,
-    pos,
-    selfClosing: tag.isSelfClosing,
-  };
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array | string> {
