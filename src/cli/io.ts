@@ -33,17 +33,18 @@ export function commandGroup(program: Command, name: string, description: string
   return program.command(name).description(description);
 }
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
- * An instant given on the command line: an ISO 8601 date (midnight UTC) or a date-time with an
- * explicit offset (Z or ±hh:mm), so the instant is never read in the machine's local time zone.
+ * An instant given on the command line: an ISO 8601 date (midnight UTC) or date-time. A date-time
+ * without an offset is UTC (as the times in s1mig's files are), never the machine's local time zone.
  */
 export function parseInstant(v: string, flag: string): Date {
-  const d = new Date(v);
+  const utc = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v) ? `${v}Z` : v;
+  const d = new Date(utc);
   if (!INSTANT.test(v) || Number.isNaN(d.getTime()))
     throw new UsageError(
-      `${flag} '${v}': expected an ISO 8601 date or a date-time with an offset, e.g. 2026-11-23 or 2026-11-23T09:30:00Z or 2026-11-23T10:30:00+01:00`,
+      `${flag} '${v}': expected an ISO 8601 date or date-time, e.g. 2026-11-23, 2026-11-23T09:30:00Z or 2026-11-23T10:30:00+01:00 (no offset = UTC)`,
     );
   return d;
 }
