@@ -242,6 +242,8 @@ export class XmlTokenizer {
   private origTotal = 0;
   private normTotal = 0;
   private maps: ChunkMap[] = [];
+  private parts: string[] = [];
+  private partsLength = 0;
   /** Global index of an invalid character found in the input (the buffer ends there), or -1. */
   private invalidAt = -1;
 
@@ -350,15 +352,23 @@ export class XmlTokenizer {
       this.invalidAt = this.normTotal - chunk.length + bad.index;
       chunk = chunk.slice(0, bad.index);
     }
+    // Chunks wait here while a stalled token (see run) cannot complete yet: joined once, not per chunk.
+    const parts = this.parts;
+    parts.push(chunk);
+    this.partsLength += chunk.length;
+    if (!final && this.invalidAt < 0 && this.buf.length - this.i + this.partsLength < this.retryLen) return;
     const consumed = this.i;
     // Count the line ends of the consumed part before it is dropped.
     if (this.base + consumed > this.scan) this.posAt(this.base + consumed);
     if (consumed < this.buf.length) {
       // Array.join builds a flat string: V8 reads a cons string (a + b) much more slowly.
-      this.buf = [consumed === 0 ? this.buf : this.buf.slice(consumed), chunk].join('');
+      parts.unshift(consumed === 0 ? this.buf : this.buf.slice(consumed));
+      this.buf = parts.join('');
     } else {
-      this.buf = chunk;
+      this.buf = parts.length === 1 ? parts[0]! : parts.join('');
     }
+    this.parts = [];
+    this.partsLength = 0;
     this.base += consumed;
     this.i = 0;
     this.cNl = this.cLt = this.cAmp = this.cTab = this.cNlA = this.cCdEnd = -1;
@@ -367,7 +377,7 @@ export class XmlTokenizer {
     let drop = 0;
     while (drop < maps.length - 1 && maps[drop]!.normEnd < this.base) drop++;
     if (drop > 0) maps.splice(0, drop);
-    if (final || this.invalidAt >= 0 || this.buf.length >= this.retryLen) this.run(final);
+    this.run(final);
     if (this.invalidAt >= 0) {
       const g = this.invalidAt;
       throw this.errorAt('character not allowed in XML (XML 1.0 2.2 Char)', g);
