@@ -5,8 +5,10 @@
 //   pass 2: copy the input text unchanged and insert the ds:Signature as the LAST child of the root
 //           element, immediately before the root's end tag (no whitespace added, so the canonical form
 //           of the signed file minus its Signature is exactly what pass 1 digested).
+//           The second pass copies bytes: it neither decodes nor parses.
 // The raw bytes are hashed in both passes; if the file changed in between, signing fails.
 import { createHash, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -126,7 +128,7 @@ async function digestPass(
   const raw = createHash('sha256');
   const mode = (opts.transforms ?? 'enveloped') === 'enveloped' ? 'inclusive' : 'exclusive';
   const guard = new InputGuard();
-  const c14n = new DocumentC14nSink([{ mode, out: (c) => hash.update(c, 'utf8') }], false);
+  const c14n = new DocumentC14nSink([{ mode, hash }], false);
   const info = await parseXml(source, [guard, c14n], {
     ...(fileName !== undefined ? { fileName } : {}),
     ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
@@ -163,8 +165,8 @@ export async function signXmlString(xml: string, opts: XmlSignOptions): Promise<
   return (p1.bom ? '\ufeff' : '') + insertIntoTail(head, p1, signature) + body.slice(p1.rootEndPosition);
 }
 
-function write(out: Writable, s: string): Promise<void> {
-  if (s.length === 0 || out.write(s, 'utf8')) return Promise.resolve();
+function write(out: Writable, data: string | Uint8Array): Promise<void> {
+  if (data.length === 0 || out.write(data)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onDrain = (): void => {
       out.off('error', onError);
@@ -180,6 +182,47 @@ function write(out: Writable, s: string): Promise<void> {
 }
 
 /**
+ * UTF-16 code units that the UTF-8 bytes `b` decode to, counting each character at its lead byte
+ * (so a character split between chunks is counted once). The input was validated by pass 1.
+ */
+function utf16Units(b: Uint8Array): number {
+  if (isAscii(b)) return b.length;
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if ((c & 0xc0) !== 0x80) n += c >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+/** Byte offset in `b` after `units` UTF-16 code units (counted as in utf16Units). */
+function byteOffsetOfUnits(b: Uint8Array, units: number): number {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if ((c & 0xc0) !== 0x80) {
+      if (n === units) return i;
+      n += c >= 0xf0 ? 2 : 1;
+    }
+  }
+  if (n === units) return b.length;
+  throw new XmlSignError('internal: end of the root element not on a character boundary');
+}
+
+/** Insert the signature into the bytes `tail`, which end exactly at the end of the root element. */
+function insertIntoTailBytes(tail: Buffer, p1: Pass1, signature: string): Buffer[] {
+  if (p1.rootSelfClosing) {
+    const n = tail.length;
+    if (n < 2 || tail[n - 2] !== 0x2f || tail[n - 1] !== 0x3e)
+      throw new XmlSignError('internal: self-closing root element not found');
+    return [tail.subarray(0, n - 2), Buffer.from('>' + signature + '</' + p1.rootName + '>', 'utf8')];
+  }
+  const i = tail.lastIndexOf('</');
+  if (i < 0) throw new XmlSignError('internal: end tag of the root element not found');
+  return [tail.subarray(0, i), Buffer.from(signature, 'utf8'), tail.subarray(i)];
+}
+
+/**
  * Sign `inPath` into `outPath` (streaming, bounded memory): the ds:Signature becomes the last child
  * of the root element. The output is written to a temporary file beside `outPath` and renamed when
  * complete.
@@ -188,53 +231,43 @@ export async function signXmlFile(inPath: string, outPath: string, opts: XmlSign
   checkOptions(opts);
   if (path.resolve(inPath) === path.resolve(outPath))
     throw new XmlSignError('input and output must be different files');
-  const CHUNK = 256 * 1024;
+  const CHUNK = 1024 * 1024;
   const p1 = await digestPass(createReadStream(inPath, { highWaterMark: CHUNK }), opts, inPath);
   const signature = await buildSignatureElement(p1.digest, opts);
 
-  // Pass 2: copy, inserting the signature. Text before `windowStart` is written straight through;
-  // [windowStart, rootEnd) is held to find the root's end tag; the rest follows unchanged.
-  const rootEnd = p1.rootEndPosition;
-  const windowStart = Math.max(0, rootEnd - 65536);
+  // Pass 2: copy the input BYTES unchanged (no decoding, no per-event work), inserting the signature
+  // before the root's end tag. rootEndPosition counts UTF-16 code units of the decoded text without
+  // the BOM; the bytes are mapped to it without decoding (ASCII chunks: one unit per byte). One chunk
+  // is held back, so that an end tag split between two chunks is found whole.
+  const target = p1.rootEndPosition + (p1.bom ? 1 : 0);
   const tmp = `${outPath}.tmp-${process.pid}-${Date.now()}`;
-  const out = createWriteStream(tmp);
+  const out = createWriteStream(tmp, { highWaterMark: CHUNK });
   const raw = createHash('sha256');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pos = 0;
-  let tail = '';
+  let units = 0;
+  let held: Buffer | undefined;
   let inserted = false;
   try {
-    if (p1.bom) await write(out, '\ufeff');
     const input = createReadStream(inPath, { highWaterMark: CHUNK });
     for await (const chunk of input as AsyncIterable<Buffer>) {
       raw.update(chunk);
-      let text = decoder.decode(chunk, { stream: true });
-      const start = pos;
-      pos += text.length;
       if (inserted) {
-        await write(out, text);
+        await write(out, chunk);
         continue;
       }
-      // Part before the window.
-      if (start < windowStart) {
-        const n = Math.min(text.length, windowStart - start);
-        await write(out, text.slice(0, n));
-        text = text.slice(n);
-      }
-      const textStart = pos - text.length;
-      if (textStart + text.length < rootEnd) {
-        tail += text;
+      const n = utf16Units(chunk);
+      if (units + n < target) {
+        units += n;
+        if (held) await write(out, held);
+        held = chunk;
         continue;
       }
-      const n = rootEnd - textStart;
-      tail += text.slice(0, n);
-      await write(out, insertIntoTail(tail, p1, signature));
-      tail = '';
+      const at = byteOffsetOfUnits(chunk, target - units);
+      const tail = held ? Buffer.concat([held, chunk.subarray(0, at)]) : chunk.subarray(0, at);
+      held = undefined;
+      for (const part of insertIntoTailBytes(tail, p1, signature)) await write(out, part);
+      await write(out, chunk.subarray(at));
       inserted = true;
-      await write(out, text.slice(n));
     }
-    const last = decoder.decode();
-    if (last) await write(out, last);
     if (!inserted) throw new XmlSignError('internal: root end not reached in the second pass');
     if (raw.digest('hex') !== p1.rawHash)
       throw new XmlSignError(`${inPath} changed while it was being signed`);

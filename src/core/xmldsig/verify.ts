@@ -61,8 +61,6 @@ function b64(s: string): Buffer | undefined {
 
 class SignatureVerifierSink implements XmlEventSink {
   readonly problems: XmlSignatureProblem[] = [];
-  private readonly excHash = createHash('sha256');
-  private readonly incHash = createHash('sha256');
   private readonly doc: DocumentC14nSink;
   private signatures = 0;
   /** The Signature subtree being collected (depth-1 ds:Signature only). */
@@ -78,10 +76,12 @@ class SignatureVerifierSink implements XmlEventSink {
   ended = false;
 
   constructor() {
+    // One SHA-256 for both while the two canonical forms agree (for a migration file: all along).
+    const sha256 = createHash('sha256');
     this.doc = new DocumentC14nSink(
       [
-        { mode: 'exclusive', out: (c) => this.excHash.update(c, 'utf8') },
-        { mode: 'inclusive', out: (c) => this.incHash.update(c, 'utf8') },
+        { mode: 'exclusive', hash: sha256 },
+        { mode: 'inclusive', hash: sha256 },
       ],
       true,
     );
@@ -158,8 +158,9 @@ class SignatureVerifierSink implements XmlEventSink {
 
   text(t: string, pos: { line: number; column: number }, cdata: boolean): void {
     this.doc.text(t, pos, cdata);
-    const node = this.sigStack[this.sigStack.length - 1];
-    if (node) {
+    const n = this.sigStack.length;
+    if (n > 0) {
+      const node = this.sigStack[n - 1]!;
       this.sigText += t.length;
       if (this.sigText > MAX_SIGNATURE_TEXT)
         throw new XmlSyntaxError('ds:Signature too large', pos.line, pos.column);
@@ -384,7 +385,7 @@ class SignatureVerifierSink implements XmlEventSink {
       verdict.signer = { issuerName: facts.issuerName, serialNumber: facts.serialNumber };
     }
     const line = this.sigRoot?.line;
-    const digest = (facts.exclusive ? this.excHash : this.incHash).digest();
+    const digest = this.doc.hash(facts.exclusive ? 0 : 1).digest();
     if (!digest.equals(facts.digestValue)) {
       this.problem(
         RULE.crypto,
