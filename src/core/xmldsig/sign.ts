@@ -231,8 +231,9 @@ export async function signXmlFile(inPath: string, outPath: string, opts: XmlSign
   checkOptions(opts);
   if (path.resolve(inPath) === path.resolve(outPath))
     throw new XmlSignError('input and output must be different files');
+  // Pass 1 reads what the parser digests best (as the verifier does); pass 2 copies in larger chunks.
+  const p1 = await digestPass(createReadStream(inPath, { highWaterMark: 256 * 1024 }), opts, inPath);
   const CHUNK = 1024 * 1024;
-  const p1 = await digestPass(createReadStream(inPath, { highWaterMark: CHUNK }), opts, inPath);
   const signature = await buildSignatureElement(p1.digest, opts);
 
   // Pass 2: copy the input BYTES unchanged (no decoding, no per-event work), inserting the signature
