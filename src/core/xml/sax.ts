@@ -59,18 +59,18 @@ export class XmlEventStream implements XmlTokenHandler {
   private bytes = 0;
   private readonly sinks: XmlEventSink[];
   // Sinks that implement each event (fixed when the stream is created).
-  private readonly starts: XmlEventSink[];
-  private readonly ends: XmlEventSink[];
-  private readonly texts: XmlEventSink[];
+  private readonly onStart: (el: XmlElementStart) => void;
+  private readonly onEnd: (el: XmlElementEnd) => void;
+  private readonly onText: (text: string, pos: XmlPosition, cdata: boolean) => void;
 
   constructor(
     sinks: XmlEventSink[],
     private readonly opts: StreamXmlOptions = {},
   ) {
     this.sinks = sinks;
-    this.starts = sinks.filter((s) => s.startElement !== undefined);
-    this.ends = sinks.filter((s) => s.endElement !== undefined);
-    this.texts = sinks.filter((s) => s.text !== undefined);
+    this.onStart = fan1(sinks.flatMap((s) => (s.startElement ? [s.startElement.bind(s)] : [])));
+    this.onEnd = fan1(sinks.flatMap((s) => (s.endElement ? [s.endElement.bind(s)] : [])));
+    this.onText = fan3(sinks.flatMap((s) => (s.text ? [s.text.bind(s)] : [])));
     this.tokenizer = new XmlTokenizer(this, opts.fileName !== undefined ? { fileName: opts.fileName } : {});
   }
 
@@ -102,18 +102,15 @@ export class XmlEventStream implements XmlTokenHandler {
 
   startElement(el: XmlElementStart): void {
     if (this.prolog) this.flushProlog();
-    const starts = this.starts;
-    for (let k = 0; k < starts.length; k++) starts[k]!.startElement!(el);
+    this.onStart(el);
   }
 
   endElement(el: XmlElementEnd): void {
-    const ends = this.ends;
-    for (let k = 0; k < ends.length; k++) ends[k]!.endElement!(el);
+    this.onEnd(el);
   }
 
   text(text: string, pos: XmlPosition, cdata: boolean): void {
-    const texts = this.texts;
-    for (let k = 0; k < texts.length; k++) texts[k]!.text!(text, pos, cdata);
+    this.onText(text, pos, cdata);
   }
 
   private emit(fn: Pending): void {
@@ -148,6 +145,89 @@ export class XmlEventStream implements XmlTokenHandler {
     this.tokenizer.end();
     this.flushProlog();
     for (const s of this.sinks) s.end?.();
+  }
+}
+
+// The hot events go to the sinks through one call site per sink (a fixed fan-out instead of a loop over
+// the sinks), so each call site sees one or two targets and V8 can inline them: with the loop, every
+// event went through one megamorphic call site.
+function fan1<T>(fs: Array<(x: T) => void>): (x: T) => void {
+  const [a, b, c, d, e] = fs;
+  switch (fs.length) {
+    case 0:
+      return () => {};
+    case 1:
+      return a!;
+    case 2:
+      return (x) => {
+        a!(x);
+        b!(x);
+      };
+    case 3:
+      return (x) => {
+        a!(x);
+        b!(x);
+        c!(x);
+      };
+    case 4:
+      return (x) => {
+        a!(x);
+        b!(x);
+        c!(x);
+        d!(x);
+      };
+    case 5:
+      return (x) => {
+        a!(x);
+        b!(x);
+        c!(x);
+        d!(x);
+        e!(x);
+      };
+    default:
+      return (x) => {
+        for (const f of fs) f(x);
+      };
+  }
+}
+
+function fan3<A, B, C>(fs: Array<(x: A, y: B, z: C) => void>): (x: A, y: B, z: C) => void {
+  const [a, b, c, d, e] = fs;
+  switch (fs.length) {
+    case 0:
+      return () => {};
+    case 1:
+      return a!;
+    case 2:
+      return (x, y, z) => {
+        a!(x, y, z);
+        b!(x, y, z);
+      };
+    case 3:
+      return (x, y, z) => {
+        a!(x, y, z);
+        b!(x, y, z);
+        c!(x, y, z);
+      };
+    case 4:
+      return (x, y, z) => {
+        a!(x, y, z);
+        b!(x, y, z);
+        c!(x, y, z);
+        d!(x, y, z);
+      };
+    case 5:
+      return (x, y, z) => {
+        a!(x, y, z);
+        b!(x, y, z);
+        c!(x, y, z);
+        d!(x, y, z);
+        e!(x, y, z);
+      };
+    default:
+      return (x, y, z) => {
+        for (const f of fs) f(x, y, z);
+      };
   }
 }
 
