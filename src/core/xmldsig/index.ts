@@ -1,6 +1,7 @@
 // Streaming enveloped XMLDSig in the TMAD 10.1 profile: canonicalisation, signing, verification.
 export * from './profile.js';
 export {
+  C14nRenderer,
   C14nWriter,
   DocumentC14nSink,
   ElementC14nSink,
@@ -8,6 +9,7 @@ export {
   c14nAttr,
   c14nText,
   type C14nMode,
+  type C14nOutput,
 } from './c14n.js';
 export {
   buildSignatureElement,
