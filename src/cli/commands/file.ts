@@ -6,7 +6,12 @@ import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import { loadPrivateKey, readTestPkiParties, type TestPkiParty } from '../../core/pki/index.js';
+import {
+  loadPrivateKey,
+  readTestPkiParties,
+  requiredSigningRole,
+  type TestPkiParty,
+} from '../../core/pki/index.js';
 import { signXmlFile } from '../../core/xmldsig/index.js';
 import { XmlSyntaxError } from '../../core/xml/sax.js';
 import {
@@ -23,15 +28,18 @@ import {
   type SignedMigrationFileType,
 } from '../../core/formats/migration-files/index.js';
 
-/** Table 5.5: the signer's Remote Party Role and the kind of party in parties.json, per file type. */
-const SIGNER: Record<SignedMigrationFileType, { kind: string; role: string }> = {
-  MCF: { kind: 'requestingParty', role: 'requestingPartyFileSigning' },
-  MGF: { kind: 'requestingParty', role: 'requestingPartyFileSigning' },
-  MEF: { kind: 'requestingParty', role: 'requestingPartyFileSigning' },
-  MVF: { kind: 's1sp', role: 's1SPMigrationSigning' },
-  SCF: { kind: 's1sp', role: 's1SPMigrationSigning' },
-  COF: { kind: 'commissioningParty', role: 'commissioningPartyFileSigning' },
+/** The kind of party in parties.json that creates each file type; its role comes from Table 5.5. */
+const CREATOR_KIND: Record<SignedMigrationFileType, string> = {
+  MCF: 'requestingParty',
+  MGF: 'requestingParty',
+  MEF: 'requestingParty',
+  MVF: 's1sp',
+  SCF: 's1sp',
+  COF: 'commissioningParty',
 };
+const SIGNER = Object.fromEntries(
+  Object.entries(CREATOR_KIND).map(([t, kind]) => [t, { kind, role: requiredSigningRole(t)! }]),
+) as Record<SignedMigrationFileType, { kind: string; role: string }>;
 
 const DEFAULTS = {
   requestingPartyId: '70-B3-D5-1F-30-10-00-01',
