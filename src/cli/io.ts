@@ -23,14 +23,27 @@ export function setExit(code: number): void {
 
 import type { Command } from 'commander';
 
+/** The command groups of `s1mig` and what each is for (shown by `s1mig --help`). */
+export const COMMAND_GROUPS = {
+  calendar:
+    'England and Wales Working Days and the weekly migration cycle deadlines (TMAD 2, 4.8, 4.29, 4.30, 4.37; MAM 4)',
+  db: 'The s1mig database: SQLite by default, PostgreSQL via S1MIG_DATABASE_URL',
+  demo: 'Walk-throughs on sample data',
+  file: 'Signed migration files (TMAD 5, 10, 11): generate, sign, inspect, authenticate',
+  ma: 'Migration Authorisations (MAM): build, validate, seal, open',
+  pki: 'Test SMKI PKI and Organisation Certificate checks (TMAD 2, 3.16, 5.5, 5.9.3/5.9.4)',
+  xml: 'XML files: XMLDSig signatures (TMAD 10.1, 5.9.2) and canonicalisation',
+} as const;
+export type CommandGroupName = keyof typeof COMMAND_GROUPS;
+
 /**
  * Find or create a command group (e.g. `ma`), so several modules can add sub-commands to one group
  * without importing each other.
  */
-export function commandGroup(program: Command, name: string, description: string): Command {
+export function commandGroup(program: Command, name: CommandGroupName): Command {
   const existing = program.commands.find((c) => c.name() === name);
   if (existing) return existing;
-  return program.command(name).description(description);
+  return program.command(name).description(COMMAND_GROUPS[name]);
 }
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;

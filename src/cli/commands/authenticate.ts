@@ -40,11 +40,7 @@ export function describeVerdict(v: AuthenticationVerdict): string[] {
 }
 
 export function register(program: Command): void {
-  const file = commandGroup(
-    program,
-    'file',
-    'Signed migration files (TMAD 5, 10, 11): generate, sign, inspect, authenticate',
-  );
+  const file = commandGroup(program, 'file');
   file
     .command('authenticate')
     .description(

@@ -91,11 +91,7 @@ function describe(v: Date | string): string {
 }
 
 export function register(program: Command): void {
-  const cal = commandGroup(
-    program,
-    'calendar',
-    'England and Wales Working Days and the weekly migration cycle deadlines (TMAD 2, 4.8, 4.29, 4.30, 4.37; MAM 4)',
-  );
+  const cal = commandGroup(program, 'calendar');
 
   withCalendarOptions(
     cal

@@ -58,11 +58,7 @@ function withStoreOptions(cmd: Command): Command {
 }
 
 export function register(program: Command): void {
-  const db = commandGroup(
-    program,
-    'db',
-    'The s1mig database: SQLite by default, PostgreSQL via S1MIG_DATABASE_URL',
-  );
+  const db = commandGroup(program, 'db');
 
   withStoreOptions(
     db

@@ -33,7 +33,7 @@ function certificateId(party: TestPkiParty, role: string, keyUsage: string) {
 }
 
 export function register(program: Command): void {
-  const demo = commandGroup(program, 'demo', 'Walk-throughs on sample data');
+  const demo = commandGroup(program, 'demo');
   demo
     .command('supplier', { isDefault: true })
     .description(

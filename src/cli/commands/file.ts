@@ -345,11 +345,7 @@ async function inspect(file: string, o: { json?: boolean }): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const file = commandGroup(
-    program,
-    'file',
-    'Signed migration files (TMAD 5, 10, 11): generate, sign, inspect, authenticate',
-  );
+  const file = commandGroup(program, 'file');
 
   file
     .command('generate')

@@ -2,10 +2,11 @@
 // being run (a CLI start then pays for its own dependencies only); `s1mig --help` loads them all.
 // Add a module to its group's list; a new group gets a new entry.
 import type { Command } from 'commander';
+import type { CommandGroupName } from '../io.js';
 
 type CommandModule = { register(program: Command): void };
 
-const GROUPS: Readonly<Record<string, ReadonlyArray<() => Promise<CommandModule>>>> = {
+const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<CommandModule>>>> = {
   calendar: [() => import('./calendar.js')],
   db: [() => import('./db.js')],
   demo: [() => import('./demo.js')],
@@ -18,6 +19,8 @@ const GROUPS: Readonly<Record<string, ReadonlyArray<() => Promise<CommandModule>
 /** Register the command group named by argv (or every group, for help and unknown commands). */
 export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
-  const names = first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
-  for (const name of names) for (const load of GROUPS[name]!) (await load()).register(program);
+  const names = (
+    first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS)
+  ) as CommandGroupName[];
+  for (const name of names) for (const load of GROUPS[name]) (await load()).register(program);
 }

@@ -36,7 +36,7 @@ interface OpenOpts {
 }
 
 export function register(program: Command): void {
-  const ma = commandGroup(program, 'ma', 'Migration Authorisations (MAM): build, validate, seal, open');
+  const ma = commandGroup(program, 'ma');
 
   ma.command('seal')
     .description(

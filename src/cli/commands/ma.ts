@@ -225,7 +225,7 @@ function registerBuild(ma: Command) {
 }
 
 export function register(program: Command): void {
-  const ma = commandGroup(program, 'ma', 'Migration Authorisations (MAM): build, validate, seal, open');
+  const ma = commandGroup(program, 'ma');
   registerValidate(ma);
   registerBuild(ma);
 }

@@ -75,11 +75,7 @@ function describeCert(L: PkiLib, c: OrganisationCertificate) {
 }
 
 export function register(program: Command): void {
-  const pki = commandGroup(
-    program,
-    'pki',
-    'Test SMKI PKI and Organisation Certificate checks (TMAD 2, 3.16, 5.5, 5.9.3/5.9.4)',
-  );
+  const pki = commandGroup(program, 'pki');
 
   pki
     .command('init')

@@ -49,11 +49,7 @@ function sameKey(priv: KeyObject, pub: KeyObject): boolean {
 }
 
 export function register(program: Command): void {
-  const xml = commandGroup(
-    program,
-    'xml',
-    'XML files: XMLDSig signatures (TMAD 10.1, 5.9.2) and canonicalisation',
-  );
+  const xml = commandGroup(program, 'xml');
 
   xml
     .command('sign')
