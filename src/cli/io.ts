@@ -29,8 +29,9 @@ export const COMMAND_GROUPS = {
     'England and Wales Working Days and the weekly migration cycle deadlines (TMAD 2, 4.8, 4.29, 4.30, 4.37; MAM 4)',
   db: 'The s1mig database: SQLite by default, PostgreSQL via S1MIG_DATABASE_URL',
   demo: 'Walk-throughs on sample data',
-  file: 'Signed migration files (TMAD 5, 10, 11): generate, sign, inspect, authenticate',
-  ma: 'Migration Authorisations (MAM): build, validate, seal, open',
+  file: 'Signed migration files (TMAD 5, 10, 11): generate, validate, inspect, authenticate',
+  incidents: 'Incidents recorded when files are discarded or steps fail (TMAD 3.5)',
+  ma: 'Migration Authorisations (MAM): build, validate, seal, open, received',
   pki: 'Test SMKI PKI and Organisation Certificate checks (TMAD 2, 3.16, 5.5, 5.9.3/5.9.4)',
   xml: 'XML files: XMLDSig signatures (TMAD 10.1, 5.9.2) and canonicalisation',
 } as const;

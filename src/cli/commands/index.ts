@@ -10,8 +10,9 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   calendar: [() => import('./calendar.js')],
   db: [() => import('./db.js')],
   demo: [() => import('./demo.js')],
-  file: [() => import('./file.js'), () => import('./authenticate.js')],
-  ma: [() => import('./ma.js'), () => import('./ma-exchange.js')],
+  file: [() => import('./file.js'), () => import('./validate.js'), () => import('./authenticate.js')],
+  incidents: [() => import('./incidents.js')],
+  ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
   pki: [() => import('./pki.js')],
   xml: [() => import('./xml.js')],
 };
