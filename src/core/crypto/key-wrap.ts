@@ -61,22 +61,24 @@ export function aesKeyUnwrap(kek: Buffer, wrapped: Buffer): Buffer {
   }
 }
 
+function checkMasterKey(masterKey: Buffer): void {
+  if (masterKey.length !== 16 && masterKey.length !== 32) {
+    throw new FileCryptoError('BAD_KEY', `Master Key must be 128 or 256 bits, got ${masterKey.length * 8}`);
+  }
+}
+
 /**
  * TMAD 11.4: wrap the PrepaymentKey under the Master Key. The Master Key is 128-bit in SMETS1
  * (DLMS security suite 0); 256-bit Master Keys are accepted too (suite 2).
  */
 export function wrapPrepaymentKey(prepaymentKey: Buffer, masterKey: Buffer): Buffer {
-  if (masterKey.length !== 16 && masterKey.length !== 32) {
-    throw new FileCryptoError('BAD_KEY', `Master Key must be 128 or 256 bits, got ${masterKey.length * 8}`);
-  }
+  checkMasterKey(masterKey);
   return aesKeyWrap(masterKey, prepaymentKey);
 }
 
 /** TMAD 11.4 inverse (the S1SP, GroupIDs that require WrappedPrepaymentKey). Accepts raw or base64. */
 export function unwrapPrepaymentKey(wrappedPrepaymentKey: Buffer | string, masterKey: Buffer): Buffer {
-  if (masterKey.length !== 16 && masterKey.length !== 32) {
-    throw new FileCryptoError('BAD_KEY', `Master Key must be 128 or 256 bits, got ${masterKey.length * 8}`);
-  }
+  checkMasterKey(masterKey);
   const wrapped =
     typeof wrappedPrepaymentKey === 'string'
       ? fromBase64Strict(wrappedPrepaymentKey, 'WrappedPrepaymentKey')

@@ -118,8 +118,6 @@ export class CertificateParseError extends Error {
   override name = 'CertificateParseError';
 }
 
-const PEM_RE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/;
-
 /** All PEM blocks with the given label in a text. */
 export function pemBlocks(text: string, label: string): Uint8Array[] {
   const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
@@ -134,15 +132,27 @@ export function toPem(der: Uint8Array, label: string): string {
   return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
 }
 
-function toDer(pemOrDer: string | Uint8Array): Uint8Array {
-  if (typeof pemOrDer === 'string') {
-    const m = PEM_RE.exec(pemOrDer);
-    if (!m) throw new CertificateParseError('no PEM CERTIFICATE block found');
-    return Uint8Array.from(Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
+/** The first PEM block with this label in a text, as DER; `DER bytes` pass through unchanged. */
+export function pemToDer(pemOrDer: string | Uint8Array, label: string): Uint8Array {
+  if (typeof pemOrDer !== 'string') {
+    // A PEM given as bytes.
+    if (pemOrDer.length > 0 && pemOrDer[0] === 0x2d)
+      return pemToDer(Buffer.from(pemOrDer).toString('latin1'), label);
+    return pemOrDer;
   }
-  // A PEM given as bytes.
-  if (pemOrDer.length > 0 && pemOrDer[0] === 0x2d) return toDer(Buffer.from(pemOrDer).toString('latin1'));
-  return pemOrDer;
+  const der = pemBlocks(pemOrDer, label)[0];
+  if (!der) throw new CertificateParseError(`no PEM ${label} block found`);
+  return der;
+}
+
+/** Whether two DER encodings are byte-for-byte equal. */
+export function sameDer(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 function hex(b: ArrayBuffer | Uint8Array): string {
@@ -161,7 +171,8 @@ export function serialDecimalToHex(serial: string): string {
   return h;
 }
 
-function seqChildren(el: asn1js.AsnType | undefined): asn1js.AsnType[] {
+/** The elements of a SEQUENCE/SET (empty for anything else). */
+export function seqChildren(el: asn1js.AsnType | undefined): asn1js.AsnType[] {
   const vb = (el as asn1js.Sequence | undefined)?.valueBlock as { value?: asn1js.AsnType[] } | undefined;
   return vb?.value ?? [];
 }
@@ -332,7 +343,7 @@ export function parseCertificate(
   pemOrDer: string | Uint8Array,
   opts: ParseCertificateOptions = {},
 ): OrganisationCertificate {
-  const der = toDer(pemOrDer);
+  const der = pemToDer(pemOrDer, 'CERTIFICATE');
   let cert: x509.X509Certificate;
   try {
     cert = new x509.X509Certificate(der);
@@ -395,7 +406,7 @@ export function parseCertificate(
     authorityKeyIdentifier: aki?.keyId ? aki.keyId.toLowerCase() : null,
     policies: cp ? [...cp.policies] : [],
     extensions,
-    selfIssued: Buffer.compare(Buffer.from(issuerDer), Buffer.from(subjectDer)) === 0,
+    selfIssued: sameDer(issuerDer, subjectDer),
     publicKey,
     signatureAlgorithmOid: sigOidEl instanceof asn1js.ObjectIdentifier ? sigOidEl.valueBlock.toString() : '',
     tbsDer: berOf(tbsEl),

@@ -19,9 +19,10 @@ import {
   keyUsageFlags,
   parseCertificate,
   serialDecimalToHex,
+  serialHexToDecimal,
   type OrganisationCertificate,
 } from './certificate.js';
-import { parseCrl } from './validity.js';
+import { crlToPem, parseCrl } from './validity.js';
 import { DEFAULT_ROLE_CODES, roleCodeOu, type RemotePartyRole, type RoleCodeTable } from './roles.js';
 
 x509.cryptoProvider.set(webcrypto as never);
@@ -149,6 +150,11 @@ export function organisationSubjectDer(opts: {
 // ---------------------------------------------------------------------------------------------------
 // Certificates
 
+/** authorityKeyIdentifier naming the issuer's key (its SKI, else the TMAD 2 Key Identifier). */
+function authorityKeyId(issuer: OrganisationCertificate): x509.AuthorityKeyIdentifierExtension {
+  return new x509.AuthorityKeyIdentifierExtension(issuer.subjectKeyIdentifier ?? issuer.keyIdentifier, false);
+}
+
 export interface IssuedCertificate {
   cert: OrganisationCertificate;
   pem: string;
@@ -213,10 +219,7 @@ export async function createIssuingCa(opts: IssuingCaOptions): Promise<IssuedCer
       new x509.BasicConstraintsExtension(true, opts.pathLength ?? 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       new x509.SubjectKeyIdentifierExtension(kid),
-      new x509.AuthorityKeyIdentifierExtension(
-        opts.issuer.subjectKeyIdentifier ?? opts.issuer.keyIdentifier,
-        false,
-      ),
+      authorityKeyId(opts.issuer),
     ],
   });
   const cert = parseCertificate(new Uint8Array(c.rawData));
@@ -251,10 +254,7 @@ export async function createOrganisationCertificate(
     new x509.KeyUsagesExtension(keyUsageFlags(opts.keyUsage), opts.keyUsageCritical ?? true),
     new x509.SubjectKeyIdentifierExtension(keyIdentifier(opts.publicKey)),
     new x509.CertificatePolicyExtension(opts.policies ?? [SMKI_ORGANISATION_CERTIFICATE_POLICY_OID], true),
-    new x509.AuthorityKeyIdentifierExtension(
-      opts.issuer.subjectKeyIdentifier ?? opts.issuer.keyIdentifier,
-      false,
-    ),
+    authorityKeyId(opts.issuer),
   ];
   if (opts.ca) extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
   const c = await x509.X509CertificateGenerator.create({
@@ -313,21 +313,11 @@ export async function createCrl(opts: CrlOptions): Promise<{ pem: string; der: U
       revocationDate: r.revocationDate,
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
     })),
-    extensions: [
-      new x509.AuthorityKeyIdentifierExtension(
-        opts.issuer.subjectKeyIdentifier ?? opts.issuer.keyIdentifier,
-        false,
-      ),
-      new x509.Extension(OID.crlNumber, false, crlNumber),
-    ],
+    extensions: [authorityKeyId(opts.issuer), new x509.Extension(OID.crlNumber, false, crlNumber)],
   });
   const der = new Uint8Array(crl.rawData);
   parseCrl(der); // self-check: our own parser reads what we wrote
-  const b64 = Buffer.from(der).toString('base64');
-  return {
-    der,
-    pem: `-----BEGIN X509 CRL-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END X509 CRL-----\n`,
-  };
+  return { der, pem: crlToPem(der) };
 }
 
 /** Revocation entries and CRL number of an existing CRL (to re-issue it with more entries). */
@@ -335,7 +325,7 @@ export function crlEntries(pemOrDer: string | Uint8Array): { revoked: Revocation
   const parsed = parseCrl(pemOrDer);
   const crl = new x509.X509Crl(parsed.der);
   const revoked = crl.entries.map((e) => ({
-    serialNumber: BigInt('0x' + e.serialNumber).toString(10),
+    serialNumber: serialHexToDecimal(e.serialNumber),
     revocationDate: e.revocationDate,
     ...(e.reason !== undefined ? { reason: e.reason } : {}),
   }));
