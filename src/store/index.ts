@@ -96,16 +96,18 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
 async function openSqlite(file: string): Promise<Kysely<Database>> {
   const { default: SQLite } = await import('better-sqlite3');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  let conn;
+  let conn: InstanceType<typeof SQLite> | undefined;
   try {
     conn = new SQLite(file);
+    // The first statement reads the file: one that is not SQLite fails here ("file is not a database").
+    conn.pragma('journal_mode = WAL'); // readers never block the writer
+    conn.pragma('synchronous = FULL'); // an accepted anti-replay counter survives power loss
+    conn.pragma('foreign_keys = ON');
+    conn.pragma('busy_timeout = 10000'); // another process holding the write lock: wait, don't fail
   } catch (err) {
+    conn?.close();
     throw new StoreError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
-  conn.pragma('journal_mode = WAL'); // readers never block the writer
-  conn.pragma('synchronous = FULL'); // an accepted anti-replay counter survives power loss
-  conn.pragma('foreign_keys = ON');
-  conn.pragma('busy_timeout = 10000'); // another process holding the write lock: wait, don't fail
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
 }
 

@@ -509,6 +509,22 @@ describe('store configuration', () => {
     assert.equal(redactUrl('postgres://user@host/db'), 'postgres://user@host/db');
   });
 
+  test('a file that is not SQLite fails with a StoreError naming the file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-store-notdb-'));
+    try {
+      const file = path.join(dir, 's1mig.sqlite');
+      fs.writeFileSync(file, 'not a database '.repeat(40));
+      await assert.rejects(openStore({ url: `sqlite:${file}` }), (e: Error) => {
+        assert.ok(e instanceof StoreError, String(e));
+        assert.ok(e.message.includes(file), e.message);
+        assert.match(e.message, /not a database/);
+        return true;
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('an unreachable PostgreSQL fails with a StoreError naming the (masked) URL', async () => {
     await assert.rejects(openStore({ url: 'postgres://u:topsecret@127.0.0.1:1/none' }), (e: Error) => {
       assert.ok(e instanceof StoreError, String(e));
