@@ -49,7 +49,6 @@ function checkEntry(
   problems: MaProblem[],
   seen: { mpan: Map<string, number>; mprn: Map<string, number> },
 ) {
-  let ok = true;
   if (e.mpan === null && e.mprn === null) {
     problems.push({
       line: e.line,
@@ -59,41 +58,24 @@ function checkEntry(
     });
     return false;
   }
-  if (e.mpan !== null) {
-    const p = parseMpan(e.mpan);
-    if (!p.ok) {
-      problems.push({ line: e.line, field: 'MPAN', rule: 'MAM 7.2.3', message: p.error });
-      ok = false;
-    } else {
-      const first = seen.mpan.get(e.mpan);
-      if (first !== undefined) {
-        problems.push({
-          line: e.line,
-          field: 'MPAN',
-          rule: 'MAM 7.2.3',
-          message: `MPAN ${e.mpan} is also on line ${first} of the list: each MPAN may appear only once`,
-        });
-        ok = false;
-      } else seen.mpan.set(e.mpan, e.line);
-    }
-  }
-  if (e.mprn !== null) {
-    const p = parseMprn(e.mprn);
-    if (!p.ok) {
-      problems.push({ line: e.line, field: 'MPRN', rule: 'MAM 7.2.3', message: p.error });
-      ok = false;
-    } else {
-      const first = seen.mprn.get(e.mprn);
-      if (first !== undefined) {
-        problems.push({
-          line: e.line,
-          field: 'MPRN',
-          rule: 'MAM 7.2.3',
-          message: `MPRN ${e.mprn} is also on line ${first} of the list: each MPRN may appear only once`,
-        });
-        ok = false;
-      } else seen.mprn.set(e.mprn, e.line);
-    }
+  let ok = true;
+  for (const [field, value, parse, firstLines] of [
+    ['MPAN', e.mpan, parseMpan, seen.mpan],
+    ['MPRN', e.mprn, parseMprn, seen.mprn],
+  ] as const) {
+    if (value === null) continue;
+    const p = parse(value);
+    const first = firstLines.get(value);
+    if (!p.ok) problems.push({ line: e.line, field, rule: 'MAM 7.2.3', message: p.error });
+    else if (first !== undefined)
+      problems.push({
+        line: e.line,
+        field,
+        rule: 'MAM 7.2.3',
+        message: `${field} ${value} is also on line ${first} of the list: each ${field} may appear only once`,
+      });
+    else firstLines.set(value, e.line);
+    if (!p.ok || first !== undefined) ok = false;
   }
   return ok;
 }
@@ -145,22 +127,25 @@ export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
   return { value: entries, problems };
 }
 
-/** Offsets of the elements of a top-level JSON array (so entries can be reported by line). */
-function arrayElementOffsets(text: string): number[] {
+/** 1-based start lines of the elements of a top-level JSON array (so entries can be reported by line). */
+function arrayElementLines(text: string): number[] {
   const out: number[] = [];
+  let line = 1;
   let depth = 0;
   let inString = false;
   let expectValue = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
+    if (c === '\n') line++;
     if (inString) {
-      if (c === '\\') i++;
+      if (c === '\\')
+        i++; // JSON.parse accepted the text: an escaped character is never a raw LF
       else if (c === '"') inString = false;
       continue;
     }
     if (/\s/.test(c)) continue;
     if (depth === 1 && expectValue && c !== ']') {
-      out.push(i);
+      out.push(line);
       expectValue = false;
     }
     if (c === '"') inString = true;
@@ -171,12 +156,6 @@ function arrayElementOffsets(text: string): number[] {
     else if (c === ',' && depth === 1) expectValue = true;
   }
   return out;
-}
-
-function lineAt(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
 }
 
 /**
@@ -207,10 +186,10 @@ export function parseMpxnJson(text: string): ParsedList<MpxnEntry[]> {
         },
       ],
     };
-  const offsets = arrayElementOffsets(text);
+  const lines = arrayElementLines(text);
   const seen = { mpan: new Map<string, number>(), mprn: new Map<string, number>() };
   data.forEach((item: unknown, i) => {
-    const line = offsets[i] !== undefined ? lineAt(text, offsets[i]!) : i + 1;
+    const line = lines[i] ?? i + 1;
     const str = (v: unknown, what: string): string | null | undefined => {
       if (v === undefined || v === null || v === '') return null;
       if (typeof v === 'string') return v.trim();
