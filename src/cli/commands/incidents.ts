@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { commandGroup, parseInstant, printJson, printLines } from '../io.js';
 import { openStore } from '../../store/index.js';
-import { INCIDENT_CATEGORIES, type IncidentCategory } from '../../core/incidents/index.js';
+import { INCIDENT_CATEGORIES } from '../../core/incidents/index.js';
 
 export function register(program: Command): void {
   commandGroup(program, 'incidents')
@@ -29,10 +29,13 @@ export function register(program: Command): void {
         else if (list.length === 0) printLines(`no Incidents (${store.location})`);
         else
           printLines(
-            ...list.flatMap((i) => [
-              `${i.id} ${i.raisedAt.toISOString()} category ${i.category} (${INCIDENT_CATEGORIES[i.category as IncidentCategory].targetResolution.amount} ${INCIDENT_CATEGORIES[i.category as IncidentCategory].targetResolution.unit} to resolve) ${i.kind} by ${i.party}${i.step ? ` at ${i.step}` : ''}`,
-              `    respond by ${i.targetResponseBy.toISOString()}, resolve by ${i.targetResolutionBy.toISOString()}; ${i.summary}`,
-            ]),
+            ...list.flatMap((i) => {
+              const r = INCIDENT_CATEGORIES[i.category].targetResolution;
+              return [
+                `${i.id} ${i.raisedAt.toISOString()} category ${i.category} (${r.amount} ${r.unit} to resolve) ${i.kind} by ${i.party}${i.step ? ` at ${i.step}` : ''}`,
+                `    respond by ${i.targetResponseBy.toISOString()}, resolve by ${i.targetResolutionBy.toISOString()}; ${i.summary}`,
+              ];
+            }),
           );
       } finally {
         await store.close();

@@ -17,6 +17,17 @@ function checkKey(key: CounterKey): void {
     throw new TypeError(`unknown file type ${String(key.fileType)}`);
 }
 
+/** The row both tables store for one accepted counter. */
+function row(key: CounterKey, counter: bigint, now: Date, c: Codec) {
+  return {
+    authenticator: key.authenticator,
+    party_id: key.partyId,
+    file_type: key.fileType,
+    counter: c.counter(counter),
+    stored_at: c.date(now),
+  };
+}
+
 export function storedCounterRepository(db: Kysely<Database>, c: Codec): StoredCounterRepository {
   return {
     // General column. One row per (key, counter value) holding the latest time that value was
@@ -30,13 +41,7 @@ export function storedCounterRepository(db: Kysely<Database>, c: Codec): StoredC
       const cutoff = new Date(now.getTime() - windowDays * DAY_MS);
       const r = await db
         .insertInto('stored_counter')
-        .values({
-          authenticator: key.authenticator,
-          party_id: key.partyId,
-          file_type: key.fileType,
-          counter: c.counter(counter),
-          stored_at: c.date(now),
-        })
+        .values(row(key, counter, now, c))
         .onConflict((oc) =>
           oc
             .columns(['authenticator', 'party_id', 'file_type', 'counter'])
@@ -53,13 +58,7 @@ export function storedCounterRepository(db: Kysely<Database>, c: Codec): StoredC
       checkKey(key);
       const r = await db
         .insertInto('stored_counter_latest')
-        .values({
-          authenticator: key.authenticator,
-          party_id: key.partyId,
-          file_type: key.fileType,
-          counter: c.counter(counter),
-          stored_at: c.date(now),
-        })
+        .values(row(key, counter, now, c))
         .onConflict((oc) =>
           oc
             .columns(['authenticator', 'party_id', 'file_type'])

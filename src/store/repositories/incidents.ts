@@ -1,5 +1,6 @@
 // Incidents raised by any party (TMAD 5.9 / 5.10 failures, Incident Management Policy categories 1-5).
 import type { Kysely } from 'kysely';
+import { isIncidentCategory } from '../../core/incidents/index.js';
 import type { Codec } from '../codec.js';
 import type { Database } from '../schema.js';
 import type { IncidentRecord, IncidentRepository } from '../types.js';
@@ -7,7 +8,7 @@ import type { IncidentRecord, IncidentRepository } from '../types.js';
 export function incidentRepository(db: Kysely<Database>, c: Codec): IncidentRepository {
   return {
     async raise(i) {
-      if (![1, 2, 3, 4, 5].includes(i.category))
+      if (!isIncidentCategory(i.category))
         throw new RangeError(`incident category must be 1-5, got ${i.category}`);
       if (i.assignee !== null && i.assignee !== 'DCC' && i.assignee !== 'ResponsibleSupplier')
         throw new TypeError(`bad assignee ${String(i.assignee)}`);
