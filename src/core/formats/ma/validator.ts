@@ -253,27 +253,20 @@ export function validateMigrationAuthorisation(
       warn,
     );
     // One MPxN, one authorisation per file (MAM 7.2.3): checked even when the row has other faults.
-    if (mpan !== null) {
-      const first = seenMpan.get(mpan);
+    for (const [field, value, firstLines] of [
+      [F_MPAN, mpan, seenMpan],
+      [F_MPRN, mprn, seenMprn],
+    ] as const) {
+      if (value === null) continue;
+      const first = firstLines.get(value);
       if (first !== undefined)
         error(
           lineNo,
-          F_MPAN,
+          field,
           R723,
-          `MPAN ${mpan} is also on line ${first}: each MPAN may appear only once in a Migration Authorisation (lines ${first} and ${lineNo})`,
+          `${field} ${value} is also on line ${first}: each ${field} may appear only once in a Migration Authorisation (lines ${first} and ${lineNo})`,
         );
-      else seenMpan.set(mpan, lineNo);
-    }
-    if (mprn !== null) {
-      const first = seenMprn.get(mprn);
-      if (first !== undefined)
-        error(
-          lineNo,
-          F_MPRN,
-          R723,
-          `MPRN ${mprn} is also on line ${first}: each MPRN may appear only once in a Migration Authorisation (lines ${first} and ${lineNo})`,
-        );
-      else seenMprn.set(mprn, lineNo);
+      else firstLines.set(value, lineNo);
     }
     if (row) rows.push(row);
   }
