@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -359,6 +359,21 @@ test('unknown role codes and missing Entity Identifiers are reported as such, no
   assert.equal(c.role, 'code:FE');
   assert.equal(c.entityId, null);
   assert.equal(criticalSupplierId(c), null);
+});
+
+test('issueOrganisationCertificate: a damaged parties.json is a RangeError naming the file', async () => {
+  const bad = await mkdtemp(path.join(os.tmpdir(), 's1mig-pki-unit-badparties-'));
+  try {
+    for (const text of ['{not json', '{"name":"x"}']) {
+      await writeFile(path.join(bad, 'parties.json'), text);
+      await assert.rejects(
+        issueOrganisationCertificate(bad, { keyUsage: 'digitalSignature' }),
+        (e: Error) => e instanceof RangeError && e.message.includes(path.join(bad, 'parties.json')),
+      );
+    }
+  } finally {
+    await rm(bad, { recursive: true, force: true });
+  }
 });
 
 test('parseCertificate rejects input that is not a certificate', () => {

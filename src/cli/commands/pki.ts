@@ -55,7 +55,7 @@ async function readParties(p: string): Promise<TestPkiPartySpec[]> {
 
 function describeCert(L: PkiLib, c: OrganisationCertificate) {
   return {
-    certificateId: { serialNumber: c.serialNumber, issuerName: c.issuerName },
+    certificateId: L.certificateIdOf(c),
     subjectName: c.subjectName,
     entityId: c.entityId,
     role: c.role,
@@ -291,7 +291,7 @@ export function register(program: Command): void {
           : L.confirmValidity(cert, trust, at, { requireCrl: o.requireCrl });
         const out = {
           file: certPath,
-          certificateId: { serialNumber: cert.serialNumber, issuerName: cert.issuerName },
+          certificateId: L.certificateIdOf(cert),
           at: at.toISOString(),
           ...(role ? { requiredRole: role } : {}),
           valid: result.valid,

@@ -355,7 +355,16 @@ async function issueInto(
 
 /** The parties.json of a test PKI. */
 export async function readTestPkiParties(dir: string): Promise<TestPkiParty[]> {
-  return JSON.parse(await readFile(path.join(dir, FILES.parties), 'utf8')) as TestPkiParty[];
+  const file = path.join(dir, FILES.parties);
+  let parties: unknown;
+  try {
+    parties = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new RangeError(`${file}: not JSON (${e.message})`);
+  }
+  if (!Array.isArray(parties)) throw new RangeError(`${file}: expected a JSON array of parties`);
+  return parties as TestPkiParty[];
 }
 
 export interface IssueOrganisationCertificateOptions {
