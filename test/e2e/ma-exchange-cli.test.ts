@@ -1,12 +1,12 @@
 // s1mig ma seal / ma open through the real CLI (MAM 7.5, MAM 4), with a test PKI from `s1mig pki init`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { opensslSignDetached } from '../support/openssl-pki.js';
 
 const SAMPLE = path.join(REPO_ROOT, 'samples/ma/MA_CGI_70-B3-D5-1F-30-00-A0-08_20190407_182503.csv');
 const CSV_NAME = path.basename(SAMPLE);
@@ -133,23 +133,7 @@ test('MAM 7.5.3 a signature by a certificate without the ikiFileSigning role is 
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /ikiFileSigning/);
   const sig = path.join(work, 'supplier-role.p7s');
-  execFileSync('openssl', [
-    'cms',
-    '-sign',
-    '-binary',
-    '-outform',
-    'DER',
-    '-md',
-    'sha256',
-    '-in',
-    sealed.passwordFile,
-    '-signer',
-    supplierDs.cert,
-    '-inkey',
-    supplierDs.key,
-    '-out',
-    sig,
-  ]);
+  opensslSignDetached(sealed.passwordFile, supplierDs, sig);
   const r = await runCli(['ma', 'open', sealed.zip, '--signature', sig, '--trust', pkiDir, '--no-store'], {
     cwd: work,
     env,

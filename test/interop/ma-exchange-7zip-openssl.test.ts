@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeOpensslPki, type TestPki } from '../support/openssl-pki.js';
+import { makeOpensslPki, opensslSignDetached, type TestPki } from '../support/openssl-pki.js';
 import { seal } from '../../src/supplier/ma-seal.js';
 import { loadTrust, open } from '../../src/mcc/ma-intake.js';
 import { readZip } from '../../src/core/archive/zip.js';
@@ -144,23 +144,7 @@ test('MAM 7.5.3 our detached signature verifies with `openssl cms -verify` (with
 
 test('MAM 7.5.3 an `openssl cms -sign -binary -outform DER -md sha256` detached signature verifies with ours and passes intake', async () => {
   const sig = path.join(work, 'openssl.p7s');
-  execFileSync('openssl', [
-    'cms',
-    '-sign',
-    '-binary',
-    '-outform',
-    'DER',
-    '-md',
-    'sha256',
-    '-in',
-    sealed.passwordFilePath,
-    '-signer',
-    signer.certPath,
-    '-inkey',
-    signer.keyPath,
-    '-out',
-    sig,
-  ]);
+  opensslSignDetached(sealed.passwordFilePath, { cert: signer.certPath, key: signer.keyPath }, sig);
   const content = readFileSync(sealed.passwordFilePath);
   const v = verifyDetached(readFileSync(sig), content, {
     trusted: [readFileSync(pki.caBundlePath, 'utf8')],
@@ -180,23 +164,7 @@ test('MAM 7.5.3 an `openssl cms -sign -binary -outform DER -md sha256` detached 
   assert.equal(r.outcome, 'accepted', JSON.stringify(r.errors));
   // PEM output (openssl's default) is read too.
   const pem = path.join(work, 'openssl.pem.p7s');
-  execFileSync('openssl', [
-    'cms',
-    '-sign',
-    '-binary',
-    '-outform',
-    'PEM',
-    '-md',
-    'sha256',
-    '-in',
-    sealed.passwordFilePath,
-    '-signer',
-    signer.certPath,
-    '-inkey',
-    signer.keyPath,
-    '-out',
-    pem,
-  ]);
+  opensslSignDetached(sealed.passwordFilePath, { cert: signer.certPath, key: signer.keyPath }, pem, 'PEM');
   assert.deepEqual(
     verifyDetached(readFileSync(pem), content, { trusted: [readFileSync(pki.caBundlePath, 'utf8')], at: NOW })
       .problems,

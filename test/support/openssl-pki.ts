@@ -155,3 +155,32 @@ export function makeOpensslPki(): TestPki {
     },
   };
 }
+
+/**
+ * `openssl cms -sign -binary -md sha256` of `input` into `out`: a detached signature (MAM 7.5.3) made by
+ * the reference tool, DER unless `outform` is PEM.
+ */
+export function opensslSignDetached(
+  input: string,
+  signer: { cert: string; key: string },
+  out: string,
+  outform: 'DER' | 'PEM' = 'DER',
+): void {
+  execFileSync('openssl', [
+    'cms',
+    '-sign',
+    '-binary',
+    '-outform',
+    outform,
+    '-md',
+    'sha256',
+    '-in',
+    input,
+    '-signer',
+    signer.cert,
+    '-inkey',
+    signer.key,
+    '-out',
+    out,
+  ]);
+}
