@@ -1,6 +1,6 @@
 // The Working Day calendar (SEC definition: not a Saturday, Sunday or bank holiday in England and
 // Wales) and Working Day arithmetic for notice periods (TMAD 4.29, 4.30).
-import { addDays, assertIsoDate, isWeekend, toDayNumber } from './dates.js';
+import { addDays, assertIsoDate, isWeekend, toDayNumber, weekdayName } from './dates.js';
 import { DEFAULT_ONE_OFF_CHANGES, type Holiday, type OneOffChange, regularBankHolidays } from './holidays.js';
 
 export interface WorkingDayCalendarOptions {
@@ -86,10 +86,7 @@ export class WorkingDayCalendar {
     assertIsoDate(date);
     const name = this.holidayName(date);
     if (name) return name;
-    const w = new Date(toDayNumber(date) * 86_400_000).getUTCDay();
-    if (w === 6) return 'Saturday';
-    if (w === 0) return 'Sunday';
-    return undefined;
+    return isWeekend(date) ? weekdayName(date) : undefined;
   }
 
   /**
