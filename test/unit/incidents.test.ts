@@ -116,9 +116,9 @@ test('TMAD 3.5(c) assignment: DCC when it (or the SMSO at its arrangement) can r
   assert.equal(assigneeFor({ dccCanResolveAlone: false, smsoCanResolveAtDccRequest: true }), 'DCC');
   assert.equal(
     assigneeFor({ dccCanResolveAlone: false, smsoCanResolveAtDccRequest: false }),
-    'Responsible Supplier',
+    'ResponsibleSupplier',
   );
-  assert.equal(assigneeFor({ dccCanResolveAlone: false }), 'Responsible Supplier');
+  assert.equal(assigneeFor({ dccCanResolveAlone: false }), 'ResponsibleSupplier');
 });
 
 test('TMAD 3.5(d) no Incident for a step failure notified under the TMAD, unless the TMAD requires one', () => {

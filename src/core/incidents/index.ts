@@ -199,7 +199,7 @@ export function targetStatus(
   };
 }
 
-export type IncidentAssignee = 'DCC' | 'Responsible Supplier';
+export type IncidentAssignee = 'DCC' | 'ResponsibleSupplier';
 
 export interface AssignmentFacts {
   /** The DCC ought reasonably to be able to resolve it without any Responsible Supplier's help. */
@@ -210,7 +210,7 @@ export interface AssignmentFacts {
 
 /** TMAD 3.5(c): incident resolution activities go to the DCC if it (or the SMSO at its arrangement) can resolve alone, else to the Responsible Supplier. */
 export function assigneeFor(f: AssignmentFacts): IncidentAssignee {
-  return f.dccCanResolveAlone || f.smsoCanResolveAtDccRequest === true ? 'DCC' : 'Responsible Supplier';
+  return f.dccCanResolveAlone || f.smsoCanResolveAtDccRequest === true ? 'DCC' : 'ResponsibleSupplier';
 }
 
 /**

@@ -1,4 +1,5 @@
 // Where Incidents (TMAD 3.5) are recorded. The store (src/store) implements this port.
+import type { IncidentAssignee } from './index.js';
 export interface IncidentRecord {
   id: number;
   category: 1 | 2 | 3 | 4 | 5;
@@ -10,7 +11,8 @@ export interface IncidentRecord {
   raisedAt: Date;
   targetResponseBy: Date;
   targetResolutionBy: Date;
-  assignee: 'DCC' | 'ResponsibleSupplier' | null;
+  /** TMAD 3.5(c): who carries out the resolution activities. */
+  assignee: IncidentAssignee | null;
   details: unknown;
 }
 
