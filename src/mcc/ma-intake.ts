@@ -99,7 +99,7 @@ export async function open(
   const files = { zip: zipPath, passwordFile: passwordFilePath, signature: signaturePath };
   const pwRead = await readBounded(passwordFilePath, MAX_PASSWORD_FILE, 'password file');
   const sigRead = await readBounded(signaturePath, MAX_SIGNATURE, 'signature');
-  await readBounded(zipPath, Number.MAX_SAFE_INTEGER, 'zip');
+  await fileSize(zipPath, 'zip'); // read later, within the archive bounds
 
   const errors: MaProblem[] = [];
   let stage: IntakeStage | undefined;
@@ -170,6 +170,7 @@ export async function open(
 
   // 4. Envelope consistency.
   let report: MaValidationReport | undefined;
+  let header: ReturnType<typeof looseHeader>;
   if (entry && pf) {
     if (entry.name !== pf.csvFileName) {
       reject(
@@ -192,7 +193,7 @@ export async function open(
     }
     // 5. The MA itself (MAM 7.1, 7.2).
     report = validateMigrationAuthorisation(entry.data, { fileName: entry.name, receivedAt });
-    const header = report.authorisation?.header ?? looseHeader(entry.data);
+    header = report.authorisation?.header ?? looseHeader(entry.data);
     if (header?.userId && header.userId !== pf.userId) {
       reject(
         'envelope',
@@ -225,37 +226,34 @@ export async function open(
   if (opts.store) {
     if (!entry) {
       result.notStoredReason = 'the MA CSV could not be read, so there is no header to record';
+    } else if (!header?.userId) {
+      result.notStoredReason = 'the MA header holds no readable User ID';
     } else {
-      const header = report?.authorisation?.header ?? looseHeader(entry.data);
-      if (!header?.userId) {
-        result.notStoredReason = 'the MA header holds no readable User ID';
-      } else {
-        // Idempotency key: the CSV's SHA-256 once the envelope is sound; for envelope rejections the
-        // SHA-256 of the received package, so a corrected resubmission of the same CSV is not a duplicate.
-        const envelopeOk = !errors.some((e) => e.rule.startsWith('MAM 4') || e.rule.startsWith('MAM 7.5'));
-        const sha256 = envelopeOk
-          ? sha256Hex(entry.data)
-          : sha256Hex(
-              Buffer.concat([
-                Buffer.from('envelope-rejected\n'),
-                hashOf(entry.data),
-                hashOf(pwBytes),
-                hashOf(sigBytes),
-              ]),
-            );
-        result.stored = await opts.store.receivedMas.record({
-          fileName: entry.name,
-          sha256,
-          userId: header.userId,
-          smsoCode: header.smsoCode ?? null,
-          commissionedByDcc: header.commissionedByDcc ?? null,
-          receivedAt,
-          outcome,
-          errors,
-          warnings,
-          rows: outcome === 'accepted' ? storeRows(report) : [],
-        });
-      }
+      // Idempotency key: the CSV's SHA-256 once the envelope is sound; for envelope rejections the
+      // SHA-256 of the received package, so a corrected resubmission of the same CSV is not a duplicate.
+      const envelopeOk = !errors.some((e) => e.rule.startsWith('MAM 4') || e.rule.startsWith('MAM 7.5'));
+      const sha256 = envelopeOk
+        ? sha256Hex(entry.data)
+        : sha256Hex(
+            Buffer.concat([
+              Buffer.from('envelope-rejected\n'),
+              hashOf(entry.data),
+              hashOf(pwBytes),
+              hashOf(sigBytes),
+            ]),
+          );
+      result.stored = await opts.store.receivedMas.record({
+        fileName: entry.name,
+        sha256,
+        userId: header.userId,
+        smsoCode: header.smsoCode ?? null,
+        commissionedByDcc: header.commissionedByDcc ?? null,
+        receivedAt,
+        outcome,
+        errors,
+        warnings,
+        rows: outcome === 'accepted' ? storeRows(report) : [],
+      });
     }
   }
   return result;
@@ -270,10 +268,11 @@ async function readMaZip(
   // The password is the MD5 as the sender wrote it; the MAM does not fix its case, so also try the
   // other cases (SPEC-DECISIONS "MA password case").
   const candidates = [...new Set([pf.md5AsWritten, pf.md5.toLowerCase(), pf.md5.toUpperCase()])];
+  const blob = await openAsBlob(zipPath);
   let last: ZipError | undefined;
   for (const password of candidates) {
     try {
-      const entries = await readZip(await openAsBlob(zipPath), {
+      const entries = await readZip(blob, {
         archiveName,
         password,
         requireAes256: true,
@@ -383,12 +382,8 @@ export async function loadTrust(pathOrDir: string): Promise<TrustStore> {
   return store;
 }
 
-/** Read a file of at most `max` bytes; a larger one is reported (tooLarge), not read. */
-async function readBounded(
-  file: string,
-  max: number,
-  what: string,
-): Promise<{ bytes: Uint8Array; tooLarge?: number }> {
+/** The size of a regular file; IntakeIoError when it is missing, unreadable or not a file. */
+async function fileSize(file: string, what: string): Promise<number> {
   let st;
   try {
     st = await fs.stat(file);
@@ -396,13 +391,22 @@ async function readBounded(
     throw new IntakeIoError(`cannot read ${what} ${file}: ${(e as Error).message}`);
   }
   if (!st.isFile()) throw new IntakeIoError(`${what} ${file} is not a file`);
-  if (st.size > max) return { bytes: new Uint8Array(0), tooLarge: st.size };
-  if (max === Number.MAX_SAFE_INTEGER) return { bytes: new Uint8Array(0) }; // existence check only
+  return st.size;
+}
+
+/** Read a file of at most `max` bytes; a larger one is reported (tooLarge), not read. */
+async function readBounded(
+  file: string,
+  max: number,
+  what: string,
+): Promise<{ bytes: Uint8Array; tooLarge?: number }> {
+  const size = await fileSize(file, what);
+  if (size > max) return { bytes: new Uint8Array(0), tooLarge: size };
   return { bytes: new Uint8Array(await fs.readFile(file)) };
 }
 
 function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
+  return hashOf(b).toString('hex');
 }
 function hashOf(b: Uint8Array): Buffer {
   return createHash('sha256').update(b).digest();
