@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, openAsBlob } from 'node:fs';
 import path from 'node:path';
-import { readZip, ZipError, type ZipLimits, type ZipEntryContent } from '../core/archive/zip.js';
+import { readSingleEntryZip, ZipError, type ZipLimits, type ZipEntryContent } from '../core/archive/zip.js';
 import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
 import {
   MA_SIGNING_ROLE,
@@ -272,22 +272,7 @@ async function readMaZip(
   let last: ZipError | undefined;
   for (const password of candidates) {
     try {
-      const entries = await readZip(blob, {
-        archiveName,
-        password,
-        requireAes256: true,
-        limits: { ...limits },
-      });
-      const only = entries[0];
-      if (!only || entries.length !== 1) {
-        throw new ZipError(
-          'too-many-entries',
-          archiveName,
-          undefined,
-          `expected exactly one entry, found ${entries.length}`,
-        );
-      }
-      return only;
+      return await readSingleEntryZip(blob, { archiveName, password, requireAes256: true, limits });
     } catch (e) {
       if (e instanceof ZipError && e.code === 'wrong-password') {
         last = e;
