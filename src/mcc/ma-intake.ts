@@ -20,11 +20,11 @@ import {
   type PasswordFile,
 } from '../core/formats/ma/password-file.js';
 import {
+  readMaHeaderLeniently,
   validateMigrationAuthorisation,
   type MaProblem,
   type MaValidationReport,
 } from '../core/formats/ma/index.js';
-import { parseEui64 } from '../core/ids/eui64.js';
 import { parseCertificate } from '../core/pki/certificate.js';
 import { confirmValidity, emptyTrustStore, type TrustStore } from '../core/pki/validity.js';
 import { loadTrustStore } from '../core/pki/trust-store-loader.js';
@@ -170,7 +170,7 @@ export async function open(
 
   // 4. Envelope consistency.
   let report: MaValidationReport | undefined;
-  let header: ReturnType<typeof looseHeader>;
+  let header: ReturnType<typeof readMaHeaderLeniently>;
   if (entry && pf) {
     if (entry.name !== pf.csvFileName) {
       reject(
@@ -193,7 +193,7 @@ export async function open(
     }
     // 5. The MA itself (MAM 7.1, 7.2).
     report = validateMigrationAuthorisation(entry.data, { fileName: entry.name, receivedAt });
-    header = report.authorisation?.header ?? looseHeader(entry.data);
+    header = report.authorisation?.header ?? readMaHeaderLeniently(entry.data);
     if (header?.userId && header.userId !== pf.userId) {
       reject(
         'envelope',
@@ -295,23 +295,6 @@ function storeRows(report: MaValidationReport | undefined): ReceivedMaRow[] {
     priority: r.priority,
     fields: r.fields,
   }));
-}
-
-/** The three header lines read leniently (for recording rejected files). */
-function looseHeader(
-  csv: Uint8Array,
-): { userId?: string; commissionedByDcc?: boolean; smsoCode?: string } | undefined {
-  const lines = new TextDecoder('utf-8', { fatal: false }).decode(csv.subarray(0, 1024)).split(/\r?\n/);
-  const cell = (i: number) => (lines[i] ?? '').split(',')[0]!.replace(/^"|"$/g, '').trim();
-  const id = parseEui64(cell(0));
-  if (!id.ok) return undefined;
-  const yn = cell(1).toUpperCase();
-  const smso = cell(2);
-  return {
-    userId: id.value,
-    ...(yn === 'YES' || yn === 'NO' ? { commissionedByDcc: yn === 'YES' } : {}),
-    ...(/^[A-Z]{3}$/.test(smso) ? { smsoCode: smso } : {}),
-  };
 }
 
 function withoutCert(s: SignerDescription): Omit<SignerDescription, 'certificate'> {

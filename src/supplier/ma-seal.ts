@@ -14,8 +14,11 @@ import {
   passwordFileNameFor,
   writePasswordFile,
 } from '../core/formats/ma/password-file.js';
-import { validateMigrationAuthorisation, type MaProblem } from '../core/formats/ma/index.js';
-import { parseEui64 } from '../core/ids/eui64.js';
+import {
+  readMaHeaderLeniently,
+  validateMigrationAuthorisation,
+  type MaProblem,
+} from '../core/formats/ma/index.js';
 
 /** Role a certificate must carry (when it carries one) to sign MA password files (MAM 7.5.3). */
 export { MA_SIGNING_ROLE };
@@ -79,7 +82,7 @@ export async function seal(csvPath: string, opts: SealOptions): Promise<SealResu
       report.errors,
     );
   }
-  const userId = report.authorisation?.header.userId ?? firstLineUserId(csv);
+  const userId = report.authorisation?.header.userId ?? readMaHeaderLeniently(csv)?.userId;
   if (!userId)
     throw new SealError(`${csvFileName}: line 1 holds no User ID (MAM 7.2.2), needed for the password file`);
 
@@ -133,12 +136,6 @@ function checkSigner(certDer: Uint8Array, key: KeyObject, at: Date): void {
       `signing certificate has role ${roles.join(', ')}; MAM 7.5.3 needs an IKI File Signing certificate (${MA_SIGNING_ROLE})`,
     );
   }
-}
-
-function firstLineUserId(csv: Uint8Array): string | undefined {
-  const first = new TextDecoder().decode(csv.subarray(0, 256)).split(/\r?\n/)[0] ?? '';
-  const id = parseEui64(first.replace(/^"|"$/g, '').split(',')[0] ?? '');
-  return id.ok ? id.value : undefined;
 }
 
 async function writeAtomically(file: string, data: Uint8Array): Promise<void> {

@@ -13,6 +13,7 @@ import {
   MaWriteError,
   type MaProblem,
   type MaValidationReport,
+  readMaHeaderLeniently,
 } from '../../src/core/formats/ma/index.js';
 import { type Eui64, mpanWithCheckDigit, NULL_CERTIFICATE_ID } from '../../src/core/ids/index.js';
 
@@ -636,4 +637,18 @@ test('performance: 20,000 rows validate in well under the test budget', () => {
     `# 20k rows (${(text.length / 1e6).toFixed(1)} MB): write+validate ${(t1 - t0).toFixed(0)} ms, validate ${(t2 - t1).toFixed(0)} ms`,
   );
   assert.ok(t2 - t1 < 8000);
+});
+
+test('MAM 7.2.2: the header of a file that does not validate is still read leniently (User ID, YES/NO, SMSO)', () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
+  assert.deepEqual(readMaHeaderLeniently(enc('"70-b3-d5-1f-30-00-a0-08",x\r\nyes\nCGI\nrubbish\n')), {
+    userId: '70-B3-D5-1F-30-00-A0-08',
+    commissionedByDcc: true,
+    smsoCode: 'CGI',
+  });
+  assert.deepEqual(readMaHeaderLeniently(enc('70-B3-D5-1F-30-00-A0-08\nmaybe\ncgi\n')), {
+    userId: '70-B3-D5-1F-30-00-A0-08',
+  });
+  assert.equal(readMaHeaderLeniently(enc('not an id\nYES\nCGI\n')), undefined);
+  assert.equal(readMaHeaderLeniently(new Uint8Array(0)), undefined);
 });

@@ -21,6 +21,7 @@ export type {
   MaValidateOptions,
 } from './model.js';
 export { validateMigrationAuthorisation } from './validator.js';
+export { readMaHeaderLeniently } from './loose-header.js';
 export {
   writeMigrationAuthorisation,
   renderMigrationAuthorisation,
