@@ -11,9 +11,16 @@ import {
   parseMpan,
   parseMprn,
 } from '../../ids/index.js';
-import { formatLondonIso, migrationCycle } from '../../calendar/index.js';
+import {
+  WEEKDAY_NAMES,
+  addDays,
+  formatLondonIso,
+  migrationCycle,
+  migrationWeekOf,
+  weekday,
+} from '../../calendar/index.js';
 import { type CsvField, tokenizeCsvLine } from './csv-line.js';
-import { WEEKDAY_NAMES, addDays, mondayOf, parseCompactDate, weekday } from './dates.js';
+import { parseCompactDate, toCompactDate } from './dates.js';
 import {
   F_MIGRATE_ON,
   F_MIGRATION_WEEK,
@@ -415,7 +422,7 @@ function validateRow(
       fail(
         F_MIGRATION_WEEK,
         R723,
-        `${v} is a ${WEEKDAY_NAMES[weekday(d)]}: the Migration Week is given by its Monday (${toCompact(mondayOf(d))})`,
+        `${v} is a ${WEEKDAY_NAMES[weekday(d)]}: the Migration Week is given by its Monday (${toCompactDate(migrationWeekOf(d))})`,
       );
     else migrationWeek = d;
   }
@@ -425,7 +432,7 @@ function validateRow(
     fail(
       F_MIGRATE_ON,
       R723,
-      `Migrate on ${toCompact(migrateOn)} is outside the Migration Week ${toCompact(migrationWeek)} to ${toCompact(addDays(migrationWeek, 6))}`,
+      `Migrate on ${toCompactDate(migrateOn)} is outside the Migration Week ${toCompactDate(migrationWeek)} to ${toCompactDate(addDays(migrationWeek, 6))}`,
     );
 
   // Priority (MAM Table 7.2.3; TMAD 4.40).
@@ -510,16 +517,12 @@ function validateRow(
     mprn,
     migrationWeek,
     migrateOn,
-    effectiveMigrationWeek: migrationWeek ?? mondayOf(migrateOn!),
+    effectiveMigrationWeek: migrationWeek ?? migrationWeekOf(migrateOn!),
     priority: pv === 'Y',
     ...certs,
     fields,
   };
   return { row, mpan, mprn };
-}
-
-function toCompact(iso: string): string {
-  return iso.replace(/-/g, '');
 }
 
 /** MAM 4 / TMAD 4.37: the MA for a Migration Week is due by 10:00 (UK) on the Thursday before it. */
