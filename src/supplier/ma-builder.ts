@@ -1,7 +1,7 @@
 // The Responsible Supplier's Migration Authorisation builder (MAM 4, 7.2; TMAD 4.35–4.40): from a
 // list of MPxNs and the supplier's certificate IDs to a file that validates. Pure (no I/O): the
 // CLI reads the inputs and writes the file.
-import { londonDateOf, migrationCycle, migrationWeekOf } from '../core/calendar/index.js';
+import { isIsoDate, londonDateOf, migrationCycle, migrationWeekOf } from '../core/calendar/index.js';
 import {
   MA_CERTIFICATE_KEYS,
   MANDATORY_WITH_MPAN,
@@ -236,16 +236,20 @@ export function parseMpxnJson(text: string): ParsedList<MpxnEntry[]> {
       }
       for (const k of ['migrateOn', 'migrationWeek'] as const) {
         if (o[k] === undefined) continue;
-        if (typeof o[k] !== 'string') {
+        const v = o[k];
+        if (typeof v !== 'string' || !isIsoDate(v)) {
           problems.push({
             line,
             field: k === 'migrateOn' ? 'Migrate on' : 'Migration Week',
             rule: 'MAM 7.2.3',
-            message: `${k} must be a date string YYYY-MM-DD`,
+            message:
+              typeof v === 'string'
+                ? `${k} '${v}' is not a date: expected YYYY-MM-DD`
+                : `${k} must be a date string YYYY-MM-DD`,
           });
           return;
         }
-        e[k] = o[k] as string;
+        e[k] = v;
       }
     } else {
       problems.push({

@@ -89,6 +89,19 @@ test('MAM 7.2.3: bad MPxNs are rejected with the line of the input list (JSON)',
   assert.equal(parseMpxnJson('{}').problems.length, 1);
 });
 
+test('MAM 7.2.3: a JSON entry whose migrateOn or migrationWeek is not a YYYY-MM-DD date is reported as such', () => {
+  const text = `[\n  { "mpan": "${M1}", "migrateOn": "2026-13-45" },\n  { "mpan": "${M2}", "migrationWeek": 20260302 }\n]\n`;
+  const r = parseMpxnJson(text);
+  assert.deepEqual(r.value, []);
+  assert.deepEqual(
+    r.problems.map((p) => [p.line, p.field, p.message]),
+    [
+      [2, 'Migrate on', "migrateOn '2026-13-45' is not a date: expected YYYY-MM-DD"],
+      [3, 'Migration Week', 'migrationWeek must be a date string YYYY-MM-DD'],
+    ],
+  );
+});
+
 test('MAM 4: a long JSON list is read in linear time, each entry reported by its own line', () => {
   // Entries spread over several lines, with strings holding brackets, commas and escaped quotes.
   const n = 20000;
