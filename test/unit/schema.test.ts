@@ -462,3 +462,26 @@ test('outline() documents the element order of a root', async () => {
   assert.ok(o.includes('SMETS1Installation [1..*]'));
   assert.equal(o[o.length - 1], 'ds:Signature');
 });
+
+test('TMAD 10.1: children match by namespace AND name (prefixed target namespace, Signature outside ds:)', async () => {
+  // The target namespace through a prefix: the same element, so valid.
+  const prefixed = replace(
+    mvf(),
+    '<GroupID>AA</GroupID>',
+    '<m:GroupID xmlns:m="urn:s1mig:smets1-migration:1">AA</m:GroupID>',
+  );
+  assert.equal((await check(prefixed)).valid, true);
+  // A child's name in another namespace is not that child.
+  const foreign = replace(mvf(), '<GroupID>AA</GroupID>', '<x:GroupID xmlns:x="urn:other">AA</x:GroupID>');
+  assert.match(
+    (await check(foreign)).problems[0]!.message,
+    /'\{urn:other\}GroupID': This element is not expected/,
+  );
+  // 'Signature' in the target namespace is not ds:Signature; the expected list is xmllint's, from
+  // where the child was tried (another SMETS1Installation could come too).
+  const noDs = mvf().replace(/<ds:Signature>[\s\S]*<\/ds:Signature>/, '<Signature/>');
+  assert.match(
+    (await check(noDs)).problems[0]!.message,
+    /'Signature': This element is not expected\. Expected is one of \( SMETS1Installation, ds:Signature \)\.$/,
+  );
+});

@@ -275,6 +275,8 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         return;
       }
       const seq = parent.type.sequence;
+      const i0 = parent.i;
+      const n0 = parent.n;
       let matched: ElementParticle | undefined;
       while (parent.i < seq.length) {
         const p = seq[parent.i]!;
@@ -291,7 +293,8 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         break;
       }
       if (!matched) {
-        const expected = expectedAt(seq, parent.i, parent.n);
+        // What could have come instead, from where this child was tried (as libxml2 lists it).
+        const expected = expectedAt(seq, i0, n0);
         const path = childPath(parent, qname(el.uri, el.local), false, parent.counts);
         report(
           loc,
