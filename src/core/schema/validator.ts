@@ -12,10 +12,10 @@
 // Intentional differences (safer than libxml2; documented in docs/SPEC-DECISIONS.md): a document
 // whose root is ds:Signature, and any xsi:* attribute, are reported as problems.
 import {
+  COMPLEX_TYPES,
   DSIG_NAMESPACE,
   ROOTS,
   TARGET_NAMESPACE,
-  complexType,
   simpleType,
   type ComplexTypeDef,
   type ElementParticle,
@@ -65,9 +65,30 @@ interface Loc {
   column: number;
 }
 
+/** Content of an element: a complex type, a simple type, or ds:Signature (xs:any, skipped). */
+type Content = CompiledType | SimpleTypeDef | 'signature';
+
+/**
+ * A complex type with the content of each particle resolved once, not by name lookups on the hot
+ * path (every element of a 100,000-installation file).
+ */
+interface CompiledType {
+  kind: 'complex';
+  def: ComplexTypeDef;
+  /** content[k] is the content of def.sequence[k]. */
+  content: Content[];
+}
+
+const COMPILED = new Map<string, CompiledType>(
+  COMPLEX_TYPES.map((def) => [def.name, { kind: 'complex', def, content: [] }]),
+);
+for (const ct of COMPILED.values())
+  for (const p of ct.def.sequence)
+    ct.content.push(p.type === 'ds:Signature' ? 'signature' : (COMPILED.get(p.type) ?? simpleType(p.type)!));
+
 interface ComplexFrame {
   kind: 'complex';
-  type: ComplexTypeDef;
+  type: CompiledType;
   path: string;
   loc: Loc;
   /** Index into type.sequence and count of the current particle. */
@@ -110,9 +131,14 @@ function particleName(p: ElementParticle): string {
   return p.type === 'ds:Signature' ? 'ds:Signature' : p.name;
 }
 
-function particleMatches(p: ElementParticle, uri: string, local: string): boolean {
-  if (p.type === 'ds:Signature') return uri === DSIG_NAMESPACE && local === 'Signature';
-  return uri === TARGET_NAMESPACE && local === p.name;
+/**
+ * Is element {uri}local the particle p? `inTarget` = uri is TARGET_NAMESPACE, decided once per element.
+ * Hot path: names from the parser are slices of its buffer, and comparing those with a constant is
+ * costly, so lengths are compared first.
+ */
+function particleMatches(p: ElementParticle, inTarget: boolean, uri: string, local: string): boolean {
+  if (p.type === 'ds:Signature') return !inTarget && local === 'Signature' && uri === DSIG_NAMESPACE;
+  return inTarget && local.length === p.name.length && local === p.name;
 }
 
 /** Element names that may come next at sequence position (i, n). */
@@ -184,16 +210,15 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
     return base + (repeatable || c > 1 ? `${local}[${c}]` : local);
   }
 
-  function pushFor(typeName: string, el: XmlElementStart, path: string, loc: Loc): void {
-    if (typeName === 'ds:Signature') {
+  function pushFor(content: Content, el: XmlElementStart, path: string, loc: Loc): void {
+    if (content === 'signature') {
       stack.push({ kind: 'signature', path, loc, textReported: false });
       return;
     }
-    const ct = complexType(typeName);
-    if (ct) {
+    if (content.kind === 'complex') {
       stack.push({
         kind: 'complex',
-        type: ct,
+        type: content,
         path,
         loc,
         i: 0,
@@ -203,8 +228,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         counts: new Map(),
       });
     } else {
-      const st = simpleType(typeName)!;
-      stack.push({ kind: 'simple', type: st, path, loc, chunks: [], childReported: false });
+      stack.push({ kind: 'simple', type: content, path, loc, chunks: [], childReported: false });
     }
     for (const a of el.attributes) {
       const an = a.uri ? `{${a.uri}}${a.local}` : a.local;
@@ -244,7 +268,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
             `Root element '${el.local}' is a ${r.fileType}, expected a ${opts.expectedFileType}.`,
             'TMAD 10.2',
           );
-        pushFor(r.type, el, el.local, loc);
+        pushFor(COMPILED.get(r.type)!, el, el.local, loc);
         return;
       }
       if (parent.kind === 'signature') {
@@ -274,13 +298,14 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         skipDepth = 1;
         return;
       }
-      const seq = parent.type.sequence;
+      const seq = parent.type.def.sequence;
+      const target = el.uri === TARGET_NAMESPACE;
       const i0 = parent.i;
       const n0 = parent.n;
       let matched: ElementParticle | undefined;
       while (parent.i < seq.length) {
         const p = seq[parent.i]!;
-        if (particleMatches(p, el.uri, el.local) && parent.n < p.maxOccurs) {
+        if (particleMatches(p, target, el.uri, el.local) && parent.n < p.maxOccurs) {
           parent.n++;
           matched = p;
           break;
@@ -306,7 +331,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         return;
       }
       const path = childPath(parent, particleName(matched), matched.maxOccurs > 1, parent.counts);
-      pushFor(matched.type, el, path, loc);
+      pushFor(parent.type.content[parent.i]!, el, path, loc);
     },
 
     endElement(el: XmlElementEnd): void {
@@ -319,7 +344,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
       if (!f) return;
       if (f.kind === 'complex') {
         if (!f.broken) {
-          const seq = f.type.sequence;
+          const seq = f.type.def.sequence;
           const i0 = f.i;
           const n0 = f.n;
           while (f.i < seq.length) {
