@@ -16,21 +16,10 @@ import {
   writeSlots,
 } from './codec.js';
 import type {
-  CommissioningOutcomesHeader,
   DecryptedS1spDpGroupInformation,
   DecryptedS1spGroupInformation,
   HeaderByFileType,
   InstallationByFileType,
-  McfInstallation,
-  MefInstallation,
-  MgfInstallation,
-  MigrationCommonHeader,
-  MigrationGroupEncryptedHeader,
-  MigrationGroupHeader,
-  MigrationValidationHeader,
-  OutcomeInstallation,
-  S1spOutcomesHeader,
-  ScfInstallation,
   SignedMigrationFileType,
 } from './types.js';
 
@@ -98,36 +87,20 @@ export function createMigrationFileWriter<T extends SignedMigrationFileType>(
 }
 
 // One named constructor per Table 10.2 root.
-export const createMigrationCommonFileWriter = (
-  out: Writable,
-  header: MigrationCommonHeader,
-  opts?: MigrationFileWriterOptions,
-): MigrationFileWriter<McfInstallation> => createMigrationFileWriter('MCF', out, header, opts);
-export const createMigrationValidationFileWriter = (
-  out: Writable,
-  header: MigrationValidationHeader,
-  opts?: MigrationFileWriterOptions,
-): MigrationFileWriter<OutcomeInstallation> => createMigrationFileWriter('MVF', out, header, opts);
-export const createMigrationGroupFileWriter = (
-  out: Writable,
-  header: MigrationGroupHeader,
-  opts?: MigrationFileWriterOptions,
-): MigrationFileWriter<MgfInstallation> => createMigrationFileWriter('MGF', out, header, opts);
-export const createMigrationGroupEncryptedFileWriter = (
-  out: Writable,
-  header: MigrationGroupEncryptedHeader,
-  opts?: MigrationFileWriterOptions,
-): MigrationFileWriter<MefInstallation> => createMigrationFileWriter('MEF', out, header, opts);
-export const createS1spOutcomesFileWriter = (
-  out: Writable,
-  header: S1spOutcomesHeader,
-  opts?: MigrationFileWriterOptions,
-): MigrationFileWriter<ScfInstallation> => createMigrationFileWriter('SCF', out, header, opts);
-export const createCommissioningOutcomesFileWriter = (
-  out: Writable,
-  header: CommissioningOutcomesHeader,
-  opts?: MigrationFileWriterOptions,
-): MigrationFileWriter<OutcomeInstallation> => createMigrationFileWriter('COF', out, header, opts);
+const writerFor =
+  <T extends SignedMigrationFileType>(fileType: T) =>
+  (
+    out: Writable,
+    header: HeaderByFileType[T],
+    opts?: MigrationFileWriterOptions,
+  ): MigrationFileWriter<InstallationByFileType[T]> =>
+    createMigrationFileWriter(fileType, out, header, opts);
+export const createMigrationCommonFileWriter = writerFor('MCF');
+export const createMigrationValidationFileWriter = writerFor('MVF');
+export const createMigrationGroupFileWriter = writerFor('MGF');
+export const createMigrationGroupEncryptedFileWriter = writerFor('MEF');
+export const createS1spOutcomesFileWriter = writerFor('SCF');
+export const createCommissioningOutcomesFileWriter = writerFor('COF');
 
 /** A Writable that collects UTF-8 text (for the toXmlString helpers). */
 class StringSink extends Writable {
