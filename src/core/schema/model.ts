@@ -188,6 +188,23 @@ const HEADER = [
   el('MCFCounter', 'CounterType', 'TMAD 2 Migration Header; Table 5.7'),
 ];
 const GROUP = el('GroupID', 'GroupIDType', `${T101} GroupID; TMAD 12.4`);
+/**
+ * A Table 10.2 signed file: the Migration Header (TMAD 2), its own fields, one or more
+ * SMETS1Installation, and the ds:Signature last (Table 5.5).
+ */
+const signedFile = (
+  name: string,
+  doc: string,
+  installationType: string,
+  clause: string,
+  fields: ElementParticle[],
+): ComplexTypeDef =>
+  complex(name, doc, [
+    ...HEADER,
+    ...fields,
+    many('SMETS1Installation', installationType, clause, 1),
+    SIGNATURE,
+  ]);
 const CHF_ID = el('CHFIdentifier', 'EUI64Type', `${T101} CHFIdentifier; TMAD 5.25.1`);
 const ASSOCIATIONS = [
   opt('DataCollectionAssociation', 'AssociationKeysType', 'TMAD 12.8.1; Appendix A'),
@@ -257,13 +274,10 @@ export const COMPLEX_TYPES: readonly ComplexTypeDef[] = [
       opt('CADDetail', 'DeviceWithoutCertificatesType', `${T101} CADDetail; TMAD 2`),
     ],
   ),
-  complex('MigrationCommonType', 'Migration Common File (TMAD 5.8).', [
-    ...HEADER,
+  signedFile('MigrationCommonType', 'Migration Common File (TMAD 5.8).', 'MCFInstallationType', 'TMAD 5.8', [
     GROUP,
     el('ToBeCommissionedByDCC', 'FlagType', 'TMAD 5.8, 5.10(a)'),
     opt('CommissioningPartyIdentifier', 'EUI64Type', 'TMAD 5.28(b)'),
-    many('SMETS1Installation', 'MCFInstallationType', 'TMAD 5.8', 1),
-    SIGNATURE,
   ]),
   complex(
     'CertificatePairType',
@@ -301,30 +315,39 @@ export const COMPLEX_TYPES: readonly ComplexTypeDef[] = [
       many('FailedCheck', 'FailedCheckType', 'TMAD 5.25, 5.27(b)'),
     ],
   ),
-  complex('MigrationValidationType', 'Migration Common Validation File (TMAD 5.10(b)-(d)).', [
-    ...HEADER,
-    el('ReportingPartyID', 'EUI64Type', `${T101} ReportingPartyID; Table 10.2 MVF`),
-    el('MVFCounter', 'CounterType', 'Table 5.7'),
-    GROUP,
-    many('SMETS1Installation', 'OutcomeInstallationType', 'TMAD 5.10(c)', 1),
-    SIGNATURE,
-  ]),
-  complex('S1SPOutcomesType', 'S1SP Commissioning File (TMAD 5.25, 5.27, 5.28).', [
-    ...HEADER,
-    el('ReportingPartyID', 'EUI64Type', `${T101} ReportingPartyID; Table 10.2 SCF; TMAD 5.9.9`),
-    el('SCFCounter', 'CounterType', 'Table 5.7'),
-    GROUP,
-    many('SMETS1Installation', 'SCFInstallationType', 'TMAD 5.28', 1),
-    SIGNATURE,
-  ]),
-  complex('CommissioningOutcomesType', 'Commissioning Outcome File (TMAD 6.3(d)(ii)).', [
-    ...HEADER,
-    el('CommissioningPartyID', 'EUI64Type', `${T101} CommissioningPartyID; Table 5.5`),
-    el('COFCounter', 'CounterType', 'Table 5.7'),
-    GROUP,
-    many('SMETS1Installation', 'OutcomeInstallationType', 'TMAD 6.3(d)(ii)', 1),
-    SIGNATURE,
-  ]),
+  signedFile(
+    'MigrationValidationType',
+    'Migration Common Validation File (TMAD 5.10(b)-(d)).',
+    'OutcomeInstallationType',
+    'TMAD 5.10(c)',
+    [
+      el('ReportingPartyID', 'EUI64Type', `${T101} ReportingPartyID; Table 10.2 MVF`),
+      el('MVFCounter', 'CounterType', 'Table 5.7'),
+      GROUP,
+    ],
+  ),
+  signedFile(
+    'S1SPOutcomesType',
+    'S1SP Commissioning File (TMAD 5.25, 5.27, 5.28).',
+    'SCFInstallationType',
+    'TMAD 5.28',
+    [
+      el('ReportingPartyID', 'EUI64Type', `${T101} ReportingPartyID; Table 10.2 SCF; TMAD 5.9.9`),
+      el('SCFCounter', 'CounterType', 'Table 5.7'),
+      GROUP,
+    ],
+  ),
+  signedFile(
+    'CommissioningOutcomesType',
+    'Commissioning Outcome File (TMAD 6.3(d)(ii)).',
+    'OutcomeInstallationType',
+    'TMAD 6.3(d)(ii)',
+    [
+      el('CommissioningPartyID', 'EUI64Type', `${T101} CommissioningPartyID; Table 5.5`),
+      el('COFCounter', 'CounterType', 'Table 5.7'),
+      GROUP,
+    ],
+  ),
   complex(
     'SerialNumbersType',
     'Serial numbers per Device (Table 10.1; Appendix A ET05/ET07, B2 ET01, B3 GT02).',
@@ -354,13 +377,13 @@ export const COMPLEX_TYPES: readonly ComplexTypeDef[] = [
     'Migration Group File entry (TMAD 12.6.1: "the entry with the CHFIdentifier").',
     [CHF_ID, opt('CHFDetail', 'MGFCHFDetailType', 'TMAD 12.6.1, 14.7.1, 15.6.1')],
   ),
-  complex('MigrationGroupType', 'Migration Group File (TMAD 5.12(f)).', [
-    ...HEADER,
-    el('MGFCounter', 'CounterType', 'Table 5.7'),
-    GROUP,
-    many('SMETS1Installation', 'MGFInstallationType', 'TMAD 5.12(f)', 1),
-    SIGNATURE,
-  ]),
+  signedFile(
+    'MigrationGroupType',
+    'Migration Group File (TMAD 5.12(f)).',
+    'MGFInstallationType',
+    'TMAD 5.12(f)',
+    [el('MGFCounter', 'CounterType', 'Table 5.7'), GROUP],
+  ),
   complex(
     'EncryptedS1SPGroupInformationType',
     'AES-GCM ciphertext, tag and RSA-OAEP wrapped key (Tables 11.2.1, 11.2.2).',
@@ -398,13 +421,13 @@ export const COMPLEX_TYPES: readonly ComplexTypeDef[] = [
       many('SUAKeyDetails', 'SUAKeyDetailsType', 'Table 11.3B; TMAD 16.7'),
     ],
   ),
-  complex('MigrationGroupEncryptedType', 'Migration Group Encrypted File (TMAD 5.12(g)).', [
-    ...HEADER,
-    el('MEFCounter', 'CounterType', 'Table 5.7'),
-    GROUP,
-    many('SMETS1Installation', 'MEFInstallationType', 'TMAD 5.12(g)', 1),
-    SIGNATURE,
-  ]),
+  signedFile(
+    'MigrationGroupEncryptedType',
+    'Migration Group Encrypted File (TMAD 5.12(g)).',
+    'MEFInstallationType',
+    'TMAD 5.12(g)',
+    [el('MEFCounter', 'CounterType', 'Table 5.7'), GROUP],
+  ),
   complex(
     'AssociationKeysType',
     'AuthenticationKey and EncryptionKey of an Application Association (Appendix A, B).',
