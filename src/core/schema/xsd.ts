@@ -10,9 +10,7 @@ import {
   TARGET_NAMESPACE,
   type ElementParticle,
 } from './model.js';
-
-const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { escapeAttribute as esc } from '../xml/writer.js';
 
 function particle(p: ElementParticle, indent: string): string {
   const occurs =
