@@ -364,11 +364,14 @@ test('TMAD 10.1: attributes, stray text, CDATA in element-only content and child
   const attr = await check(replace(doc, '<GroupID>', '<GroupID foo="1">'));
   assert.match(attr.problems[0]!.message, /attribute 'foo'.*not allowed/);
   const text = await check(replace(doc, '<SMETS1Installation>', '<SMETS1Installation>hello'));
-  assert.match(text.problems[0]!.message, /Character content other than whitespace/);
+  assert.match(
+    text.problems[0]!.message,
+    /^Element 'SMETS1Installation': Character content other than whitespace/,
+  );
   const cdata = await check(replace(doc, '<SMETS1Installation>', '<SMETS1Installation><![CDATA[ ]]>'));
   assert.equal(cdata.valid, false);
   const child = await check(replace(doc, '<GroupID>AA<', '<GroupID>AA<X/><'));
-  assert.match(child.problems[0]!.message, /Element content is not allowed/);
+  assert.match(child.problems[0]!.message, /^Element 'GroupID': Element content is not allowed/);
   // CDATA and comments inside a simple value are fine.
   const ok = await check(replace(doc, '<GroupID>AA<', '<GroupID><![CDATA[A]]><!-- c -->A<'));
   assert.equal(ok.valid, true);

@@ -141,6 +141,11 @@ function particleMatches(p: ElementParticle, inTarget: boolean, uri: string, loc
   return inTarget && local.length === p.name.length && local === p.name;
 }
 
+/** The element's name from its path: the last step without its [n]. */
+function elementName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1).replace(/\[\d+\]$/, '');
+}
+
 /** Element names that may come next at sequence position (i, n). */
 function expectedAt(seq: readonly ElementParticle[], i: number, n: number): string[] {
   const out: string[] = [];
@@ -281,13 +286,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
           report(
             parent.loc,
             parent.path,
-            `Element '${parent.path
-              .split('/')
-              .pop()!
-              .replace(
-                /\[\d+\]$/,
-                '',
-              )}': Element content is not allowed, because the type definition is simple.`,
+            `Element '${elementName(parent.path)}': Element content is not allowed, because the type definition is simple.`,
           );
         }
         skipDepth = 1;
@@ -382,14 +381,10 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
       if (f.textReported) return;
       if (cdata || !WS.test(text)) {
         f.textReported = true;
-        const local = f.path
-          .split('/')
-          .pop()!
-          .replace(/\[\d+\]$/, '');
         report(
           f.loc,
           f.path,
-          `Element '${local}': Character content other than whitespace is not allowed because the content type is 'element-only'.`,
+          `Element '${elementName(f.path)}': Character content other than whitespace is not allowed because the content type is 'element-only'.`,
         );
       }
     },
