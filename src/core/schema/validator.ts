@@ -16,6 +16,7 @@ import {
   DSIG_NAMESPACE,
   ROOTS,
   TARGET_NAMESPACE,
+  rootByElement,
   simpleType,
   type ComplexTypeDef,
   type ElementParticle,
@@ -255,7 +256,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         // Validation root (Table 10.2).
         sawRoot = true;
         rootElement = el.local;
-        const r = el.uri === TARGET_NAMESPACE ? ROOTS.find((x) => x.element === el.local) : undefined;
+        const r = el.uri === TARGET_NAMESPACE ? rootByElement(el.local) : undefined;
         if (!r) {
           const msg =
             el.uri === DSIG_NAMESPACE && el.local === 'Signature'

@@ -3,7 +3,8 @@
 // run time, so the readers and writers follow the schema rather than a second hand-written copy of it.
 import {
   DSIG_NAMESPACE,
-  ROOTS,
+  rootByElement,
+  rootByFileType,
   TARGET_NAMESPACE,
   complexType,
   contentOf,
@@ -95,8 +96,7 @@ const layoutCache = new Map<string, RootLayout>();
 export function rootLayout(fileType: SignedMigrationFileType): RootLayout {
   let l = layoutCache.get(fileType);
   if (!l) {
-    const root = ROOTS.find((r) => r.fileType === fileType);
-    if (!root) throw new Error(`schema model: no root for ${fileType}`);
+    const root = rootByFileType(fileType);
     const slots = slotsOf(root.type);
     const i = slots.findIndex((s) => s.particle.name === INSTALLATION_ELEMENT);
     if (i < 0) throw new Error(`schema model: ${root.element} has no ${INSTALLATION_ELEMENT}`);
@@ -122,7 +122,7 @@ export const SIGNED_FILE_TYPES: readonly SignedMigrationFileType[] = [
 
 /** Table 10.2 root element → file type (undefined for the plaintext roots and unknown names). */
 export function signedFileTypeOfRoot(local: string): SignedMigrationFileType | undefined {
-  const r = ROOTS.find((x) => x.element === local);
+  const r = rootByElement(local);
   return r && (SIGNED_FILE_TYPES as readonly string[]).includes(r.fileType)
     ? (r.fileType as SignedMigrationFileType)
     : undefined;
