@@ -46,7 +46,10 @@ export interface IntakeOptions {
   store?: Store;
   /** Archive bounds (default: DEFAULT_ZIP_LIMITS, one entry). */
   limits?: Partial<ZipLimits>;
-  /** With a TrustStore: require a CRL from the signer's issuer (default false; a CRL present is always used). */
+  /**
+   * With a TrustStore: require a CRL from the signer's issuer (default true, as Confirm Validity, TMAD 5.9.4:
+   * without one a revoked signer would pass; a CRL present is always used).
+   */
   requireCrl?: boolean;
 }
 
@@ -130,7 +133,7 @@ export async function open(
 
   // 1. Signature (MAM 7.5.3, MAM 4, TMAD 4.39).
   const verdict = verifyDetached(sigBytes, pwBytes, {
-    trusted: toCertificateTrust(opts.trust, opts.requireCrl ?? false),
+    trusted: toCertificateTrust(opts.trust, opts.requireCrl ?? true),
     at,
     requiredRole: MA_SIGNING_ROLE,
   });

@@ -559,3 +559,62 @@ function migrationWeekOfSafe(date: string): string {
     return date; // not a date: written as given and reported by validation
   }
 }
+
+/** The parts of a test PKI party (`s1mig pki init`, parties.json) the certificate IDs come from. */
+export interface PkiPartyCertificates {
+  name: string;
+  entityId: string;
+  kind: string;
+  certificates: ReadonlyArray<{ role: string; keyUsage: string; serialNumber: string; issuerName: string }>;
+}
+
+/**
+ * The certificate IDs of an MA (MAM Table 7.2.3) from a test PKI: the supplier whose Entity Identifier is
+ * the User ID gives the ESME, GPF and GSME Supplier Critical (digitalSignature) and Non-Critical
+ * (keyAgreement) Organisation Certificates; the first network operator the ESME Network Operator ones.
+ * `problems` says which party or certificate is missing.
+ */
+export function certificatesFromTestPki(
+  parties: readonly PkiPartyCertificates[],
+  userId: string,
+): ParsedList<MaCertificateConfig> {
+  const problems: MaProblem[] = [];
+  const value: MaCertificateConfig = { certificates: {}, esmeNetworkOperatorByDistributor: {} };
+  const problem = (message: string) => problems.push({ line: null, field: null, rule: 'MAM 7.2.3', message });
+  const suppliers = parties.filter((p) => p.kind === 'supplier');
+  const supplier = suppliers.find((p) => p.entityId.toUpperCase() === userId.toUpperCase());
+  if (!supplier) {
+    problem(
+      `no supplier with User ID ${userId}: expected one of ${suppliers.map((p) => `${p.entityId} (${p.name})`).join(', ') || '(none)'}`,
+    );
+    return { value, problems };
+  }
+  const id = (party: PkiPartyCertificates, role: string, keyUsage: string): CertificateId | null => {
+    const c = party.certificates.find((x) => x.role === role && x.keyUsage === keyUsage);
+    if (!c) {
+      problem(`party ${party.name} has no ${role} ${keyUsage} Organisation Certificate`);
+      return null;
+    }
+    const r = parseCertificateId(c.serialNumber, c.issuerName);
+    if (!r.ok) {
+      problem(`party ${party.name}, ${role} ${keyUsage}: ${r.error}`);
+      return null;
+    }
+    return r.value;
+  };
+  const set = (key: MaCertificateKey, v: CertificateId | null) => {
+    if (v) value.certificates[key] = v;
+  };
+  const critical = id(supplier, 'supplier', 'digitalSignature');
+  const nonCritical = id(supplier, 'supplier', 'keyAgreement');
+  for (const k of ['esme', 'gpf', 'gsme'] as const) {
+    set(`${k}SupplierCritical`, critical);
+    set(`${k}SupplierNonCritical`, nonCritical);
+  }
+  const dno = parties.find((p) => p.kind === 'networkOperator');
+  if (dno) {
+    set('esmeNetworkOperatorCritical', id(dno, 'networkOperator', 'digitalSignature'));
+    set('esmeNetworkOperatorNonCritical', id(dno, 'networkOperator', 'keyAgreement'));
+  }
+  return { value, problems };
+}

@@ -67,7 +67,7 @@ describe('s1mig ma', { concurrency: true }, () => {
       runCli(['ma', 'validate']),
     ]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /cannot read/);
+    assert.match(r.stderr, /nope\.csv' not found/);
     assert.equal(badTime.code, 2);
     assert.equal(noArg.code, 2);
   });

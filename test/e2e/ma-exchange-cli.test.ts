@@ -149,7 +149,7 @@ test('`ma open` usage and I/O errors exit 2 (missing file, bad date, missing --t
     { cwd: work, env },
   );
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /cannot read signature/);
+  assert.match(missing.stderr, /signature '.*nope\.p7s' not found/);
   const badDate = await runCli(
     ['ma', 'open', sealed.zip, '--trust', pkiDir, '--received-at', 'yesterday', '--no-store'],
     { cwd: work, env },

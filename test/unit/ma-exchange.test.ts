@@ -43,6 +43,7 @@ before(async () => {
   pki = makeOpensslPki();
   work = mkdtempSync(path.join(os.tmpdir(), 's1mig-ma-x-'));
   trust = await loadTrust(pki.caBundlePath);
+  // The openssl test PKI issues no CRL; the CRL requirement (default since TMAD 5.9.4) has its own tests.
   signer = pki.leaf('MA Signer');
 });
 after(() => {
@@ -68,7 +69,22 @@ function freshDir(dir: string) {
 const openIt = (
   s: { zipPath: string; passwordFilePath: string; signaturePath: string },
   extra: object = {},
-) => open(s.zipPath, s.passwordFilePath, s.signaturePath, { trust, receivedAt: AT, at: NOW, ...extra });
+) =>
+  open(s.zipPath, s.passwordFilePath, s.signaturePath, {
+    trust,
+    receivedAt: AT,
+    at: NOW,
+    requireCrl: false,
+    ...extra,
+  });
+
+test("TMAD 5.9.4 / MAM 4 open() requires the CRL of the signer's issuer by default: none in the trust store → rejected at signature", async () => {
+  const s = await sealed();
+  const r = await open(s.zipPath, s.passwordFilePath, s.signaturePath, { trust, receivedAt: AT, at: NOW });
+  assert.equal(r.outcome, 'rejected');
+  assert.equal(r.stage, 'signature');
+  assert.match(r.errors[0]!.message, /no CRL from .* revocation .* cannot be checked/);
+});
 
 test('MAM 7.5.1–7.5.3 seal writes the zip, MAPASSWORD_ file and <password file>.p7s with conventional names', async () => {
   const s = await sealed();
@@ -188,7 +204,12 @@ test('MAM 7.5.2 an upper-case MD5 password (as some tools write it) is accepted'
     conv.signature,
     signDetached(Buffer.from(pwText), createPrivateKey(signer.keyPem), pemCertificates(signer.certPem)[0]!),
   );
-  const r = await open(zip, conv.passwordFile, conv.signature, { trust, receivedAt: AT, at: NOW });
+  const r = await open(zip, conv.passwordFile, conv.signature, {
+    trust,
+    receivedAt: AT,
+    at: NOW,
+    requireCrl: false,
+  });
   assert.equal(r.outcome, 'accepted', JSON.stringify(r.errors));
 });
 

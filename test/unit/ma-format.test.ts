@@ -209,15 +209,33 @@ test('MAM 7.2.3: a row with the wrong number of fields is rejected, naming the l
   assert.match(r.errors[2]!.message, /blank/);
 });
 
-test('MAM 7.2.2 / 7.1: lines end with LF; CRLF is an error naming each line', () => {
+test('MAM 7.2.2 / 7.1: lines end with LF; a file saved with CRLF gets one error, not one per line', () => {
   const r = v(file(elecRow()).replace(/\n/g, '\r\n'));
   assert.deepEqual(
     r.errors.map((p) => p.line),
-    [1, 2, 3, 4],
+    [1],
   );
-  assert.ok(r.errors.every((p) => /CR LF/.test(p.message)));
+  assert.match(r.errors[0]!.message, /every line ends with CR LF/);
   // Only the line ends are wrong: the content itself is still read.
-  assert.equal(r.errors.length, 4);
+  assert.equal(r.errors.length, 1);
+});
+
+test('MAM 7.2.2: mixed CRLF and LF line ends are one error listing the CRLF lines', () => {
+  const lines = file(elecRow()).split('\n');
+  lines[1] += '\r';
+  lines[3] += '\r';
+  const r = v(lines.join('\n'));
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0]!.line, 2);
+  assert.match(r.errors[0]!.message, /2 of 4 lines end with CR LF .*lines 2, 4/);
+});
+
+test('MAM 7.1: a line full of control characters is one error with a count, not one per byte', () => {
+  const r = v(file(elecRow()) + '\x01\x02\x03\x00\x00\x1b[31m\n');
+  const ctl = r.errors.filter((p) => /control character/.test(p.message));
+  assert.equal(ctl.length, 1);
+  assert.equal(ctl[0]!.line, 5);
+  assert.match(ctl[0]!.message, /control character 0x01 at column 1 \(6 control characters on this line\)/);
 });
 
 test('RFC 4180 2.2 (MAM 7.1): the final line break is optional', () => {

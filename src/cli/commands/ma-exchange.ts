@@ -2,7 +2,8 @@
 //   seal (Responsible Supplier): AES-256 zip (password = MD5 of the CSV), password file, detached signature.
 //   open (DCC Migration Control Centre): verify signature (MAM 4: reject on failure), decrypt (bounded),
 //   check MD5 and names, validate the MA, record the receipt.
-import { loadPrivateKey } from '../../core/pki/trust-store-loader.js';
+import type { KeyObject } from 'node:crypto';
+import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../../core/pki/trust-store-loader.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -11,6 +12,16 @@ import { seal, SealError } from '../../supplier/ma-seal.js';
 import { conventionalPaths, IntakeIoError, loadTrust, open, type IntakeResult } from '../../mcc/ma-intake.js';
 import { openStore, type Store } from '../../store/index.js';
 import type { MaProblem } from '../../core/formats/ma/index.js';
+import {
+  checkInputFile,
+  escapeControls,
+  fileKind,
+  isPasswordFileName,
+  readHead,
+  readInputFile,
+  shellQuote,
+  shown,
+} from '../ma-files.js';
 
 interface SealOpts {
   key: string;
@@ -40,115 +51,162 @@ export function register(program: Command): void {
 
   ma.command('seal')
     .description(
-      'Seal an MA CSV for sending to the DCC (MAM 7.5): AES-256 zip with the MD5 of the CSV as password, ' +
-        'the MAPASSWORD_… password file (Table 7.5.1) and its detached CMS signature (<password file>.p7s)',
+      'Seal MA CSVs for sending to the DCC (MAM 7.5): for each, an AES-256 zip with the MD5 of the CSV as password, ' +
+        'the MAPASSWORD_… password file (Table 7.5.1) and its detached CMS signature (<password file>.p7s). ' +
+        'Sealing a CSV again rewrites its three files. Exit 0 all sealed, 1 any CSV invalid, 2 usage or I/O error',
     )
-    .argument('<ma.csv>', 'the Migration Authorisation CSV (MA_<SMSO>_<UserID>_<YYYYMMDD>_<HHMMSS>.csv)')
+    .argument('<ma.csv...>', 'Migration Authorisation CSVs (MA_<SMSO>_<UserID>_<YYYYMMDD>_<HHMMSS>.csv)')
     .requiredOption('--key <pem>', 'private key (PEM) of the IKI File Signing certificate')
     .requiredOption('--cert <pem>', 'IKI File Signing certificate (PEM)')
-    .option('--out <dir>', 'output directory (default: beside the CSV)')
+    .option('--out <dir>', 'output directory (default: beside each CSV)')
     .option('--at <ISO>', 'signing time (default: now)')
     .option('--allow-invalid', 'seal even if the MA does not validate (testing only)')
-    .option('--json', 'print the result as JSON')
-    .action(async (csv: string, o: SealOpts) => {
-      let key;
-      try {
-        key = await loadPrivateKey(o.key);
-      } catch (e) {
-        throw new UsageError(`--key ${o.key}: ${(e as Error).message}`);
-      }
-      const cert = await readText(o.cert, '--cert');
-      try {
-        const r = await seal(csv, {
-          key,
-          cert,
-          ...(o.out ? { outDir: o.out } : {}),
-          ...(o.at ? { at: parseInstant(o.at, '--at') } : {}),
-          ...(o.allowInvalid ? { allowInvalid: true } : {}),
-        });
-        if (o.json)
-          printJson({
-            zip: r.zipPath,
-            passwordFile: r.passwordFilePath,
-            signature: r.signaturePath,
-            csvFileName: r.csvFileName,
-            userId: r.userId,
-            errors: r.errors,
-            warnings: r.warnings,
+    .option('--json', 'print the result as JSON (an array for several CSVs)')
+    .action(async (csvs: string[], o: SealOpts) => {
+      const at = o.at ? parseInstant(o.at, '--at') : undefined;
+      for (const csv of csvs) await checkSealInput(csv);
+      const key = await loadSigningKey(o.key);
+      const cert = await readText(o.cert, '--cert', 'the IKI File Signing certificate (PEM)');
+      const results: unknown[] = [];
+      let invalid = false;
+      for (const csv of csvs) {
+        try {
+          const r = await seal(csv, {
+            key,
+            cert,
+            ...(o.out ? { outDir: o.out } : {}),
+            ...(at ? { at } : {}),
+            ...(o.allowInvalid ? { allowInvalid: true } : {}),
           });
-        else
-          printLines(
-            r.zipPath,
-            r.passwordFilePath,
-            r.signaturePath,
-            ...r.warnings.map((w) => `warning: ${problemText(w)}`),
-          );
-        setExit(EXIT.OK);
-      } catch (e) {
-        if (e instanceof SealError) {
-          if (o.json) printJson({ sealed: false, reason: e.message, errors: e.errors });
-          else {
-            process.stderr.write(`s1mig: ${e.message}\n`);
-            for (const p of e.errors) process.stderr.write(`  ${problemText(p)}\n`);
+          if (o.json)
+            results.push({
+              zip: r.zipPath,
+              passwordFile: r.passwordFilePath,
+              signature: r.signaturePath,
+              csvFileName: r.csvFileName,
+              userId: r.userId,
+              errors: r.errors,
+              warnings: r.warnings,
+            });
+          else
+            printLines(
+              ...[r.zipPath, r.passwordFilePath, r.signaturePath].map(shown),
+              ...r.warnings.map((w) => `warning: ${problemText(w)}`),
+            );
+        } catch (e) {
+          if (e instanceof SealError) {
+            // A key or certificate problem is the same for every CSV: a usage error.
+            if (e.errors.length === 0) throw new UsageError(escapeControls(e.message));
+            invalid = true;
+            if (o.json) results.push({ file: csv, sealed: false, reason: e.message, errors: e.errors });
+            else {
+              process.stderr.write(`s1mig: ${shown(csv)}: ${escapeControls(e.message)}\n`);
+              for (const p of e.errors) process.stderr.write(`  ${problemText(p)}\n`);
+            }
+            continue;
           }
-          setExit(e.errors.length > 0 ? EXIT.INVALID : EXIT.USAGE);
-          return;
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code)
+            throw new UsageError(
+              `cannot seal '${shown(csv)}'${o.out ? ` into --out '${shown(o.out)}'` : ''} (${code}: ${escapeControls((e as Error).message)})`,
+            );
+          throw e;
         }
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError((e as Error).message);
-        throw e;
       }
+      if (o.json) printJson(csvs.length === 1 ? results[0] : results);
+      setExit(invalid ? EXIT.INVALID : EXIT.OK);
     });
 
   ma.command('open')
     .description(
-      'Open a sealed MA as the DCC (MAM 7.5, MAM 4): verify the signature on the password file, decrypt the ' +
-        'zip (bounded), check the MD5 and names, validate the MA and record it in the store. Exit 0 accepted, 1 rejected',
+      'Open sealed MAs as the DCC (MAM 7.5, MAM 4): verify the signature on the password file (with the CRL of ' +
+        "the signer's issuing CA, required unless --no-require-crl), decrypt the zip (bounded), check the MD5 and " +
+        'names, validate the MA and record it in the store. Exit 0 all accepted, 1 any rejected, 2 usage or I/O error',
     )
-    .argument('<zip>', 'the encrypted MA zip')
-    .option('--password-file <f>', 'password file (default: MAPASSWORD_… beside the zip)')
-    .option('--signature <f>', 'detached CMS signature of the password file (default: <password file>.p7s)')
+    .argument('<zip...>', 'the encrypted MA zips (MA_….zip, as written by `s1mig ma seal`)')
+    .option('--password-file <f>', 'password file (default: MAPASSWORD_… beside the zip); one zip only')
+    .option(
+      '--signature <f>',
+      'detached CMS signature of the password file (default: <password file>.p7s, beside the password file); one zip only',
+    )
     .requiredOption('--trust <dir|pem>', 'trusted CA certificates (and CRLs): a PEM file or a directory')
     .option('--received-at <ISO>', 'when the DCC received the file (default: now)')
     .option('--at <ISO>', "time at which the signer's certificate must be valid (default: --received-at)")
     .option('--out <dir>', 'write the decrypted CSV here (only when accepted)')
     .option('--no-store', 'do not record the receipt in the store')
-    .option('--require-crl', "require a CRL from the signer's issuing CA")
+    .option(
+      '--no-require-crl',
+      "accept the signer's certificate when no CRL of its issuer is available (revocation then unchecked)",
+    )
     .option('--max-bytes <n>', 'maximum uncompressed size of the CSV (default 536870912)')
     .option('--max-ratio <n>', 'maximum compression ratio (default 200)')
-    .option('--json', 'print the result as JSON')
-    .action(async (zip: string, o: OpenOpts) => {
-      const conv = conventionalPaths(zip);
+    .option('--json', 'print the result as JSON (an array for several zips)')
+    .action(async (zips: string[], o: OpenOpts) => {
+      if (zips.length > 1 && (o.passwordFile || o.signature))
+        throw new UsageError(
+          '--password-file and --signature name the files of one zip: give one zip with them, or none to use the files beside each zip',
+        );
       const receivedAt = o.receivedAt ? parseInstant(o.receivedAt, '--received-at') : new Date();
       const at = o.at ? parseInstant(o.at, '--at') : receivedAt;
       const maxBytes = o.maxBytes ? positiveInt(o.maxBytes, '--max-bytes') : undefined;
       const maxRatio = o.maxRatio ? positiveInt(o.maxRatio, '--max-ratio') : undefined;
+      const requireCrl = o.requireCrl !== false;
+      const jobs: Array<{ zip: string; passwordFile: string; signature: string }> = [];
+      for (const zip of zips) {
+        await checkOpenInput(zip);
+        const conv = conventionalPaths(zip);
+        const passwordFile = o.passwordFile ?? conv.passwordFile;
+        // The signature defaults to <password file>.p7s beside the password file (MAM 7.5.3; see ma seal).
+        const signature = o.signature ?? (o.passwordFile ? `${o.passwordFile}.p7s` : conv.signature);
+        await checkInputFile(
+          passwordFile,
+          'password file',
+          'the MAPASSWORD_….csv written by `s1mig ma seal`',
+        );
+        await checkInputFile(signature, 'signature', 'the detached signature <password file>.p7s');
+        jobs.push({ zip, passwordFile, signature });
+      }
+      const trust = await loadTrust(o.trust).catch((e: unknown) => {
+        throw new UsageError(`--trust ${shown(o.trust)}: ${escapeControls((e as Error).message)}`);
+      });
       let store: Store | undefined;
+      const outputs: unknown[] = [];
+      let allAccepted = true;
       try {
-        const trust = await loadTrust(o.trust).catch((e: unknown) => {
-          throw new UsageError(`--trust ${o.trust}: ${(e as Error).message}`);
-        });
         if (o.store !== false) store = await openStore();
-        const r = await open(zip, o.passwordFile ?? conv.passwordFile, o.signature ?? conv.signature, {
-          trust,
-          receivedAt,
-          at,
-          ...(store ? { store } : {}),
-          ...(o.requireCrl ? { requireCrl: true } : {}),
-          limits: {
-            ...(maxBytes ? { maxEntryBytes: maxBytes, maxTotalBytes: maxBytes } : {}),
-            ...(maxRatio ? { maxRatio } : {}),
-          },
-        });
-        let written: string | undefined;
-        if (o.out && r.outcome === 'accepted' && r.csv && r.csvFileName) {
-          await fs.mkdir(o.out, { recursive: true });
-          written = path.join(o.out, path.basename(r.csvFileName));
-          await fs.writeFile(written, r.csv);
+        for (const job of jobs) {
+          const r = await open(job.zip, job.passwordFile, job.signature, {
+            trust,
+            receivedAt,
+            at,
+            ...(store ? { store } : {}),
+            requireCrl,
+            limits: {
+              ...(maxBytes ? { maxEntryBytes: maxBytes, maxTotalBytes: maxBytes } : {}),
+              ...(maxRatio ? { maxRatio } : {}),
+            },
+          });
+          if (!requireCrl && r.signer && !hasCrlFor(trust, r.signer.issuerName))
+            r.warnings.push({
+              line: null,
+              field: null,
+              rule: 'TMAD 5.9.4',
+              message: `no CRL of '${r.signer.issuerName}' in --trust: revocation of the signer was not checked (--no-require-crl)`,
+            });
+          let written: string | undefined;
+          if (o.out && r.outcome === 'accepted' && r.csv && r.csvFileName) {
+            await fs.mkdir(o.out, { recursive: true });
+            written = path.join(o.out, path.basename(r.csvFileName));
+            await fs.writeFile(written, r.csv);
+          }
+          if (o.json) outputs.push(reportJson(r, written));
+          else report(r, written);
+          if (r.outcome !== 'accepted') allAccepted = false;
         }
-        report(r, o.json ?? false, written);
-        setExit(r.outcome === 'accepted' ? EXIT.OK : EXIT.INVALID);
+        if (o.json) printJson(jobs.length === 1 ? outputs[0] : outputs);
+        setExit(allAccepted ? EXIT.OK : EXIT.INVALID);
       } catch (e) {
-        if (e instanceof IntakeIoError) throw new UsageError(e.message);
+        if (e instanceof IntakeIoError) throw new UsageError(escapeControls(e.message));
         throw e;
       } finally {
         await store?.close();
@@ -156,32 +214,118 @@ export function register(program: Command): void {
     });
 }
 
-function report(r: IntakeResult, json: boolean, written: string | undefined): void {
-  const rows = r.report?.authorisation?.rows.length;
-  if (json) {
-    printJson({
-      file: r.csvFileName ?? path.basename(r.files.zip),
-      files: r.files,
-      outcome: r.outcome,
-      valid: r.outcome === 'accepted',
-      ...(r.stage ? { stage: r.stage } : {}),
-      errors: r.errors,
-      warnings: r.warnings,
-      ...(r.signer ? { signer: r.signer } : {}),
-      ...(r.signingTime ? { signingTime: r.signingTime.toISOString() } : {}),
-      ...(r.report?.authorisation ? { header: r.report.authorisation.header, rows } : {}),
-      stored: r.stored ?? null,
-      ...(r.notStoredReason ? { notStoredReason: r.notStoredReason } : {}),
-      ...(written ? { csv: written } : {}),
-    });
-    return;
+/** `ma seal` takes the CSV: name a zip, a password file or a signature for what it is. */
+async function checkSealInput(csv: string): Promise<void> {
+  await checkInputFile(csv, 'Migration Authorisation CSV', 'the MA_….csv file to seal');
+  const name = path.basename(csv);
+  const kind = fileKind(await readHead(csv));
+  if (kind.kind === 'zip')
+    throw new UsageError(
+      `'${shown(csv)}' is a zip archive, already sealed: \`ma seal\` expects the MA_….csv (to open a sealed MA: \`s1mig ma open ${shellQuote(csv)}\`)`,
+    );
+  if (isPasswordFileName(name) || /\.p7s$/i.test(name))
+    throw new UsageError(
+      `'${shown(csv)}' is ${/\.p7s$/i.test(name) ? 'a signature' : 'a password file'} written by \`ma seal\`: \`ma seal\` expects the MA_….csv`,
+    );
+  if (kind.kind === 'binary')
+    throw new UsageError(
+      `'${shown(csv)}' is a binary file (${kind.detail}): \`ma seal\` expects the MA_….csv text file`,
+    );
+}
+
+/** `ma open` takes the zip: a CSV, password file or signature given instead gets a pointer to the zip. */
+async function checkOpenInput(zip: string): Promise<void> {
+  await checkInputFile(zip, 'zip', 'the encrypted MA_….zip written by `s1mig ma seal`');
+  const kind = fileKind(await readHead(zip));
+  if (kind.kind === 'zip') return;
+  const dir = path.dirname(zip);
+  const name = path.basename(zip);
+  let stem = name.replace(/\.p7s$/i, '').replace(/\.csv$/i, '');
+  if (/^MAPASSWORD_/i.test(stem)) stem = `MA_${stem.slice('MAPASSWORD_'.length)}`;
+  const guess = path.join(dir, `${stem}.zip`);
+  const what = /\.p7s$/i.test(name)
+    ? 'the signature'
+    : isPasswordFileName(name)
+      ? 'the password file'
+      : /\.csv$/i.test(name)
+        ? 'the CSV'
+        : 'not a zip archive';
+  const hint = (await fs
+    .stat(guess)
+    .then((s) => s.isFile())
+    .catch(() => false))
+    ? `: did you mean \`s1mig ma open ${shellQuote(guess)}\`?`
+    : '';
+  throw new UsageError(
+    `ma open expects the encrypted MA_….zip, not ${what === 'not a zip archive' ? `'${shown(zip)}' (not a zip archive)` : `${what} '${shown(zip)}'`}${hint}`,
+  );
+}
+
+/** Whether the trust store holds a CRL issued by this issuer name. */
+function hasCrlFor(trust: Awaited<ReturnType<typeof loadTrust>>, issuerName: string): boolean {
+  return trust.crls.some((c) => c.issuerName === issuerName);
+}
+
+/** The signing key: missing file, directory and wrong passphrase said plainly (no OpenSSL codes). */
+async function loadSigningKey(file: string): Promise<KeyObject> {
+  await checkInputFile(file, '--key', 'the private key PEM of the IKI File Signing certificate');
+  const text = await fs.readFile(file, 'latin1');
+  try {
+    return await loadPrivateKey(file);
+  } catch {
+    if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) {
+      if (!process.env[KEY_PASSPHRASE_ENV])
+        throw new UsageError(
+          `--key ${shown(file)}: the key is encrypted: set ${KEY_PASSPHRASE_ENV} to its passphrase`,
+        );
+      throw new UsageError(
+        `--key ${shown(file)}: cannot decrypt the key: the passphrase in ${KEY_PASSPHRASE_ENV} is wrong (or the key is damaged)`,
+      );
+    }
+    if (/-----BEGIN CERTIFICATE-----/.test(text))
+      throw new UsageError(
+        `--key ${shown(file)} is a certificate: expected the private key (…key.pem); the certificate goes to --cert`,
+      );
+    if (!text.includes('-----BEGIN'))
+      throw new UsageError(
+        `--key ${shown(file)}: not a PEM private key (no -----BEGIN … PRIVATE KEY----- line)`,
+      );
+    throw new UsageError(`--key ${shown(file)}: not a readable private key (expected PKCS#8 PEM)`);
   }
+}
+
+function reportJson(r: IntakeResult, written: string | undefined): unknown {
+  const rows = r.report?.authorisation?.rows.length;
+  return {
+    file: r.csvFileName ?? path.basename(r.files.zip),
+    files: r.files,
+    outcome: r.outcome,
+    valid: r.outcome === 'accepted',
+    ...(r.stage ? { stage: r.stage } : {}),
+    errors: r.errors,
+    warnings: r.warnings,
+    ...(r.signer ? { signer: r.signer } : {}),
+    ...(r.signingTime ? { signingTime: r.signingTime.toISOString() } : {}),
+    ...(r.report?.authorisation ? { header: r.report.authorisation.header, rows } : {}),
+    stored: r.stored ?? null,
+    ...(r.notStoredReason ? { notStoredReason: r.notStoredReason } : {}),
+    ...(written ? { csv: written } : {}),
+  };
+}
+
+function report(r: IntakeResult, written: string | undefined): void {
+  const rows = r.report?.authorisation?.rows.length;
   const name = r.csvFileName ?? path.basename(r.files.zip);
   const lines: string[] = [];
   if (r.outcome === 'accepted') lines.push(`${name}: ACCEPTED (${rows ?? 0} row(s))`);
   else lines.push(`${name}: REJECTED at ${r.stage ?? 'unknown stage'} (${r.errors.length} error(s))`);
   if (r.signer) lines.push(`signer: serial ${r.signer.serialNumber} issued by ${r.signer.issuerName}`);
   for (const e of r.errors) lines.push(`error: ${problemText(e)}`);
+  if (r.errors.some((e) => /no CRL from /.test(e.message)))
+    lines.push(
+      "hint: put the CRL of the signer's issuing CA into --trust (s1mig pki init writes issuing-ca.crl.pem), " +
+        'or pass --no-require-crl to accept without checking revocation',
+    );
   for (const w of r.warnings) lines.push(`warning: ${problemText(w)}`);
   if (r.stored)
     lines.push(`stored: id ${r.stored.id}${r.stored.duplicate ? ' (duplicate: already received)' : ''}`);
@@ -194,15 +338,11 @@ function problemText(p: MaProblem): string {
   const where = [p.line !== null ? `line ${p.line}` : null, p.field ? `field ${p.field}` : null]
     .filter(Boolean)
     .join(', ');
-  return `${where ? where + ': ' : ''}${p.message} (${p.rule})`;
+  return escapeControls(`${where ? where + ': ' : ''}${p.message} (${p.rule})`);
 }
 
-async function readText(file: string, flag: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${flag} ${file}: ${(e as Error).message}`);
-  }
+async function readText(file: string, flag: string, expected: string): Promise<string> {
+  return (await readInputFile(file, flag, expected)).toString('utf8');
 }
 
 function positiveInt(v: string, flag: string): number {

@@ -1,6 +1,6 @@
 // `s1mig ma validate` and `s1mig ma build` (MAM 4, 7.1–7.2; TMAD 4.35–4.40). The `ma seal` / `ma open`
 // sub-commands live in another module and join the same group through commandGroup.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { EXIT, UsageError, commandGroup, parseInstant, printJson, setExit } from '../io.js';
@@ -24,55 +24,155 @@ import {
   parseMpxnCsv,
   parseMpxnJson,
   type MaCertificateConfig,
+  certificatesFromTestPki,
 } from '../../supplier/ma-builder.js';
-
-function readInput(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} '${file}': ${(e as Error).message}`);
-  }
-}
+import { readTestPkiParties } from '../../core/pki/index.js';
+import {
+  checkInputFile,
+  escapeControls,
+  fileKind,
+  isPasswordFileName,
+  readHead,
+  readInputFile,
+  shellQuote,
+  shown,
+} from '../ma-files.js';
 
 function formatProblem(file: string, p: MaProblem, kind: 'error' | 'warning'): string {
-  const where = p.line === null ? `${file}:` : `${file}:${p.line}:`;
-  return `${where} ${kind === 'warning' ? 'warning: ' : ''}${p.field ? `${p.field}: ` : ''}${p.message} (${p.rule})`;
+  const where = p.line === null ? `${shown(file)}:` : `${shown(file)}:${p.line}:`;
+  return escapeControls(
+    `${where} ${kind === 'warning' ? 'warning: ' : ''}${p.field ? `${p.field}: ` : ''}${p.message} (${p.rule})`,
+  );
 }
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
+const MA_EXPECTED = 'the MA_<SMSO>_<User ID>_<YYYYMMDD>_<HHMMSS>.csv file';
+
+/** Default of --max-errors, as for `file validate`. */
+const DEFAULT_MAX_ERRORS = '100';
+
+function parseMaxErrors(v: string): number {
+  const n = Number(v);
+  if (!/^\d{1,9}$/.test(v) || !Number.isInteger(n) || n < 1)
+    throw new UsageError(`--max-errors '${escapeControls(v)}': expected a whole number of at least 1`);
+  return n;
+}
+
+interface MaVerdict {
+  file: string;
+  valid: boolean;
+  errors: MaProblem[];
+  warnings: MaProblem[];
+  /** Errors found but not listed (over --max-errors). */
+  moreErrors: number;
+  rows: number;
+}
+
+/** MAM 7.1: the MA is a text CSV; a zip, a signature or another binary file is named as such. */
+function wrongKind(file: string, head: Uint8Array): string | null {
+  const kind = fileKind(head);
+  const name = path.basename(file);
+  if (kind.kind === 'zip')
+    return `this is a zip archive (starts with PK\\x03\\x04), not a Migration Authorisation CSV: did you mean \`s1mig ma open ${shellQuote(file)}\`?`;
+  if (/\.p7s$/i.test(name) || (kind.kind === 'binary' && head[0] === 0x30))
+    return `this looks like a detached signature (${name}), not a Migration Authorisation CSV: expected the MA_….csv`;
+  if (kind.kind === 'binary')
+    return `this is a binary file (${kind.detail} in its first KiB), not a Migration Authorisation CSV: expected a text file MA_<SMSO>_<User ID>_<YYYYMMDD>_<HHMMSS>.csv`;
+  return null;
+}
+
+async function validateOne(file: string, receivedAt: Date, maxErrors: number): Promise<MaVerdict> {
+  const size = await checkInputFile(file, 'Migration Authorisation', MA_EXPECTED);
+  const head = size > 0 ? await readHead(file) : new Uint8Array(0);
+  const wrong = wrongKind(file, head);
+  if (wrong)
+    return {
+      file,
+      valid: false,
+      errors: [{ line: null, field: null, rule: 'MAM 7.1', message: wrong }],
+      warnings: [],
+      moreErrors: 0,
+      rows: 0,
+    };
+  const name = path.basename(file);
+  const bytes = await readInputFile(file, 'Migration Authorisation');
+  const report = validateMigrationAuthorisation(bytes, { fileName: name, receivedAt });
+  const errors = report.errors.slice(0, maxErrors);
+  if (isPasswordFileName(name) && !report.valid)
+    errors.unshift({
+      line: null,
+      field: null,
+      rule: 'MAM 7.5.2 Table 7.5.1',
+      message: `${name} is the password file of a sealed MA, not the MA itself: validate the MA_….csv (\`s1mig ma open\` checks the password file)`,
+    });
+  return {
+    file,
+    valid: report.valid,
+    errors,
+    warnings: report.warnings,
+    moreErrors: report.errors.length - Math.min(report.errors.length, maxErrors),
+    rows: report.authorisation?.rows.length ?? 0,
+  };
+}
+
 function registerValidate(ma: Command) {
   ma.command('validate')
     .description(
-      'Check a Migration Authorisation CSV against MAM 7.1-7.2 (header, 25 body fields, quoting, ASCII, LF, lengths, ' +
-        'MPAN check digits, dates, certificate IDs, duplicates, file name) and report every problem. ' +
+      'Check Migration Authorisation CSVs against MAM 7.1-7.2 (header, 25 body fields, quoting, ASCII, LF, lengths, ' +
+        'MPAN check digits, dates, certificate IDs, duplicates, file name) and report every problem, a verdict per file. ' +
         'Rows received after the 10:00 Thursday cut-off of their Migration Week get a lateness warning (MAM 4, TMAD 4.37). ' +
-        'Exit 0 valid, 1 invalid, 2 usage or I/O error.',
+        'Exit 0 all valid, 1 any invalid, 2 usage or I/O error.',
     )
-    .argument('<file>', 'the MA file (its name is checked too: MA_<SMSO>_<User ID>_<YYYYMMDD>_<HHMMSS>.csv)')
-    .option('--json', 'print {"valid", "errors", "warnings"} as JSON')
+    .argument(
+      '<files...>',
+      'MA files (their names are checked too: MA_<SMSO>_<User ID>_<YYYYMMDD>_<HHMMSS>.csv)',
+    )
+    .option('--max-errors <n>', 'stop listing errors of a file after this many', DEFAULT_MAX_ERRORS)
+    .option(
+      '--json',
+      'print {"valid", "errors", "warnings"} as JSON (an array of {"file", "valid", "errors", "warnings"} for several files)',
+    )
     .option('--received-at <time>', 'when the DCC received the file, ISO 8601 with offset (default: now)')
-    .action((file: string, opts: { json?: boolean; receivedAt?: string }) => {
+    .action(async (files: string[], opts: { json?: boolean; receivedAt?: string; maxErrors: string }) => {
       const receivedAt =
         opts.receivedAt !== undefined ? parseInstant(opts.receivedAt, '--received-at') : new Date();
-      const bytes = readInput(file, 'Migration Authorisation');
-      const report = validateMigrationAuthorisation(bytes, { fileName: path.basename(file), receivedAt });
-      if (opts.json) {
-        printJson({ valid: report.valid, errors: report.errors, warnings: report.warnings });
-      } else {
+      const maxErrors = parseMaxErrors(opts.maxErrors);
+      // Every file is checked for existence first, so a typo is reported before any verdict.
+      for (const file of files) await checkInputFile(file, 'Migration Authorisation', MA_EXPECTED);
+      const verdicts: MaVerdict[] = [];
+      for (const file of files) {
+        const v = await validateOne(file, receivedAt, maxErrors);
+        verdicts.push(v);
+        if (opts.json) continue;
         const out = [
-          ...report.errors.map((p) => formatProblem(file, p, 'error')),
-          ...report.warnings.map((p) => formatProblem(file, p, 'warning')),
+          ...v.errors.map((p) => formatProblem(file, p, 'error')),
+          ...(v.moreErrors > 0
+            ? [
+                `${shown(file)}: … and ${plural(v.moreErrors, 'more error')} not listed (--max-errors ${maxErrors})`,
+              ]
+            : []),
+          ...v.warnings.map((p) => formatProblem(file, p, 'warning')),
         ];
-        const rows = report.authorisation?.rows.length;
+        const total = v.errors.length + v.moreErrors;
         out.push(
-          report.valid
-            ? `${file}: valid: ${plural(rows ?? 0, 'authorisation row')}, ${plural(report.warnings.length, 'warning')}`
-            : `${file}: INVALID: ${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}`,
+          v.valid
+            ? `${shown(file)}: valid: ${plural(v.rows, 'authorisation row')}, ${plural(v.warnings.length, 'warning')}`
+            : `${shown(file)}: INVALID: ${plural(total, 'error')}, ${plural(v.warnings.length, 'warning')}`,
         );
         process.stdout.write(out.join('\n') + '\n');
       }
-      setExit(report.valid ? EXIT.OK : EXIT.INVALID);
+      if (opts.json) {
+        const json = (v: MaVerdict, withFile: boolean) => ({
+          ...(withFile ? { file: v.file } : {}),
+          valid: v.valid,
+          errors: v.errors,
+          warnings: v.warnings,
+          ...(v.moreErrors > 0 ? { moreErrors: v.moreErrors } : {}),
+        });
+        printJson(verdicts.length === 1 ? json(verdicts[0]!, false) : verdicts.map((v) => json(v, true)));
+      }
+      setExit(verdicts.every((v) => v.valid) ? EXIT.OK : EXIT.INVALID);
     });
 }
 
@@ -114,6 +214,11 @@ function registerBuild(ma: Command) {
       'JSON: {"esmeSupplierCritical": {"serialNumber", "issuerName"}, …, "esmeNetworkOperatorByDistributor": {"<dist>": {…}}}',
     )
     .option(
+      '--certificates-from-pki <dir>',
+      'take the certificate IDs from a test PKI (`s1mig pki init <dir>`): the supplier whose User ID is --user-id, ' +
+        'and its first network operator; --certificates and --cert override it',
+    )
+    .option(
       '--cert <key:serial:issuer>',
       `one certificate ID, repeatable, overrides --certificates; key is one of ${MA_CERTIFICATE_KEYS.join(', ')}`,
       collect,
@@ -122,7 +227,7 @@ function registerBuild(ma: Command) {
     .option('--out <dir>', 'directory to write the file into (default: current directory)')
     .option('--json', 'print {"file", "rows", "migrationWeek", "warnings"} (or {"errors"}) as JSON')
     .action(
-      (opts: {
+      async (opts: {
         mpxns: string;
         userId: string;
         smso: string;
@@ -131,6 +236,7 @@ function registerBuild(ma: Command) {
         migrateOn?: string;
         migrationWeek?: string;
         certificates?: string;
+        certificatesFromPki?: string;
         cert: string[];
         out?: string;
         json?: boolean;
@@ -152,7 +258,7 @@ function registerBuild(ma: Command) {
           if (v !== undefined && !isIsoDate(v))
             throw new UsageError(`${flag} '${v}' is not a date: expected YYYY-MM-DD`);
 
-        const listText = readInput(opts.mpxns, 'MPxN list').toString('utf8');
+        const listText = (await readInputFile(opts.mpxns, 'MPxN list')).toString('utf8');
         const list = /\.json$/i.test(opts.mpxns) ? parseMpxnJson(listText) : parseMpxnCsv(listText);
         const problems: Array<{ file: string; p: MaProblem }> = list.problems.map((p) => ({
           file: opts.mpxns,
@@ -160,9 +266,36 @@ function registerBuild(ma: Command) {
         }));
 
         let certs: MaCertificateConfig = { certificates: {}, esmeNetworkOperatorByDistributor: {} };
-        if (opts.certificates) {
-          const c = parseCertificatesJson(readInput(opts.certificates, 'certificates file').toString('utf8'));
+        if (opts.certificatesFromPki) {
+          const dir = opts.certificatesFromPki;
+          const partiesFile = path.join(dir, 'parties.json');
+          await checkInputFile(
+            partiesFile,
+            '--certificates-from-pki parties file (made by `s1mig pki init`)',
+          );
+          let parties;
+          try {
+            parties = await readTestPkiParties(dir);
+          } catch (e) {
+            throw new UsageError(
+              `--certificates-from-pki ${shown(dir)}: ${escapeControls((e as Error).message)}`,
+            );
+          }
+          const c = certificatesFromTestPki(parties, userId.value);
           certs = c.value;
+          problems.push(...c.problems.map((p) => ({ file: partiesFile, p })));
+        }
+        if (opts.certificates) {
+          const c = parseCertificatesJson(
+            (await readInputFile(opts.certificates, 'certificates file')).toString('utf8'),
+          );
+          certs = {
+            certificates: { ...certs.certificates, ...c.value.certificates },
+            esmeNetworkOperatorByDistributor: {
+              ...certs.esmeNetworkOperatorByDistributor,
+              ...c.value.esmeNetworkOperatorByDistributor,
+            },
+          };
           problems.push(...c.problems.map((p) => ({ file: opts.certificates!, p })));
         }
         for (const spec of opts.cert) {
@@ -192,17 +325,28 @@ function registerBuild(ma: Command) {
           if (r.ok) {
             const dir = opts.out ?? process.cwd();
             const file = path.join(dir, r.fileName);
+            if (existsSync(dir) && !statSync(dir).isDirectory())
+              throw new UsageError(
+                `--out '${shown(dir)}' is a file: expected a directory to write the MA into`,
+              );
             try {
               mkdirSync(dir, { recursive: true });
               writeFileSync(file, r.content, { flag: 'wx' });
             } catch (e) {
-              throw new UsageError(`cannot write '${file}': ${(e as Error).message}`);
+              const code = (e as NodeJS.ErrnoException).code;
+              throw new UsageError(
+                code === 'EEXIST'
+                  ? `'${shown(file)}' already exists (built in the same second): not overwritten; run again`
+                  : code === 'ENOTDIR'
+                    ? `--out '${shown(dir)}' is not a directory`
+                    : `cannot write '${shown(file)}' (${code ?? (e as Error).message})`,
+              );
             }
             if (opts.json)
               printJson({ file, rows: r.rows, migrationWeek: r.migrationWeek, warnings: r.warnings });
             else {
               for (const w of r.warnings) process.stderr.write(formatProblem(file, w, 'warning') + '\n');
-              process.stdout.write(file + '\n');
+              process.stdout.write(shown(file) + '\n');
             }
             setExit(EXIT.OK);
             return;

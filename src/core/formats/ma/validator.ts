@@ -81,11 +81,13 @@ export function validateMigrationAuthorisation(
   if (lines[lines.length - 1] === '') lines.pop(); // the final LF ends the last line (RFC 4180 2.2)
 
   const tokenized: Array<CsvField[] | null> = [];
+  // MAM 7.2.2: a line-ending fault repeats on every line of a file saved with CR LF: one error per file.
+  const crlfLines: number[] = [];
   for (let k = 0; k < lines.length; k++) {
     const lineNo = k + 1;
     let raw = lines[k]!;
     if (raw.endsWith('\r')) {
-      error(lineNo, null, R722, 'line ends with CR LF (0x0D 0x0A): each line must end with LF (0x0A) only');
+      crlfLines.push(lineNo);
       raw = raw.slice(0, -1);
     }
     const tok = tokenizeCsvLine(raw);
@@ -95,29 +97,46 @@ export function validateMigrationAuthorisation(
       if (idx < 0) return null;
       return k < 3 ? (MA_HEADER_FIELDS[k] ?? null) : (MA_FIELDS[idx] ?? null);
     };
-    // MAM 7.1: only ASCII characters.
+    // MAM 7.1: only ASCII characters. Control characters and stray CRs: one error per line, naming the
+    // first and counting the rest (a binary line would otherwise give one error per byte).
     let firstNonAscii = -1;
     let nonAscii = 0;
+    let firstCr = -1;
+    let crs = 0;
+    let firstControl = -1;
+    let controls = 0;
     for (let c = 0; c < raw.length; c++) {
       const code = raw.charCodeAt(c);
       if (code > 0x7f) {
         if (firstNonAscii < 0) firstNonAscii = c;
         nonAscii++;
       } else if (code === 0x0d) {
-        error(
-          lineNo,
-          nameAt(c),
-          R722,
-          `carriage return (0x0D) at column ${c + 1}: lines end with LF (0x0A) only and fields hold no line breaks`,
-        );
+        if (firstCr < 0) firstCr = c;
+        crs++;
       } else if ((code < 0x20 && code !== 0x09) || code === 0x7f) {
-        error(
-          lineNo,
-          nameAt(c),
-          R71,
-          `control character 0x${code.toString(16).padStart(2, '0').toUpperCase()} at column ${c + 1}: expected printable ASCII`,
-        );
+        if (firstControl < 0) firstControl = c;
+        controls++;
       }
+    }
+    if (firstCr >= 0)
+      error(
+        lineNo,
+        nameAt(firstCr),
+        R722,
+        `carriage return (0x0D) at column ${firstCr + 1}` +
+          (crs > 1 ? ` (${crs} on this line)` : '') +
+          ': lines end with LF (0x0A) only and fields hold no line breaks',
+      );
+    if (firstControl >= 0) {
+      const code = raw.charCodeAt(firstControl);
+      error(
+        lineNo,
+        nameAt(firstControl),
+        R71,
+        `control character 0x${code.toString(16).padStart(2, '0').toUpperCase()} at column ${firstControl + 1}` +
+          (controls > 1 ? ` (${controls} control characters on this line)` : '') +
+          ': expected printable ASCII',
+      );
     }
     if (firstNonAscii >= 0) {
       const bom = k === 0 && raw.startsWith('\u00ef\u00bb\u00bf');
@@ -138,6 +157,18 @@ export function validateMigrationAuthorisation(
     } else {
       tokenized.push(tok.fields);
     }
+  }
+
+  if (crlfLines.length > 0) {
+    const all = crlfLines.length === lines.length;
+    error(
+      crlfLines[0]!,
+      null,
+      R722,
+      all
+        ? `every line ends with CR LF (0x0D 0x0A), first here: each line must end with LF (0x0A) only (save the file with Unix line ends)`
+        : `${crlfLines.length} of ${lines.length} lines end with CR LF (0x0D 0x0A), the others with LF: each line must end with LF (0x0A) only (line${crlfLines.length === 1 ? '' : 's'} ${listLines(crlfLines)})`,
+    );
   }
 
   // ---- header (MAM 7.2.2, Table 7.2.2): three lines, one field each ----
