@@ -7,9 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import { initTestPki, loadPrivateKey, readTestPkiParties, type TestPkiParty } from '../../core/pki/index.js';
-import { validateMigrationAuthorisation, type MaCertificates } from '../../core/formats/ma/index.js';
-import { buildMigrationAuthorisation, parseMpxnCsv } from '../../supplier/ma-builder.js';
+import { initTestPki, loadPrivateKey, readTestPkiParties } from '../../core/pki/index.js';
+import { validateMigrationAuthorisation } from '../../core/formats/ma/index.js';
+import {
+  buildMigrationAuthorisation,
+  certificatesFromTestPki,
+  parseMpxnCsv,
+} from '../../supplier/ma-builder.js';
+import { shellQuote } from '../ma-files.js';
 import { seal } from '../../supplier/ma-seal.js';
 import { loadTrust, open } from '../../mcc/ma-intake.js';
 import { openStore } from '../../store/index.js';
@@ -24,12 +29,6 @@ function packageRoot(): string {
     dir = up;
   }
   return dir;
-}
-
-function certificateId(party: TestPkiParty, role: string, keyUsage: string) {
-  const c = party.certificates.find((x) => x.role === role && x.keyUsage === keyUsage);
-  if (!c) throw new UsageError(`test PKI party ${party.name} has no ${role} ${keyUsage} certificate`);
-  return { serialNumber: c.serialNumber, issuerName: c.issuerName };
 }
 
 export function register(program: Command): void {
@@ -50,6 +49,23 @@ export function register(program: Command): void {
       const inbox = path.join(dir, 'inbox');
       await mkdir(outbox, { recursive: true });
       await mkdir(inbox, { recursive: true });
+      // The printed commands work pasted into a POSIX shell: first the `cd` to this directory, then
+      // paths relative to it (absolute when outside it), shell-quoted.
+      const cwd = process.cwd();
+      const root = packageRoot();
+      const inPackage =
+        !path.relative(root, cwd).startsWith('..') && !path.isAbsolute(path.relative(root, cwd));
+      const prog = inPackage ? 'npx s1mig' : `node ${shellQuote(path.join(root, 'bin', 's1mig.js'))}`;
+      const arg = (p: string): string => {
+        const rel = path.relative(cwd, p);
+        return shellQuote(rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel);
+      };
+      const cmd = (...parts: string[]): string => [prog, ...parts].join(' ');
+      if (!o.json)
+        printLines(
+          `Each step prints the command that does it; paste them from this directory:`,
+          `$ cd ${shellQuote(cwd)}`,
+        );
       const steps: Array<{ step: string; command: string; result: unknown }> = [];
       const say = (step: string, command: string, result: unknown, text: string[]): void => {
         steps.push({ step, command, result });
@@ -60,54 +76,43 @@ export function register(program: Command): void {
       if (!existsSync(path.join(pkiDir, 'parties.json'))) await initTestPki(pkiDir);
       const parties = await readTestPkiParties(pkiDir);
       const supplier = parties.find((p) => p.kind === 'supplier');
-      const dno = parties.find((p) => p.kind === 'networkOperator');
       if (!supplier) throw new UsageError(`${pkiDir}/parties.json has no supplier`);
-      say(
-        '1. Test SMKI PKI',
-        `s1mig pki init ${path.relative(process.cwd(), pkiDir)}`,
-        { pkiDir, parties: parties.length },
-        [`${parties.length} parties; supplier ${supplier.name} has User ID ${supplier.entityId}`],
-      );
+      say('1. Test SMKI PKI', cmd('pki init', arg(pkiDir)), { pkiDir, parties: parties.length }, [
+        `${parties.length} parties; supplier ${supplier.name} has User ID ${supplier.entityId}`,
+      ]);
 
       // 2. Build an MA from the sample MPxN list with the supplier's own certificate IDs.
-      const root = packageRoot();
       const listPath = path.join(root, 'samples', 'mpxns.csv');
       const list = parseMpxnCsv(await readFile(listPath, 'utf8'));
       if (list.problems.length)
         throw new UsageError(`${listPath}: ${list.problems.map((p) => p.message).join('; ')}`);
-      const critical = certificateId(supplier, 'supplier', 'digitalSignature');
-      const nonCritical = certificateId(supplier, 'supplier', 'keyAgreement');
-      const certificates: Partial<MaCertificates> = {
-        esmeSupplierCritical: critical,
-        esmeSupplierNonCritical: nonCritical,
-        gpfSupplierCritical: critical,
-        gpfSupplierNonCritical: nonCritical,
-        gsmeSupplierCritical: critical,
-        gsmeSupplierNonCritical: nonCritical,
-        ...(dno
-          ? {
-              esmeNetworkOperatorCritical: certificateId(dno, 'networkOperator', 'digitalSignature'),
-              esmeNetworkOperatorNonCritical: certificateId(dno, 'networkOperator', 'keyAgreement'),
-            }
-          : {}),
-      };
+      const fromPki = certificatesFromTestPki(parties, supplier.entityId);
+      if (fromPki.problems.length)
+        throw new UsageError(`${pkiDir}: ${fromPki.problems.map((p) => p.message).join('; ')}`);
       const now = new Date();
       const built = buildMigrationAuthorisation({
         entries: list.value,
         userId: supplier.entityId as Eui64,
         smsoCode: 'CGI',
         commissionedByDcc: true,
-        certificates: { certificates, esmeNetworkOperatorByDistributor: {} },
+        certificates: fromPki.value,
         now,
       });
       if (!built.ok) throw new UsageError(`ma build: ${built.errors.map((e) => e.message).join('; ')}`);
-      const certificatesPath = path.join(dir, 'ma-certificates.json');
-      await writeFile(certificatesPath, JSON.stringify(certificates, null, 2) + '\n');
       const csvPath = path.join(outbox, built.fileName);
       await writeFile(csvPath, built.content);
       say(
         '2. Build the Migration Authorisation (MAM 7.2)',
-        `s1mig ma build --mpxns samples/mpxns.csv --user-id ${supplier.entityId} --smso CGI --certificates ${path.relative(process.cwd(), certificatesPath)} --out ${path.relative(process.cwd(), outbox)}`,
+        cmd(
+          'ma build --mpxns',
+          arg(listPath),
+          '--user-id',
+          supplier.entityId,
+          '--smso CGI --certificates-from-pki',
+          arg(pkiDir),
+          '--out',
+          arg(outbox),
+        ),
         { file: csvPath, rows: built.rows, migrationWeek: built.migrationWeek },
         [
           `${built.rows} rows for Migration Week ${built.migrationWeek} → ${path.relative(process.cwd(), csvPath)}`,
@@ -121,7 +126,7 @@ export function register(program: Command): void {
       });
       say(
         '3. Validate (MAM 7.1-7.2, TMAD 4.37)',
-        `s1mig ma validate ${path.relative(process.cwd(), csvPath)}`,
+        cmd('ma validate', arg(csvPath)),
         { valid: report.valid, errors: report.errors, warnings: report.warnings },
         [`valid: ${report.valid}, ${report.errors.length} errors, ${report.warnings.length} warnings`],
       );
@@ -137,7 +142,14 @@ export function register(program: Command): void {
       });
       say(
         '4. Seal for secure exchange (MAM 7.5)',
-        `s1mig ma seal ${path.relative(process.cwd(), csvPath)} --key ${path.join('pki', iki.key)} --cert ${path.join('pki', iki.cert)}`,
+        cmd(
+          'ma seal',
+          arg(csvPath),
+          '--key',
+          arg(path.join(pkiDir, iki.key)),
+          '--cert',
+          arg(path.join(pkiDir, iki.cert)),
+        ),
         { zip: sealed.zipPath, passwordFile: sealed.passwordFilePath, signature: sealed.signaturePath },
         [sealed.zipPath, sealed.passwordFilePath, sealed.signaturePath].map((p) =>
           path.relative(process.cwd(), p),
@@ -154,7 +166,7 @@ export function register(program: Command): void {
         });
         say(
           '5. Open as the DCC (verify, decrypt, check MD5, validate, store)',
-          `s1mig ma open ${path.relative(process.cwd(), sealed.zipPath)} --trust ${path.relative(process.cwd(), pkiDir)}`,
+          cmd('ma open', arg(sealed.zipPath), '--trust', arg(pkiDir)),
           {
             outcome: intake.outcome,
             errors: intake.errors,
