@@ -1,11 +1,21 @@
 // s1mig ma seal / ma open through the real CLI (MAM 7.5, MAM 4), with a test PKI from `s1mig pki init`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createHash, createPrivateKey } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, runCli } from '../support/cli.js';
+import { BIN, REPO_ROOT, runCli } from '../support/cli.js';
 import { opensslSignDetached } from '../support/openssl-pki.js';
 
 const SAMPLE = path.join(REPO_ROOT, 'samples/ma/MA_CGI_70-B3-D5-1F-30-00-A0-08_20190407_182503.csv');
@@ -158,4 +168,221 @@ test('`ma open` usage and I/O errors exit 2 (missing file, bad date, missing --t
   assert.match(badDate.stderr, /--received-at/);
   const noArgs = await runCli(['ma', 'open', sealed.zip], { cwd: work, env });
   assert.equal(noArgs.code, 2);
+});
+
+// ---- what a new user trips on: the README walk-through, the demo's commands, wrong files, CRLs ----
+
+const shell = (script: string, cwd: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+  new Promise<{ code: number; out: string }>((resolve, reject) => {
+    const child = spawn('sh', ['-e', '-c', script], {
+      cwd,
+      env: { ...process.env, ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+
+test('README MAM 7.2/7.5 walk-through works pasted twice in a row (several files per command, IDs from the PKI)', async () => {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Supplier walk-through'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  const walk = mkdtempSync(path.join(work, 'walk-'));
+  const script = block.replace(/npx s1mig/g, `node ${JSON.stringify(BIN)}`).replace(/\/tmp\/walk/g, walk);
+  const dbEnv = { S1MIG_DATABASE_URL: `sqlite:${path.join(walk, 'db.sqlite')}` };
+  const first = await shell(script, REPO_ROOT, dbEnv);
+  assert.equal(first.code, 0, first.out);
+  assert.match(first.out, /ACCEPTED \(10 row\(s\)\)/);
+  const second = await shell(script, REPO_ROOT, dbEnv);
+  assert.equal(second.code, 0, second.out);
+  assert.equal((second.out.match(/ACCEPTED/g) ?? []).length, 2, second.out);
+  // MAM Table 7.2.3: the certificate IDs are those of the PKI made by `pki init` (supplier-a, 01-00-01).
+  const parties = JSON.parse(readFileSync(path.join(walk, 'pki', 'parties.json'), 'utf8')) as Array<{
+    entityId: string;
+    certificates: Array<{ role: string; keyUsage: string; serialNumber: string }>;
+  }>;
+  const supplierA = parties.find((p) => p.entityId === '70-B3-D5-1F-30-01-00-01')!;
+  const ds = supplierA.certificates.find((c) => c.role === 'supplier' && c.keyUsage === 'digitalSignature')!;
+  const newest = readdirSync(path.join(walk, 'outbox'))
+    .filter((f) => /^MA_.*\.csv$/.test(f))
+    .sort()
+    .at(-1)!;
+  assert.ok(readFileSync(path.join(walk, 'outbox', newest), 'utf8').includes(ds.serialNumber));
+});
+
+test('demo supplier: every printed command works pasted into a shell from the printed directory', async () => {
+  const dir = mkdtempSync(path.join(work, "demo dir 'quoted' "));
+  const dbEnv = { S1MIG_DATABASE_URL: '' };
+  const r = await runCli(['demo', 'supplier', '--dir', 'demo'], { cwd: dir, env: dbEnv });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const commands = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('$ '))
+    .map((l) => l.slice(2));
+  assert.match(commands[0]!, /^cd /);
+  assert.equal(commands.length, 6, r.stdout);
+  // Pasted from anywhere: the cd line comes first.
+  const pasted = await shell(commands.join('\n'), os.tmpdir(), dbEnv);
+  assert.equal(pasted.code, 0, pasted.out);
+  assert.match(pasted.out, /ACCEPTED \(10 row\(s\)\)/);
+});
+
+test('MAM 7.1 wrong kind of file: ma validate on a zip, ma open on the CSV, ma seal on the zip say what was expected', async () => {
+  const dir = mkdtempSync(path.join(work, 'kind-'));
+  const zip = path.join(dir, path.basename(sealed.zip));
+  copyFileSync(sealed.zip, zip);
+  copyFileSync(SAMPLE, path.join(dir, CSV_NAME));
+  const v = await runCli(['ma', 'validate', zip], { cwd: dir, env });
+  assert.equal(v.code, 1);
+  assert.match(v.stdout, /this is a zip archive .*did you mean `s1mig ma open /);
+  assert.equal(v.stdout.trim().split('\n').length, 2, v.stdout);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(v.stdout, /[\x00-\x08\x0b-\x1f\x7f]/);
+  const o = await runCli(['ma', 'open', path.join(dir, CSV_NAME), '--trust', pkiDir, '--no-store'], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(o.code, 2);
+  assert.match(
+    o.stderr,
+    /ma open expects the encrypted MA_….zip, not the CSV .*did you mean `s1mig ma open .*\.zip`/,
+  );
+  assert.doesNotMatch(o.stderr, /\.csv\.csv/);
+  const s = await runCli(['ma', 'seal', zip, '--key', iki.key, '--cert', iki.cert], { cwd: dir, env });
+  assert.equal(s.code, 2);
+  assert.match(s.stderr, /is a zip archive, already sealed: `ma seal` expects the MA_….csv/);
+});
+
+test('MAM 7.1 binary and control characters: one error per line, escaped, never echoed raw; --max-errors caps the list', async () => {
+  const dir = mkdtempSync(path.join(work, 'ctl-'));
+  const name = 'MA_CGI_70-B3-D5-1F-30-00-A0-08_20190407_182503.csv';
+  const lines = readFileSync(SAMPLE, 'latin1').split('\n');
+  lines[4] = '\x1b[31m\x07\x01\x02' + lines[4];
+  writeFileSync(path.join(dir, name), lines.join('\r\n'), 'latin1');
+  const r = await runCli(['ma', 'validate', name, '--received-at', '2019-04-08T09:00:00+01:00'], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(r.code, 1);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f]/);
+  assert.equal((r.stdout.match(/CR LF/g) ?? []).length, 1, r.stdout);
+  assert.equal((r.stdout.match(/control character 0x/g) ?? []).length, 1, r.stdout);
+  assert.match(r.stdout, /:5: .*control character 0x1B at column 1 \(4 control characters on this line\)/);
+  const capped = await runCli(
+    ['ma', 'validate', name, '--max-errors', '1', '--received-at', '2019-04-08T09:00:00+01:00'],
+    { cwd: dir, env },
+  );
+  assert.match(capped.stdout, /… and \d+ more errors? not listed \(--max-errors 1\)/);
+  const bin = path.join(dir, 'random.bin');
+  writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x1b, 0x5b]));
+  const b = await runCli(['ma', 'validate', bin, SAMPLE, '--json'], { cwd: dir, env });
+  assert.equal(b.code, 1);
+  const j = JSON.parse(b.stdout) as Array<{
+    file: string;
+    valid: boolean;
+    errors: Array<{ message: string }>;
+  }>;
+  assert.equal(j.length, 2);
+  assert.equal(j[0]!.valid, false);
+  assert.match(j[0]!.errors[0]!.message, /binary file \(a NUL byte at offset 7/);
+  assert.equal(j[0]!.errors.length, 1);
+});
+
+test('MAM 7.5.3 `ma open --password-file P` takes the signature P.p7s beside P, not beside the zip', async () => {
+  const dir = mkdtempSync(path.join(work, 'pw-'));
+  const pw = path.join(dir, 'received-password.csv');
+  copyFileSync(sealed.passwordFile, pw);
+  copyFileSync(sealed.signature, `${pw}.p7s`);
+  const r = await runCli(['ma', 'open', sealed.zip, '--password-file', pw, '--trust', pkiDir, '--no-store'], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  rmSync(`${pw}.p7s`);
+  const missing = await runCli(
+    ['ma', 'open', sealed.zip, '--password-file', pw, '--trust', pkiDir, '--no-store'],
+    { cwd: dir, env },
+  );
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /signature '.*received-password\.csv\.p7s' not found/);
+});
+
+test('TMAD 5.9.4 / MAM 4 `ma open` requires the CRL: a revoked IKI signer with no CRL is rejected; --no-require-crl warns', async () => {
+  const own = path.join(work, 'crl-pki');
+  assert.equal((await runCli(['pki', 'init', own], { cwd: work, env })).code, 0);
+  const parties = JSON.parse(readFileSync(path.join(own, 'parties.json'), 'utf8')) as PartiesJson['parties'];
+  const c = parties[0]!.certificates.find((x) => x.role === 'ikiFileSigning')!;
+  const dir = mkdtempSync(path.join(work, 'crl-'));
+  copyFileSync(SAMPLE, path.join(dir, CSV_NAME));
+  const key = path.join(own, c.key);
+  const cert = path.join(own, c.cert);
+  assert.equal(
+    (await runCli(['ma', 'seal', CSV_NAME, '--key', key, '--cert', cert], { cwd: dir, env })).code,
+    0,
+  );
+  assert.equal((await runCli(['pki', 'revoke', own, cert], { cwd: work, env })).code, 0);
+  const zip = path.join(dir, `${STEM}.zip`);
+  const withCrl = await runCli(['ma', 'open', zip, '--trust', own, '--no-store'], { cwd: dir, env });
+  assert.equal(withCrl.code, 1);
+  assert.match(withCrl.stdout, /revoked/);
+  // The same trust without the CRL: only the CA certificates.
+  const noCrl = path.join(work, 'crl-trust');
+  mkdirSync(noCrl);
+  for (const f of ['root-ca.cert.pem', 'issuing-ca.cert.pem'])
+    copyFileSync(path.join(own, f), path.join(noCrl, f));
+  const strict = await runCli(['ma', 'open', zip, '--trust', noCrl, '--no-store'], { cwd: dir, env });
+  assert.equal(strict.code, 1, strict.stdout);
+  assert.match(strict.stdout, /REJECTED at signature/);
+  assert.match(strict.stdout, /no CRL from .* cannot be checked/);
+  assert.match(strict.stdout, /--no-require-crl/);
+  const lax = await runCli(['ma', 'open', zip, '--trust', noCrl, '--no-store', '--no-require-crl'], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(lax.code, 0, lax.stdout);
+  assert.match(
+    lax.stdout,
+    /warning: no CRL of .* revocation of the signer was not checked \(--no-require-crl\)/,
+  );
+});
+
+test('`ma seal` key problems in plain words: a directory, a certificate, a wrong passphrase (no OpenSSL codes)', async () => {
+  const dir = mkdtempSync(path.join(work, 'key-'));
+  copyFileSync(SAMPLE, path.join(dir, CSV_NAME));
+  const asDir = await runCli(['ma', 'seal', CSV_NAME, '--key', pkiDir, '--cert', iki.cert], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(asDir.code, 2);
+  assert.match(asDir.stderr, /--key '.*' is a directory: expected the private key PEM/);
+  const asCert = await runCli(['ma', 'seal', CSV_NAME, '--key', iki.cert, '--cert', iki.cert], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(asCert.code, 2);
+  assert.match(asCert.stderr, /is a certificate: expected the private key/);
+  const enc = path.join(dir, 'iki.enc.key.pem');
+  const pem = createPrivateKey(readFileSync(iki.key)).export({
+    format: 'pem',
+    type: 'pkcs8',
+    cipher: 'aes-256-cbc',
+    passphrase: 'right one',
+  });
+  writeFileSync(enc, pem);
+  const wrong = await runCli(['ma', 'seal', CSV_NAME, '--key', enc, '--cert', iki.cert], {
+    cwd: dir,
+    env: { ...env, S1MIG_KEY_PASSPHRASE: 'wrong one' },
+  });
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /cannot decrypt the key: the passphrase in S1MIG_KEY_PASSPHRASE is wrong/);
+  assert.doesNotMatch(wrong.stderr, /error:[0-9A-F]{8}|routines/);
+  const right = await runCli(['ma', 'seal', CSV_NAME, '--key', enc, '--cert', iki.cert, '--out', 'o'], {
+    cwd: dir,
+    env: { ...env, S1MIG_KEY_PASSPHRASE: 'right one' },
+  });
+  assert.equal(right.code, 0, right.stderr);
 });
