@@ -18,9 +18,11 @@ import {
   type XmlSource,
 } from '../xml/sax.js';
 import { C14nWriter, DocumentC14nSink } from './c14n.js';
+import type { Problem } from '../problem.js';
 import { ALG_ECDSA_SHA256, ALG_ENVELOPED, ALG_EXC_C14N, ALG_SHA256, DSIG_NS, RULE } from './profile.js';
 
-export interface XmlSignatureProblem {
+/** A Problem (src/core/problem.ts) located at most by line. */
+export interface XmlSignatureProblem extends Problem {
   rule: string;
   message: string;
   line?: number;
