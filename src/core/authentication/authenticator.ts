@@ -228,18 +228,11 @@ async function runSteps(
 
   // 5.9.3 Remote Party Role per Table 5.5, then 5.9.4 Confirm Validity.
   const certCheck = checkSigningCertificate(signerCert, rules.signerRole, opts.trust, now, opts.validity);
-  const roleProblems = certCheck.problems.filter((p) => p.startsWith('5.9.3'));
-  if (roleProblems.length > 0)
-    throw new StepFailure(
-      roleProblems.map((p) => ({ step: '5.9.3', rule: 'TMAD 5.5 Table 5.5', message: p.slice(7) })),
-    );
-  verdict.stepsPassed.push('5.9.3');
-  const validityProblems = certCheck.problems.filter((p) => p.startsWith('5.9.4'));
-  if (validityProblems.length > 0)
-    throw new StepFailure(
-      validityProblems.map((p) => ({ step: '5.9.4', rule: 'TMAD 5.9.4', message: p.slice(7) })),
-    );
-  verdict.stepsPassed.push('5.9.4');
+  for (const step of ['5.9.3', '5.9.4'] as const) {
+    const failed = certCheck.problems.filter((p) => p.step === step);
+    if (failed.length > 0) throw new StepFailure(failed);
+    verdict.stepsPassed.push(step);
+  }
 
   // 5.9.5–5.9.9 anti-replay (and the COF decision).
   await counterStep(opts, now, rules, h, verdict);
