@@ -14,6 +14,7 @@ import {
 } from '../../core/pki/index.js';
 import { signXmlFile } from '../../core/xmldsig/index.js';
 import { XmlSyntaxError } from '../../core/xml/sax.js';
+import { MAX_UNSIGNED_LONG } from '../../core/schema/lexical.js';
 import {
   MigrationFileReadError,
   SIGNED_FILE_TYPES,
@@ -62,7 +63,7 @@ function parseWhole(v: string, flag: string, min: number, max: number): number {
 }
 
 function parseCounter(v: string, flag: string): bigint {
-  if (!/^\d{1,20}$/.test(v) || BigInt(v) > 0xffffffffffffffffn)
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) > MAX_UNSIGNED_LONG)
     throw new UsageError(`${flag} '${v}': expected a counter from 0 to 2^64-1 (TMAD 5.6, Table 5.7)`);
   return BigInt(v);
 }

@@ -10,6 +10,7 @@
 // IDs are written as in the XML (hyphenated upper-case EUI-64); the Supplier Signifier is empty when
 // any CriticalSupplierCertificateID in the MCF is the Null Certificate ID (TMAD 2), giving '_<ID>'.
 import { type Result, ok, err } from '../result.js';
+import { MAX_UNSIGNED_LONG } from './lexical.js';
 
 export type MigrationFileType = 'MCF' | 'MVF' | 'MGF' | 'MEF' | 'SCF' | 'COF';
 export const MIGRATION_FILE_TYPES: readonly MigrationFileType[] = ['MCF', 'MVF', 'MGF', 'MEF', 'SCF', 'COF'];
@@ -27,7 +28,6 @@ export const ROOT_OF_FILE_TYPE: Readonly<Record<MigrationFileType, string>> = {
 const EUI = '[0-9A-F]{2}(?:-[0-9A-F]{2}){7}';
 const SIGNIFIER = '[A-Z0-9]{1,8}';
 const COUNTER = /^(0|[1-9][0-9]{0,19})$/;
-const MAX_U64 = 18446744073709551615n;
 
 export interface MigrationFileNameParts {
   fileType: MigrationFileType;
@@ -52,9 +52,9 @@ export interface ParsedMigrationFileName {
 
 function counterText(v: string | bigint | number, what: string): Result<string> {
   const s = typeof v === 'string' ? v : v.toString();
-  if (!COUNTER.test(s) || BigInt(s) > MAX_U64)
+  if (!COUNTER.test(s) || BigInt(s) > MAX_UNSIGNED_LONG)
     return err(
-      `${what} '${s}' is not a counter: expected a decimal integer 0..18446744073709551615 without leading zeros`,
+      `${what} '${s}' is not a counter: expected a decimal integer 0..${MAX_UNSIGNED_LONG} without leading zeros`,
     );
   return ok(s);
 }

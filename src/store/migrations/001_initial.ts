@@ -1,7 +1,7 @@
 // Migration 001: MAs received by the DCC (MAM 7.2), Table 5.7 stored counters (TMAD 5.7, Table 5.9
 // steps 5.9.5-5.9.9), incidents (TMAD 5.9 / Incident Management Policy).
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { StoreKind } from '../codec.js';
+import { COUNTER_MAX, type StoreKind } from '../codec.js';
 
 export function migration001(kind: StoreKind): Migration {
   const pg = kind === 'postgres';
@@ -15,7 +15,7 @@ export function migration001(kind: StoreKind): Migration {
     counter: pg ? sql`numeric(20,0)` : sql`text`,
   };
   const counterCheck = pg
-    ? sql`counter >= 0 and counter <= 18446744073709551615`
+    ? sql`counter >= 0 and counter <= ${sql.raw(COUNTER_MAX.toString())}`
     : sql`length(counter) = 20 and counter not glob '*[^0-9]*'`;
 
   return {
