@@ -14,10 +14,9 @@ import {
 } from '../../core/pki/index.js';
 import { signXmlFile } from '../../core/xmldsig/index.js';
 import { XmlSyntaxError } from '../../core/xml/sax.js';
-import { MAX_UNSIGNED_LONG } from '../../core/schema/lexical.js';
+import { MAX_UNSIGNED_LONG, MIGRATION_FILE_TYPES } from '../../core/schema/index.js';
 import {
   MigrationFileReadError,
-  SIGNED_FILE_TYPES,
   generateSampleFile,
   migrationFileName,
   parseMigrationFileName,
@@ -50,8 +49,8 @@ const DEFAULTS = {
 
 function parseType(v: string): SignedMigrationFileType {
   const t = v.toUpperCase();
-  if (!(SIGNED_FILE_TYPES as readonly string[]).includes(t))
-    throw new UsageError(`file type '${v}': expected one of ${SIGNED_FILE_TYPES.join(', ')} (Table 10.2)`);
+  if (!(MIGRATION_FILE_TYPES as readonly string[]).includes(t))
+    throw new UsageError(`file type '${v}': expected one of ${MIGRATION_FILE_TYPES.join(', ')} (Table 10.2)`);
   return t as SignedMigrationFileType;
 }
 

@@ -3,6 +3,13 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { COUNTER_MAX, type StoreKind } from '../codec.js';
 
+/**
+ * The six file types of Table 10.2 (MIGRATION_FILE_TYPES, src/core/schema/model.ts) as this migration
+ * wrote them into its CHECK: a migration is history and keeps its own copy (a new file type needs a
+ * new migration); test/unit/store.test.ts checks that it still equals MIGRATION_FILE_TYPES.
+ */
+export const FILE_TYPES_001 = ['MCF', 'MGF', 'MEF', 'MVF', 'SCF', 'COF'] as const;
+
 export function migration001(kind: StoreKind): Migration {
   const pg = kind === 'postgres';
   const t = {
@@ -57,7 +64,7 @@ export function migration001(kind: StoreKind): Migration {
           .addColumn('authenticator', 'text', (c) => c.notNull())
           .addColumn('party_id', 'text', (c) => c.notNull())
           .addColumn('file_type', 'text', (c) =>
-            c.notNull().check(sql`file_type in ('MCF', 'MGF', 'MEF', 'MVF', 'SCF', 'COF')`),
+            c.notNull().check(sql`file_type in (${sql.raw(FILE_TYPES_001.map((f) => `'${f}'`).join(', '))})`),
           )
           .addColumn('counter', t.counter, (c) => c.notNull().check(counterCheck))
           .addColumn('stored_at', t.ts, (c) => c.notNull())
