@@ -331,7 +331,8 @@ export function toCertificateTrust(
         certificates: store.certificates,
         crls: store.crls,
       };
-      return confirmValidity(parseCertificate(certDer), merged, at, { requireCrl });
+      const v = confirmValidity(parseCertificate(certDer), merged, at, { requireCrl });
+      return { valid: v.valid, problems: v.problems.map((p) => p.message) };
     },
   };
 }

@@ -9,10 +9,12 @@
 // - Timestamps: PostgreSQL timestamptz; SQLite TEXT `YYYY-MM-DDTHH:mm:ss.sssZ` (Date#toISOString,
 //   fixed width, so text order is time order).
 import type { DbBool, DbCounter, DbDate, DbJson } from './schema.js';
+import { MAX_UNSIGNED_LONG } from '../core/schema/lexical.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
-export const COUNTER_MAX = (1n << 64n) - 1n;
+/** 2^64 - 1 (src/core/schema/lexical.ts). */
+export const COUNTER_MAX = MAX_UNSIGNED_LONG;
 const COUNTER_DIGITS = 20;
 
 export interface Codec {

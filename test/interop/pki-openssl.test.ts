@@ -154,7 +154,9 @@ test('CRL: openssl reads the CRL, and rejects a certificate s1mig revoked (as do
   assert.match(crlText, new RegExp(BigInt(extra.serialNumber).toString(16).toUpperCase().replace(/^0+/, '')));
   const trust = await loadTrustStore(dir);
   assert.match(
-    confirmValidity(parseCertificate(await readFile(f, 'utf8')), trust, new Date()).problems.join('\n'),
+    confirmValidity(parseCertificate(await readFile(f, 'utf8')), trust, new Date())
+      .problems.map((p) => p.message)
+      .join('\n'),
     /revoked/,
   );
   // Everything else still verifies with the new CRL.

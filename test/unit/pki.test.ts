@@ -224,10 +224,10 @@ test('TMAD 5.9.4 Confirm Validity: expired and not-yet-valid certificates fail',
   });
   const expired = confirmValidity(await cert(past.cert), trust, NOW);
   assert.equal(expired.valid, false);
-  assert.match(expired.problems.join('\n'), /has expired/);
+  assert.match(expired.problems.map((p) => p.message).join('\n'), /has expired/);
   const early = confirmValidity(await cert(future.cert), trust, NOW);
   assert.equal(early.valid, false);
-  assert.match(early.problems.join('\n'), /not yet valid/);
+  assert.match(early.problems.map((p) => p.message).join('\n'), /not yet valid/);
   // The same certificate is valid at a time inside its dates.
   assert.ok(confirmValidity(await cert(future.cert), trust, new Date(NOW.getTime() + 2 * 86_400_000)).valid);
 });
@@ -248,7 +248,7 @@ test('TMAD 5.9.4 Confirm Validity: a revoked certificate fails once the CRL list
   const t2 = await loadTrustStore(dir);
   const v = confirmValidity(c, t2, NOW);
   assert.equal(v.valid, false);
-  assert.match(v.problems.join('\n'), /is revoked/);
+  assert.match(v.problems.map((p) => p.message).join('\n'), /is revoked/);
   // Others stay valid; revoking twice keeps one entry.
   assert.ok(confirmValidity(await cert(entry('s1sp', 's1SPMigrationSigning').cert), t2, NOW).valid);
   assert.equal((await revokeCertificate(dir, path.join(dir, extra.cert))).revokedCount, 1);
@@ -260,7 +260,7 @@ test('TMAD 5.9.4 Confirm Validity: unknown CA, broken signature, forged CRL, mis
   );
   const u = confirmValidity(stranger, trust, NOW);
   assert.equal(u.valid, false);
-  assert.match(u.problems.join('\n'), /does not verify|unknown CA/);
+  assert.match(u.problems.map((p) => p.message).join('\n'), /does not verify|unknown CA/);
 
   // Same issuer name, other key: the signature does not verify.
   const wrongCa = await issueOrganisationCertificate(dir, {
@@ -271,7 +271,12 @@ test('TMAD 5.9.4 Confirm Validity: unknown CA, broken signature, forged CRL, mis
     issuerKeyPath: path.join(otherDir, 'issuing-ca.key.pem'),
     record: false,
   });
-  assert.match(confirmValidity(await cert(wrongCa.cert), trust, NOW).problems.join('\n'), /does not verify/);
+  assert.match(
+    confirmValidity(await cert(wrongCa.cert), trust, NOW)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /does not verify/,
+  );
 
   // Flip one bit of the signature value.
   const good = await cert(entry('supplier-a', 'supplier').cert);
@@ -280,18 +285,23 @@ test('TMAD 5.9.4 Confirm Validity: unknown CA, broken signature, forged CRL, mis
   const broken = parseCertificate(der);
   const b = confirmValidity(broken, trust, NOW);
   assert.equal(b.valid, false);
-  assert.match(b.problems.join('\n'), /does not verify/);
+  assert.match(b.problems.map((p) => p.message).join('\n'), /does not verify/);
 
   // A CRL signed by another CA's key is not used, and is reported.
   const foreignCrl = parseCrl(await readFile(path.join(otherDir, 'issuing-ca.crl.pem'), 'utf8'));
   const forged: TrustStore = { ...trust, crls: [foreignCrl] };
   const f = confirmValidity(good, forged, NOW);
   assert.equal(f.valid, false);
-  assert.match(f.problems.join('\n'), /CRL .* does not verify/);
+  assert.match(f.problems.map((p) => p.message).join('\n'), /CRL .* does not verify/);
 
   // No CRL: revocation cannot be checked (fail closed), unless the caller opts out.
   const noCrl: TrustStore = { ...trust, crls: [] };
-  assert.match(confirmValidity(good, noCrl, NOW).problems.join('\n'), /no CRL/);
+  assert.match(
+    confirmValidity(good, noCrl, NOW)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /no CRL/,
+  );
   assert.ok(confirmValidity(good, noCrl, NOW, { requireCrl: false }).valid);
 
   // Untrusted root: same chain without roots.
@@ -300,7 +310,12 @@ test('TMAD 5.9.4 Confirm Validity: unknown CA, broken signature, forged CRL, mis
 
   // A stale CRL (after nextUpdate) is not accepted.
   const late = new Date(crlNext(trust).getTime() + 86_400_000);
-  assert.match(confirmValidity(good, trust, late).problems.join('\n'), /out of date|expired/);
+  assert.match(
+    confirmValidity(good, trust, late)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /out of date|expired/,
+  );
 });
 
 function crlNext(t: TrustStore): Date {
@@ -314,7 +329,12 @@ test('Confirm Validity: Organisation Certificate keyUsage sanity (exactly one, c
     keyUsage: ['digitalSignature', 'keyAgreement'],
     record: false,
   });
-  assert.match(confirmValidity(await cert(both.cert), trust, NOW).problems.join('\n'), /exactly one/);
+  assert.match(
+    confirmValidity(await cert(both.cert), trust, NOW)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /exactly one/,
+  );
   const soft = await issueOrganisationCertificate(dir, {
     party: 'supplier-a',
     role: 'supplier',
@@ -322,8 +342,18 @@ test('Confirm Validity: Organisation Certificate keyUsage sanity (exactly one, c
     keyUsageCritical: false,
     record: false,
   });
-  assert.match(confirmValidity(await cert(soft.cert), trust, NOW).problems.join('\n'), /not critical/);
-  assert.match(confirmValidity(trust.intermediates[0]!, trust, NOW).problems.join('\n'), /CA certificate/);
+  assert.match(
+    confirmValidity(await cert(soft.cert), trust, NOW)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /not critical/,
+  );
+  assert.match(
+    confirmValidity(trust.intermediates[0]!, trust, NOW)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /CA certificate/,
+  );
 });
 
 test('TMAD 5.5 / Table 5.5 and 5.9.3: the signing certificate must carry the role for the file type', async () => {
@@ -341,10 +371,22 @@ test('TMAD 5.5 / Table 5.5 and 5.9.3: the signing certificate must carry the rol
   assert.ok(checkSigningCertificate(rp, 'requestingPartyFileSigning', trust, NOW).valid);
   const wrong = checkSigningCertificate(s1, requiredSigningRole('MCF')!, trust, NOW);
   assert.equal(wrong.valid, false);
-  assert.match(wrong.problems[0]!, /^5\.9\.3: .*s1SPMigrationSigning.*requestingPartyFileSigning/);
+  // TMAD 5.9.3: a typed problem naming the step and the Table 5.5 rule (no "5.9.3: " text prefix).
+  assert.equal(wrong.problems[0]!.step, '5.9.3');
+  assert.equal(wrong.problems[0]!.rule, 'TMAD 5.5 Table 5.5');
+  assert.match(
+    wrong.problems[0]!.message,
+    /^certificate serial .*s1SPMigrationSigning.*requestingPartyFileSigning/,
+  );
+  assert.ok(wrong.problems.every((p) => p.step === '5.9.3' || p.step === '5.9.4'));
   // A keyAgreement certificate never checks a signature.
   const ka = await cert(entry('supplier-a', 'supplier', 'keyAgreement').cert);
-  assert.match(checkSigningCertificate(ka, 'supplier', trust, NOW).problems.join('\n'), /digitalSignature/);
+  assert.match(
+    checkSigningCertificate(ka, 'supplier', trust, NOW)
+      .problems.map((p) => p.message)
+      .join('\n'),
+    /digitalSignature/,
+  );
 });
 
 test('unknown role codes and missing Entity Identifiers are reported as such, not guessed', async () => {

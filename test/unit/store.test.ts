@@ -21,6 +21,8 @@ import {
   type ReceivedMaRow,
   type Store,
 } from '../../src/store/index.js';
+import { FILE_TYPES_001 } from '../../src/store/migrations/001_initial.js';
+import { MIGRATION_FILE_TYPES } from '../../src/core/schema/index.js';
 
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
@@ -532,4 +534,8 @@ describe('store configuration', () => {
       return true;
     });
   });
+});
+
+test('TMAD Table 10.2: the stored-counter CHECK of migration 001 lists exactly the six file types', () => {
+  assert.deepEqual([...FILE_TYPES_001].sort(), [...MIGRATION_FILE_TYPES].sort());
 });

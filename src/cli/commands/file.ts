@@ -14,9 +14,9 @@ import {
 } from '../../core/pki/index.js';
 import { signXmlFile } from '../../core/xmldsig/index.js';
 import { XmlSyntaxError } from '../../core/xml/sax.js';
+import { MAX_UNSIGNED_LONG, MIGRATION_FILE_TYPES } from '../../core/schema/index.js';
 import {
   MigrationFileReadError,
-  SIGNED_FILE_TYPES,
   generateSampleFile,
   migrationFileName,
   parseMigrationFileName,
@@ -49,8 +49,8 @@ const DEFAULTS = {
 
 function parseType(v: string): SignedMigrationFileType {
   const t = v.toUpperCase();
-  if (!(SIGNED_FILE_TYPES as readonly string[]).includes(t))
-    throw new UsageError(`file type '${v}': expected one of ${SIGNED_FILE_TYPES.join(', ')} (Table 10.2)`);
+  if (!(MIGRATION_FILE_TYPES as readonly string[]).includes(t))
+    throw new UsageError(`file type '${v}': expected one of ${MIGRATION_FILE_TYPES.join(', ')} (Table 10.2)`);
   return t as SignedMigrationFileType;
 }
 
@@ -62,7 +62,7 @@ function parseWhole(v: string, flag: string, min: number, max: number): number {
 }
 
 function parseCounter(v: string, flag: string): bigint {
-  if (!/^\d{1,20}$/.test(v) || BigInt(v) > 0xffffffffffffffffn)
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) > MAX_UNSIGNED_LONG)
     throw new UsageError(`${flag} '${v}': expected a counter from 0 to 2^64-1 (TMAD 5.6, Table 5.7)`);
   return BigInt(v);
 }

@@ -295,11 +295,11 @@ export function register(program: Command): void {
           at: at.toISOString(),
           ...(role ? { requiredRole: role } : {}),
           valid: result.valid,
-          problems: result.problems,
+          problems: result.problems.map((p) => (p.step ? `${p.step}: ${p.message}` : p.message)),
         };
         if (o.json) printJson(out);
         else if (result.valid) printLines(`${certPath}: valid at ${out.at}`);
-        else printLines(`${certPath}: NOT valid at ${out.at}`, ...result.problems.map((p) => `  ${p}`));
+        else printLines(`${certPath}: NOT valid at ${out.at}`, ...out.problems.map((p) => `  ${p}`));
         setExit(result.valid ? EXIT.OK : EXIT.INVALID);
       },
     );

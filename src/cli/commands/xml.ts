@@ -168,15 +168,9 @@ export function register(program: Command): void {
             ? checkSigningCertificate(cert, o.role as RemotePartyRole, trust, at, {
                 requireCrl: o.requireCrl,
               })
-            : {
-                problems: confirmValidity(cert, trust, at, { requireCrl: o.requireCrl }).problems.map(
-                  (p) => `5.9.4: ${p}`,
-                ),
-              };
-          for (const p of check.problems) {
-            const m = /^(5\.9\.\d+): (.*)$/s.exec(p);
-            problems.push({ rule: m ? `TMAD ${m[1]}` : RULE.validity, message: m ? m[2]! : p });
-          }
+            : confirmValidity(cert, trust, at, { requireCrl: o.requireCrl });
+          for (const p of check.problems)
+            problems.push({ rule: p.step ? `TMAD ${p.step}` : RULE.validity, message: p.message });
         }
         const valid = verdict.valid && problems.length === 0;
         const result = {

@@ -23,6 +23,7 @@ import type { IncidentRepository } from '../incidents/repository.js';
 import type { StoredCounterRepository } from './stored-counters.js';
 import { HeaderExtractor, type MigrationFileHeader } from './header.js';
 import { Table101ContentRules } from './content-rules.js';
+import type { Problem } from '../problem.js';
 import { signedFileTypeOfRoot, type AuthenticatorParty, type SignedFileTypeRules } from './file-types.js';
 
 /** TMAD 5.9.5–5.9.9: the 60-day window of the general column. */
@@ -30,7 +31,8 @@ export const COUNTER_WINDOW_DAYS = 60;
 
 export type Table59Column = 'general' | 's1sp';
 
-export interface AuthenticationProblem {
+/** A Problem (src/core/problem.ts) that always names the Table 5.9 step. */
+export interface AuthenticationProblem extends Problem {
   /** The Table 5.9 step that failed ('5.9.1' … '5.9.10'). */
   step: string;
   /** The clause behind the rule (e.g. 'TMAD 10.1 KeyInfo', 'TMAD Table 5.5'). */
@@ -174,7 +176,15 @@ async function runSteps(
   const rules = step591(schema.result(), h, verdict);
   // TMAD 5.9.1 "meets the requirements of Clause 10.1": the content rules of Table 10.1.
   if (contentRules.problems.length > 0)
-    throw new StepFailure(contentRules.problems.map((p) => ({ step: '5.9.1', ...p })));
+    throw new StepFailure(
+      contentRules.problems.map((p) => ({
+        step: '5.9.1',
+        line: p.line,
+        element: p.element,
+        rule: p.rule,
+        message: p.message,
+      })),
+    );
   const groupId = h.values.GroupID ?? null;
   verdict.column =
     opts.as === 's1sp' && S1SP_COUNTER_GROUP_IDS.includes(groupId as GroupId) ? 's1sp' : 'general';
@@ -218,18 +228,11 @@ async function runSteps(
 
   // 5.9.3 Remote Party Role per Table 5.5, then 5.9.4 Confirm Validity.
   const certCheck = checkSigningCertificate(signerCert, rules.signerRole, opts.trust, now, opts.validity);
-  const roleProblems = certCheck.problems.filter((p) => p.startsWith('5.9.3'));
-  if (roleProblems.length > 0)
-    throw new StepFailure(
-      roleProblems.map((p) => ({ step: '5.9.3', rule: 'TMAD 5.5 Table 5.5', message: p.slice(7) })),
-    );
-  verdict.stepsPassed.push('5.9.3');
-  const validityProblems = certCheck.problems.filter((p) => p.startsWith('5.9.4'));
-  if (validityProblems.length > 0)
-    throw new StepFailure(
-      validityProblems.map((p) => ({ step: '5.9.4', rule: 'TMAD 5.9.4', message: p.slice(7) })),
-    );
-  verdict.stepsPassed.push('5.9.4');
+  for (const step of ['5.9.3', '5.9.4'] as const) {
+    const failed = certCheck.problems.filter((p) => p.step === step);
+    if (failed.length > 0) throw new StepFailure(failed);
+    verdict.stepsPassed.push(step);
+  }
 
   // 5.9.5–5.9.9 anti-replay (and the COF decision).
   await counterStep(opts, now, rules, h, verdict);

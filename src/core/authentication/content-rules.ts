@@ -5,8 +5,10 @@
 // four elements shall be the Null Certificate ID."
 import type { XmlElementEnd, XmlElementStart, XmlEventSink } from '../xml/sax.js';
 import { isNullCertificateId } from '../ids/index.js';
+import type { Problem } from '../problem.js';
 
-export interface ContentProblem {
+/** A Problem (src/core/problem.ts) that always names line and element. */
+export interface ContentProblem extends Problem {
   line: number;
   element: string;
   rule: string;

@@ -72,8 +72,11 @@ const OWN_RULES: Readonly<Record<MigrationFileType, OwnRules>> = {
   },
 };
 
-/** Root element from Table 10.2 (src/core/schema), signer role from Table 5.5 (src/core/pki). */
-export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTypeRules>> = Object.freeze(
+/**
+ * The Table 5.9 rules of each signed file type: root element from Table 10.2 (src/core/schema), signer
+ * role from Table 5.5 (src/core/pki). (The list of the six types itself is MIGRATION_FILE_TYPES.)
+ */
+export const SIGNED_FILE_TYPE_RULES: Readonly<Record<MigrationFileType, SignedFileTypeRules>> = Object.freeze(
   Object.fromEntries(
     Object.entries(OWN_RULES).map(([t, r]) => [
       t,
@@ -83,7 +86,7 @@ export const SIGNED_FILE_TYPES: Readonly<Record<MigrationFileType, SignedFileTyp
 );
 
 export function signedFileTypeOfRoot(rootElement: string): SignedFileTypeRules | undefined {
-  return Object.values(SIGNED_FILE_TYPES).find((t) => t.rootElement === rootElement);
+  return Object.values(SIGNED_FILE_TYPE_RULES).find((t) => t.rootElement === rootElement);
 }
 
 /** The parties that act as Authenticator (TMAD 2 "Authenticator"; 5.9, 5.11, 5.13, 5.21, 6.3). */

@@ -5,6 +5,7 @@
 // test Organisation Certificates, the role is the subject's organizationalUnitName holding the role
 // code as two upper-case hex digits (supplier = "02", networkOperator = "03", issuingAuthority = "07").
 // The codes of the SMETS1-only roles are not public: s1mig assigns them from 0xA0 (configurable).
+import type { MigrationFileType } from '../schema/model.js';
 
 /** A Remote Party Role name as written in TMAD 3.16 / Table 5.5 (open for roles s1mig does not know). */
 export type RemotePartyRole =
@@ -114,7 +115,7 @@ export const SIGNED_OBJECT_ABBREVIATIONS: Readonly<Record<string, SignedObjectTy
   MVF: 'MigrationCommonValidationFile',
   SCF: 'S1SPCommissioningFile',
   DUIS: 'DUISRequest',
-});
+} satisfies Record<MigrationFileType | 'DUIS', SignedObjectType>);
 
 /** TMAD 5.5 / Table 5.5: the role a signing certificate must have for a file type (full or short name). */
 export function requiredSigningRole(fileType: SignedObjectType | string): RemotePartyRole | undefined {

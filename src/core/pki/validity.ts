@@ -24,6 +24,7 @@ import {
   type OrganisationCertificate,
 } from './certificate.js';
 import type { RemotePartyRole } from './roles.js';
+import type { Problem } from '../problem.js';
 
 export interface Crl {
   /** RFC 4514 issuer name. */
@@ -191,9 +192,19 @@ export function findCertificate(
 // ---------------------------------------------------------------------------------------------------
 // Confirm Validity
 
+/** The clause of Confirm Validity (TMAD 5.9.4) and of the Remote Party Role (TMAD 5.9.3 per Table 5.5). */
+export const CONFIRM_VALIDITY_RULE = 'TMAD 5.9.4';
+export const REMOTE_PARTY_ROLE_RULE = 'TMAD 5.5 Table 5.5';
+
+/** A Problem (src/core/problem.ts) with a certificate (no location); `step` is the Table 5.9 step it fails. */
+export interface CertificateProblem extends Pick<Problem, 'rule' | 'message'> {
+  step?: '5.9.3' | '5.9.4';
+}
+
 export interface CertificateValidity {
   valid: boolean;
-  problems: string[];
+  /** Each with rule CONFIRM_VALIDITY_RULE. */
+  problems: CertificateProblem[];
 }
 
 export interface ConfirmValidityOptions {
@@ -369,7 +380,10 @@ export function confirmValidity(
       );
   }
 
-  return { valid: problems.length === 0, problems };
+  return {
+    valid: problems.length === 0,
+    problems: problems.map((message) => ({ rule: CONFIRM_VALIDITY_RULE, message })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -407,8 +421,8 @@ export function nonCriticalNetworkOperatorId(cert: IdSource | null | undefined):
 
 export interface SigningCertificateCheck {
   valid: boolean;
-  /** Each problem prefixed with the Table 5.9 step it fails ('5.9.3' role, '5.9.4' validity). */
-  problems: string[];
+  /** Role problems (step '5.9.3') first, then Confirm Validity problems (step '5.9.4'). */
+  problems: Array<CertificateProblem & { step: '5.9.3' | '5.9.4' }>;
 }
 
 /**
@@ -423,15 +437,18 @@ export function checkSigningCertificate(
   at: Date,
   opts: ConfirmValidityOptions = {},
 ): SigningCertificateCheck {
-  const problems: string[] = [];
+  const problems: SigningCertificateCheck['problems'] = [];
+  const role = (message: string): void => {
+    problems.push({ step: '5.9.3', rule: REMOTE_PARTY_ROLE_RULE, message });
+  };
   if (!hasRole(cert, requiredRole))
-    problems.push(
-      `5.9.3: certificate serial ${cert.serialNumber} has Remote Party Role '${cert.role ?? 'none'}': Table 5.5 requires '${requiredRole}'`,
+    role(
+      `certificate serial ${cert.serialNumber} has Remote Party Role '${cert.role ?? 'none'}': Table 5.5 requires '${requiredRole}'`,
     );
   if (!cert.keyUsage.includes('digitalSignature'))
-    problems.push(
-      `5.9.3: certificate serial ${cert.serialNumber} keyUsage is [${cert.keyUsage.join(', ')}]: a signing certificate needs digitalSignature`,
+    role(
+      `certificate serial ${cert.serialNumber} keyUsage is [${cert.keyUsage.join(', ')}]: a signing certificate needs digitalSignature`,
     );
-  for (const p of confirmValidity(cert, trust, at, opts).problems) problems.push(`5.9.4: ${p}`);
+  for (const p of confirmValidity(cert, trust, at, opts).problems) problems.push({ step: '5.9.4', ...p });
   return { valid: problems.length === 0, problems };
 }

@@ -10,24 +10,23 @@
 // IDs are written as in the XML (hyphenated upper-case EUI-64); the Supplier Signifier is empty when
 // any CriticalSupplierCertificateID in the MCF is the Null Certificate ID (TMAD 2), giving '_<ID>'.
 import { type Result, ok, err } from '../result.js';
+import { MAX_UNSIGNED_LONG } from './lexical.js';
+import { MIGRATION_FILE_TYPES, rootByFileType, type MigrationFileType } from './model.js';
 
-export type MigrationFileType = 'MCF' | 'MVF' | 'MGF' | 'MEF' | 'SCF' | 'COF';
-export const MIGRATION_FILE_TYPES: readonly MigrationFileType[] = ['MCF', 'MVF', 'MGF', 'MEF', 'SCF', 'COF'];
+export { MIGRATION_FILE_TYPES, type MigrationFileType };
 
-/** Root element of each file type (Table 10.2). */
-export const ROOT_OF_FILE_TYPE: Readonly<Record<MigrationFileType, string>> = {
-  MCF: 'MigrationCommon',
-  MVF: 'MigrationValidation',
-  MGF: 'MigrationGroup',
-  MEF: 'MigrationGroupEncrypted',
-  SCF: 'S1SPOutcomes',
-  COF: 'CommissioningOutcomes',
-};
+/** Root element of each file type (Table 10.2), from the schema model's ROOTS. */
+export const ROOT_OF_FILE_TYPE: Readonly<Record<MigrationFileType, string>> = Object.freeze(
+  Object.fromEntries(MIGRATION_FILE_TYPES.map((t) => [t, rootByFileType(t).element])) as Record<
+    MigrationFileType,
+    string
+  >,
+);
 
 const EUI = '[0-9A-F]{2}(?:-[0-9A-F]{2}){7}';
 const SIGNIFIER = '[A-Z0-9]{1,8}';
 const COUNTER = /^(0|[1-9][0-9]{0,19})$/;
-const MAX_U64 = 18446744073709551615n;
+const FILE_NAME = new RegExp(`^(${MIGRATION_FILE_TYPES.join('|')})_(.+)_([0-9]+)_([0-9]+)\\.xml$`);
 
 export interface MigrationFileNameParts {
   fileType: MigrationFileType;
@@ -52,9 +51,9 @@ export interface ParsedMigrationFileName {
 
 function counterText(v: string | bigint | number, what: string): Result<string> {
   const s = typeof v === 'string' ? v : v.toString();
-  if (!COUNTER.test(s) || BigInt(s) > MAX_U64)
+  if (!COUNTER.test(s) || BigInt(s) > MAX_UNSIGNED_LONG)
     return err(
-      `${what} '${s}' is not a counter: expected a decimal integer 0..18446744073709551615 without leading zeros`,
+      `${what} '${s}' is not a counter: expected a decimal integer 0..${MAX_UNSIGNED_LONG} without leading zeros`,
     );
   return ok(s);
 }
@@ -100,7 +99,7 @@ export function tryMigrationFileName(parts: MigrationFileNameParts): Result<stri
 
 /** Parse a TMAD 10.2 file name (base name, no directory). */
 export function parseMigrationFileName(name: string): Result<ParsedMigrationFileName> {
-  const m = /^(MCF|MVF|MGF|MEF|SCF|COF)_(.+)_([0-9]+)_([0-9]+)\.xml$/.exec(name);
+  const m = FILE_NAME.exec(name);
   if (!m)
     return err(`'${name}' is not a TMAD 10.2 file name (FileType_RequesterID_MCFCounter_AdditionalID.xml)`);
   const fileType = m[1] as MigrationFileType;

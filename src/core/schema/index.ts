@@ -1,6 +1,6 @@
 // SMETS1 Migration Schema (TMAD 10.1), its streaming validator and TMAD 10.2 file names.
 export * from './model.js';
-export { checkSimpleValue, collapse } from './lexical.js';
+export { checkSimpleValue, collapse, MAX_UNSIGNED_LONG } from './lexical.js';
 export {
   createSchemaValidator,
   type SchemaProblem,

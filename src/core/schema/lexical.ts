@@ -42,7 +42,12 @@ function codePoints(s: string): number {
   return n;
 }
 
-const MAX_UNSIGNED_LONG = 18446744073709551615n;
+/**
+ * The largest xs:unsignedLong, 2^64 - 1 (XSD 1.0 Part 2, 3.3.21): the range of every counter of the
+ * SMETS1 Migration Schema (CounterType) and of every Stored Counter (TMAD 5.6, Table 5.7). The one
+ * definition in s1mig; everything else imports it.
+ */
+export const MAX_UNSIGNED_LONG = (1n << 64n) - 1n;
 const BASE64_GRAMMAR =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/][AQgw]==)?$/;
 
@@ -69,7 +74,7 @@ export function checkSimpleValue(type: SimpleTypeDef, raw: string): string | und
     case 'unsignedLong':
       value = collapse(raw);
       if (!/^\+?[0-9]+$/.test(value) || BigInt(value) > MAX_UNSIGNED_LONG)
-        return `'${show(value)}' is not a valid value of the atomic type '${type.name}' (xs:unsignedLong: 0 to 18446744073709551615).`;
+        return `'${show(value)}' is not a valid value of the atomic type '${type.name}' (xs:unsignedLong: 0 to ${MAX_UNSIGNED_LONG}).`;
       break;
   }
   if (type.minLength !== undefined || type.maxLength !== undefined) {

@@ -51,15 +51,16 @@ export interface ComplexTypeDef {
   readonly doc: string;
 }
 
+/**
+ * The six signed migration files of Table 10.2 (TMAD 10.2 file name prefixes): the one list in s1mig,
+ * re-exported by file-names.ts; their root elements are in ROOTS.
+ */
+export const MIGRATION_FILE_TYPES = ['MCF', 'MVF', 'MGF', 'MEF', 'SCF', 'COF'] as const;
+export type MigrationFileType = (typeof MIGRATION_FILE_TYPES)[number];
+
+/** A signed migration file, or one of the two plaintexts of Table 11.2.1. */
 export type FileType =
-  | 'MCF'
-  | 'MVF'
-  | 'MGF'
-  | 'MEF'
-  | 'SCF'
-  | 'COF'
-  | 'DecryptedS1SPGroupInformation'
-  | 'DecryptedS1SPDPGroupInformation';
+  MigrationFileType | 'DecryptedS1SPGroupInformation' | 'DecryptedS1SPDPGroupInformation';
 
 export interface RootDef {
   readonly element: string;

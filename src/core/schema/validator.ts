@@ -25,9 +25,11 @@ import {
   type SimpleTypeDef,
 } from './model.js';
 import { checkSimpleValue } from './lexical.js';
+import type { Problem } from '../problem.js';
 import type { XmlElementEnd, XmlElementStart, XmlEventSink, XmlPosition } from '../xml/sax.js';
 
-export interface SchemaProblem {
+/** A Problem (src/core/problem.ts) that always names line, column and element. */
+export interface SchemaProblem extends Problem {
   line: number;
   column: number;
   /** Path like MigrationCommon/SMETS1Installation[3]/ESMEDetail. */

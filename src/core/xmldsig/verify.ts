@@ -18,9 +18,12 @@ import {
   type XmlSource,
 } from '../xml/sax.js';
 import { C14nWriter, DocumentC14nSink } from './c14n.js';
+import type { Problem } from '../problem.js';
+import { decodeBase64 } from '../crypto/base64.js';
 import { ALG_ECDSA_SHA256, ALG_ENVELOPED, ALG_EXC_C14N, ALG_SHA256, DSIG_NS, RULE } from './profile.js';
 
-export interface XmlSignatureProblem {
+/** A Problem (src/core/problem.ts) located at most by line. */
+export interface XmlSignatureProblem extends Problem {
   rule: string;
   message: string;
   line?: number;
@@ -54,9 +57,8 @@ const MAX_SIGNATURE_NODES = 200;
 const MAX_SIGNATURE_TEXT = 65536;
 
 function b64(s: string): Buffer | undefined {
-  const t = s.replace(/[ \t\r\n]/g, '');
-  if (t === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(t) || t.length % 4 !== 0) return undefined;
-  return Buffer.from(t, 'base64');
+  const b = decodeBase64(s);
+  return typeof b === 'string' || b.length === 0 ? undefined : b;
 }
 
 class SignatureVerifierSink implements XmlEventSink {

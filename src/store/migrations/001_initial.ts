@@ -1,7 +1,14 @@
 // Migration 001: MAs received by the DCC (MAM 7.2), Table 5.7 stored counters (TMAD 5.7, Table 5.9
 // steps 5.9.5-5.9.9), incidents (TMAD 5.9 / Incident Management Policy).
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { StoreKind } from '../codec.js';
+import { COUNTER_MAX, type StoreKind } from '../codec.js';
+
+/**
+ * The six file types of Table 10.2 (MIGRATION_FILE_TYPES, src/core/schema/model.ts) as this migration
+ * wrote them into its CHECK: a migration is history and keeps its own copy (a new file type needs a
+ * new migration); test/unit/store.test.ts checks that it still equals MIGRATION_FILE_TYPES.
+ */
+export const FILE_TYPES_001 = ['MCF', 'MGF', 'MEF', 'MVF', 'SCF', 'COF'] as const;
 
 export function migration001(kind: StoreKind): Migration {
   const pg = kind === 'postgres';
@@ -15,7 +22,7 @@ export function migration001(kind: StoreKind): Migration {
     counter: pg ? sql`numeric(20,0)` : sql`text`,
   };
   const counterCheck = pg
-    ? sql`counter >= 0 and counter <= 18446744073709551615`
+    ? sql`counter >= 0 and counter <= ${sql.raw(COUNTER_MAX.toString())}`
     : sql`length(counter) = 20 and counter not glob '*[^0-9]*'`;
 
   return {
@@ -57,7 +64,7 @@ export function migration001(kind: StoreKind): Migration {
           .addColumn('authenticator', 'text', (c) => c.notNull())
           .addColumn('party_id', 'text', (c) => c.notNull())
           .addColumn('file_type', 'text', (c) =>
-            c.notNull().check(sql`file_type in ('MCF', 'MGF', 'MEF', 'MVF', 'SCF', 'COF')`),
+            c.notNull().check(sql`file_type in (${sql.raw(FILE_TYPES_001.map((f) => `'${f}'`).join(', '))})`),
           )
           .addColumn('counter', t.counter, (c) => c.notNull().check(counterCheck))
           .addColumn('stored_at', t.ts, (c) => c.notNull())

@@ -1,6 +1,7 @@
 // The Migration Authorisation model (MAM 7.2; TMAD 4.35–4.40).
 import type { CertificateId, Eui64 } from '../../ids/index.js';
 import type { MaCertificateKey } from './fields.js';
+import type { Problem } from '../../problem.js';
 
 /** MAM Table 7.2.2. */
 export interface MaHeader {
@@ -37,7 +38,8 @@ export interface MigrationAuthorisation {
   rows: MaRow[];
 }
 
-export interface MaProblem {
+/** A Problem (src/core/problem.ts) that always names its line and field (null when not applicable). */
+export interface MaProblem extends Problem {
   /** 1-based physical line, or null for the whole file. */
   line: number | null;
   /** MAM field name (MA_FIELDS / MA_HEADER_FIELDS), or null. */

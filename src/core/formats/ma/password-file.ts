@@ -8,6 +8,7 @@
 // Written in lower-case hex with a final LF; read in either case (SPEC-DECISIONS "MA password case").
 import { createHash } from 'node:crypto';
 import { isHyphenatedEui64, parseEui64 } from '../../ids/eui64.js';
+import type { Problem } from '../../problem.js';
 
 /** MAM 7.5.3: the password file is signed with an IKI File Signing Key; the certificate's role. */
 export const MA_SIGNING_ROLE = 'ikiFileSigning';
@@ -23,7 +24,8 @@ export interface PasswordFile {
   md5AsWritten: string;
 }
 
-export interface PasswordFileProblem {
+/** A Problem (src/core/problem.ts) that always names line and field. */
+export interface PasswordFileProblem extends Problem {
   line: number;
   field: string;
   rule: string;

@@ -3,6 +3,7 @@
 // run time, so the readers and writers follow the schema rather than a second hand-written copy of it.
 import {
   DSIG_NAMESPACE,
+  MIGRATION_FILE_TYPES,
   rootByElement,
   rootByFileType,
   TARGET_NAMESPACE,
@@ -111,19 +112,10 @@ export function rootLayout(fileType: SignedMigrationFileType): RootLayout {
   return l;
 }
 
-export const SIGNED_FILE_TYPES: readonly SignedMigrationFileType[] = [
-  'MCF',
-  'MVF',
-  'MGF',
-  'MEF',
-  'SCF',
-  'COF',
-];
-
 /** Table 10.2 root element → file type (undefined for the plaintext roots and unknown names). */
 export function signedFileTypeOfRoot(local: string): SignedMigrationFileType | undefined {
   const r = rootByElement(local);
-  return r && (SIGNED_FILE_TYPES as readonly string[]).includes(r.fileType)
+  return r && (MIGRATION_FILE_TYPES as readonly string[]).includes(r.fileType)
     ? (r.fileType as SignedMigrationFileType)
     : undefined;
 }

@@ -3,7 +3,6 @@
 export * from './types.js';
 export {
   INSTALLATION_ELEMENT,
-  SIGNED_FILE_TYPES,
   camelCaseElementName,
   rootLayout,
   signedFileTypeOfRoot,

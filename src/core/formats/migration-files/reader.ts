@@ -12,6 +12,7 @@
 import type { XmlElementEnd, XmlElementStart, XmlEventSink, XmlPosition, XmlSource } from '../../xml/sax.js';
 import { streamXml } from '../../xml/sax.js';
 import { ROOTS, rootByFileType } from '../../schema/model.js';
+import { MAX_UNSIGNED_LONG } from '../../schema/lexical.js';
 import {
   DSIG_NAMESPACE,
   INSTALLATION_ELEMENT,
@@ -255,7 +256,7 @@ class SchemaObjectReader implements XmlEventSink {
         break;
       case 'counter': {
         const t = f.text.trim();
-        if (!/^\+?\d{1,20}$/.test(t) || BigInt(t) > 0xffffffffffffffffn)
+        if (!/^\+?\d{1,20}$/.test(t) || BigInt(t) > MAX_UNSIGNED_LONG)
           this.fail(
             `'${f.text}' is not a counter: expected an integer from 0 to 2^64-1 (xs:unsignedLong)`,
             f.pos,

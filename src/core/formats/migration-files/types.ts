@@ -10,11 +10,12 @@
 // the element text as written (lexical rules are the schema validator's job, TMAD 5.9.1; Table 5.10
 // rules the checker's).
 import type { CertificateId } from '../../ids/index.js';
+import type { MigrationFileType } from '../../schema/model.js';
 
 export type { CertificateId };
 
-/** The six signed files of Table 10.2. */
-export type SignedMigrationFileType = 'MCF' | 'MVF' | 'MGF' | 'MEF' | 'SCF' | 'COF';
+/** The six signed files of Table 10.2 (MIGRATION_FILE_TYPES of src/core/schema/model.ts). */
+export type SignedMigrationFileType = MigrationFileType;
 
 // ---------------------------------------------------------------------------------------------
 // Shared parts
