@@ -108,7 +108,7 @@ describe('s1mig ma', { concurrency: true }, () => {
   test('ma build: a JSON list, --cert flags and --commissioned-by-dcc no; text mode prints the path', async () => {
     const out = mkdtempSync(path.join(tmp, 'out-'));
     const list = path.join(tmp, 'list.json');
-    writeFileSync(list, JSON.stringify([{ mpan: '1000123456780' }]));
+    writeFileSync(list, JSON.stringify([{ mpan: '1000123456788' }]));
     const r = await runCli([
       'ma',
       'build',
@@ -135,13 +135,13 @@ describe('s1mig ma', { concurrency: true }, () => {
     assert.match(path.basename(file), /^MA_EDM_70-B3-D5-1F-30-00-A0-08_/);
     const lines = readFileSync(file, 'utf8').split('\n');
     assert.equal(lines[1], 'NO');
-    assert.match(lines[3]!, /^1000123456780,,20300109,20300107,,123,"CN=Test CA,O=Test",456,/);
+    assert.match(lines[3]!, /^1000123456788,,20300109,20300107,,123,"CN=Test CA,O=Test",456,/);
   });
 
   test('ma build: bad MPxNs are rejected with the line of the input list (exit 1, nothing written)', async () => {
     const out = mkdtempSync(path.join(tmp, 'out-'));
     const list = path.join(tmp, 'bad.csv');
-    writeFileSync(list, 'mpan,mprn\n1000123456780,\n1000123456781,\n,12345678901\n');
+    writeFileSync(list, 'mpan,mprn\n1000123456788,\n1000123456781,\n,12345678901\n');
     const r = await runCli([
       'ma',
       'build',

@@ -128,20 +128,44 @@ test('MAM 7.2.2 split sites: Organisational Number depends only on its 12 bits (
 
 // ---------------------------------------------------------------- MPAN (MAM Table 7.2.3; README)
 
-// (Σ first 12 digits × 3,5,7,13,17,19,23,29,31,37,41,53) mod 11 mod 10. Worked by hand:
+// (Σ first 12 digits × 3,5,7,13,17,19,23,29,31,37,41,43) mod 11 mod 10: the primes from 3 with 11
+// left out. Worked by hand:
 // 101234567890: 3+0+7+26+51+76+115+174+217+296+369+0 = 1334; 1334 mod 11 = 3 → 1012345678903.
-// 120000000001: 3+10+53 = 66; 66 mod 11 = 0 → 1200000000010.
+// 109000000000: 3+0+63 = 66; 66 mod 11 = 0 → 1090000000000.
 const KNOWN_VALID_MPANS = [
   '1012345678903',
-  '1200000000010',
-  '2304567890122',
-  '1999888777667',
-  '1600123456788',
+  '1090000000000',
+  '2304567890124',
+  '1999888777662',
+  '1600123456785',
   '1400000000001',
 ];
 
+// MPAN cores published outside this project (not computed by our code):
+// - 2012345678385: the core of the example MPAN 018011002012345678385 ("Southern England") in the
+//   README of the `mpan` package on PyPI (https://pypi.org/project/mpan/1.0.0, Limejump).
+// - 1312345678907: the core of the example MPAN 001112221312345678907 in the README of the same
+//   package, version 1.0.4 (https://pypi.org/project/mpan/1.0.4/).
+// - 2499999999990: listed as "Bad checksum" in that package's test suite (INVALID);
+//   2499999999991 is the same core with the check digit the published algorithm gives.
+// The algorithm itself (weights 3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43) is the one formerly on the
+// Wikipedia "Meter Point Administration Number" page, collected at https://bitbucket.org/tlocke/mpan.
+const PUBLISHED_VALID_MPANS = ['2012345678385', '1312345678907', '2499999999991'];
+const PUBLISHED_INVALID_MPANS = ['2499999999990'];
+
+test('MAM Table 7.2.3 MPAN: MPAN cores published elsewhere pass; a published bad checksum fails', () => {
+  for (const m of PUBLISHED_VALID_MPANS) {
+    const r = parseMpan(m);
+    assert.ok(r.ok, `${m}: ${r.ok ? '' : r.error}`);
+    assert.equal(mpanCheckDigit(m.slice(0, 12)), Number(m[12]), m);
+  }
+  for (const m of PUBLISHED_INVALID_MPANS) assert.equal(parseMpan(m).ok, false, m);
+  // The earlier weight 53 in the last place rejected real MPANs such as 2012345678385 (residue 8, not 5).
+  assert.equal(mpanCheckDigit('201234567838'), 5);
+});
+
 function residue(first12: string): number {
-  const w = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 53];
+  const w = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
   let s = 0;
   for (let i = 0; i < 12; i++) s += Number(first12[i]) * w[i]!;
   return s % 11;
@@ -183,9 +207,10 @@ test('MAM Table 7.2.3 MPAN: single-digit corruptions (property; check digit 0 al
     }),
     { ...FC, numRuns: 200 },
   );
-  // The aliasing is real: 1200000000010 (residue 0) → 8200000000010 (residue 10) still passes.
-  assert.equal(residue('820000000001'), 10);
-  assert.equal(parseMpan('8200000000010').ok, true);
+  // The aliasing is real: 1090000000000 (residue 0) → 8090000000000 (residue 10) still passes.
+  assert.equal(residue('109000000000'), 0);
+  assert.equal(residue('809000000000'), 10);
+  assert.equal(parseMpan('8090000000000').ok, true);
 });
 
 test('MAM Table 7.2.3 MPAN: not 13 digits → rejected', () => {

@@ -137,7 +137,7 @@ test('MAM 7.5 round trip: open verifies, decrypts, validates and records; receip
 test('MAM 7.5.2 tampered CSV (re-zipped with the original password) is rejected on the MD5', async () => {
   const s = await sealed();
   const csv = readFileSync(SAMPLE);
-  const changed = Buffer.from(csv.toString('latin1').replace('1000123456780', '1000123456781'), 'latin1');
+  const changed = Buffer.from(csv.toString('latin1').replace('1000123456788', '1000123456781'), 'latin1');
   writeFileSync(s.zipPath, await writeEncryptedZip(CSV_NAME, changed, md5Hex(csv)));
   const r = await openIt(s);
   assert.equal(r.outcome, 'rejected');

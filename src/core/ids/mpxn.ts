@@ -2,8 +2,9 @@
 import { type Result, ok, err } from '../result.js';
 
 // MPAN core: 13 digits; first two = distributor ID (GSP Group); 13th = check digit:
-// sum of the first 12 digits times 3,5,7,13,17,19,23,29,31,37,41,53, mod 11, mod 10.
-const MPAN_WEIGHTS = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 53] as const;
+// sum of the first 12 digits times the primes from 3 without 11 (3,5,7,13,17,19,23,29,31,37,41,43),
+// mod 11, mod 10 (the industry algorithm; checked against published MPANs in test/unit/ids.test.ts).
+const MPAN_WEIGHTS = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43] as const;
 
 /** Known distributor IDs (first two digits of an MPAN core), with the area they serve. */
 export const DISTRIBUTOR_IDS: Readonly<Record<string, string>> = {
