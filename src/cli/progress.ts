@@ -75,9 +75,11 @@ export function createProgress(o: ProgressOptions): Progress {
   let finished = false;
 
   const amount = (): string =>
-    total !== undefined
-      ? `${formatAmount(value, o.unit)} of ${formatAmount(total, o.unit)}`
-      : formatAmount(value, o.unit);
+    total === undefined
+      ? formatAmount(value, o.unit)
+      : o.unit === 'bytes'
+        ? `${formatAmount(value, o.unit)} of ${formatAmount(total, o.unit)}`
+        : `${formatAmount(value, undefined)} of ${formatAmount(total, o.unit)}`;
   const percent = (): number | undefined =>
     total !== undefined ? Math.min(100, Math.floor((value / total) * 100)) : undefined;
 
