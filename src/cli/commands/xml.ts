@@ -2,6 +2,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import {
   EXIT,
@@ -209,7 +210,7 @@ export function register(program: Command): void {
           },
         });
         const progress = createProgress({
-          label: `verifying ${file}`,
+          label: `verifying ${path.basename(file)}`,
           total: size,
           unit: 'bytes',
           json: !!o.json,
