@@ -62,3 +62,40 @@ export function parseInstant(v: string, flag: string): Date {
     );
   return d;
 }
+
+/**
+ * Why a file given on the command line cannot be used, in words: "no such file", "is a directory
+ * (expected a file)", "permission denied", … (never only the raw errno code).
+ */
+export function describePathProblem(file: string, e: unknown, what = 'file'): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ENOENT':
+      return `${file}: no such ${what} (ENOENT)`;
+    case 'EISDIR':
+      return `${file}: is a directory, expected a ${what} (EISDIR)`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${file}: permission denied (${err.code})`;
+    case 'ENOTDIR':
+      return `${file}: a part of the path is not a directory (ENOTDIR)`;
+    default:
+      if (err?.message === 'not a regular file')
+        return `${file}: is a directory or special file, expected a ${what}`;
+      return `${file}: cannot read (${err?.code ?? err?.message ?? String(e)})`;
+  }
+}
+
+/** Throw a UsageError unless `file` is a readable regular file. */
+export async function requireFile(file: string, what = 'file'): Promise<number> {
+  const { stat } = await import('node:fs/promises');
+  let st;
+  try {
+    st = await stat(file);
+  } catch (e) {
+    throw new UsageError(describePathProblem(file, e, what));
+  }
+  if (st.isDirectory()) throw new UsageError(`${file}: is a directory, expected a ${what}`);
+  if (!st.isFile()) throw new UsageError(`${file}: not a regular file, expected a ${what}`);
+  return st.size;
+}

@@ -19,7 +19,15 @@ test('private keys are written encrypted (PKCS#8 PBES2) and mode 0600 when a pas
     assert.equal((await stat(keyPath)).mode & 0o777, 0o600);
     const key = await loadPrivateKey(keyPath);
     assert.equal(key.asymmetricKeyType, 'ec');
-    await assert.rejects(loadPrivateKey(keyPath, 'wrong'), /not a readable private key/);
+    // The wrong passphrase is named as such, never as OpenSSL's "error:1C800064:...:bad decrypt".
+    await assert.rejects(loadPrivateKey(keyPath, 'wrong'), (e: Error) => {
+      assert.match(
+        e.message,
+        /wrong passphrase: the key is encrypted and S1MIG_KEY_PASSPHRASE does not decrypt it/,
+      );
+      assert.doesNotMatch(e.message, /error:[0-9A-F]{8}|bad decrypt/);
+      return true;
+    });
     delete process.env[KEY_PASSPHRASE_ENV];
     await assert.rejects(loadPrivateKey(keyPath), new RegExp(`set ${KEY_PASSPHRASE_ENV}`));
   } finally {

@@ -1,32 +1,83 @@
 // s1mig file authenticate: the Table 5.9 authenticator (TMAD 5.9, 5.11) from the command line.
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
+import {
+  EXIT,
+  UsageError,
+  commandGroup,
+  parseInstant,
+  printJson,
+  printLines,
+  requireFile,
+  setExit,
+} from '../io.js';
+import { countBytes, createProgress } from '../progress.js';
 import { loadTrustStore } from '../../core/pki/index.js';
 import {
   AUTHENTICATORS,
+  PARTY_ALIASES,
+  SIGNED_FILE_TYPE_RULES,
   authenticateMigrationFile,
-  isAuthenticatorParty,
+  parseAuthenticatorParty,
   type AuthenticationVerdict,
 } from '../../core/authentication/index.js';
 import { openStore } from '../../store/index.js';
 
-export function describeVerdict(v: AuthenticationVerdict): string[] {
+/** A Table 5.9 step that was not checked, and why. */
+export interface SkippedStep {
+  step: string;
+  status: 'skipped';
+  reason: string;
+}
+
+/** The verdict as the CLI reports it: what was checked, skipped, and what happened to the file. */
+export type CliVerdict = AuthenticationVerdict & {
+  stepsSkipped: SkippedStep[];
+  /** 5.9.4 was checked without requiring a CRL (--no-require-crl). */
+  crlRequired: boolean;
+  /** What happened to a rejected file: 'left in place' or 'moved to <path>'; null when accepted. */
+  disposition: string | null;
+};
+
+const ANTI_REPLAY_STEPS = new Set(Object.values(SIGNED_FILE_TYPE_RULES).map((t) => t.counterStep));
+
+/**
+ * --no-store: the anti-replay steps (5.9.5–5.9.9, 5.9.9A) ran against an empty history that records
+ * nothing, so they proved nothing. Report them as skipped, not passed.
+ */
+function markCounterStepsSkipped(v: AuthenticationVerdict): SkippedStep[] {
+  const skipped: SkippedStep[] = [];
+  v.stepsPassed = v.stepsPassed.filter((s) => {
+    if (!ANTI_REPLAY_STEPS.has(s)) return true;
+    skipped.push({ step: s, status: 'skipped', reason: 'not checked (--no-store): no Stored Counters' });
+    return false;
+  });
+  return skipped;
+}
+
+export function describeVerdict(v: AuthenticationVerdict & Partial<CliVerdict>): string[] {
   const lines: string[] = [];
   const what = `${v.fileName ?? 'file'} (${v.fileType ?? 'unknown type'})`;
   if (v.accepted) {
     lines.push(`${what}: AUTHENTICATED by the ${v.authenticator} (Table 5.9, ${v.column} column)`);
     lines.push(`  steps passed: ${v.stepsPassed.join(', ')}`);
+    for (const s of v.stepsSkipped ?? []) lines.push(`  step ${s.step}: ${s.reason}`);
   } else {
-    lines.push(`${what}: REJECTED at step ${v.failedStep} — file discarded (TMAD 5.9)`);
+    const incident =
+      v.incidentId !== null
+        ? `an Incident was raised (${v.incidentId})`
+        : 'no Incident recorded (--no-store)';
+    lines.push(
+      `${what}: REJECTED at step ${v.failedStep} (TMAD 5.9); ${incident}; file ${v.disposition ?? 'left in place'}`,
+    );
     for (const p of v.problems)
       lines.push(
         `  ${p.step}${p.line ? ` line ${p.line}` : ''}${p.element ? ` ${p.element}` : ''}: ${p.message} (${p.rule})`,
       );
-    if (v.incidentId !== null) lines.push(`  Incident ${v.incidentId} raised`);
   }
+  if (v.crlRequired === false) lines.push('  5.9.4 checked without requiring a CRL (--no-require-crl)');
   if (v.signer)
     lines.push(
       `  signer: serial ${v.signer.serialNumber}, issuer '${v.signer.issuerName}', entity ${v.signer.entityId ?? '?'}, role ${v.signer.role ?? '?'}`,
@@ -47,50 +98,64 @@ export function register(program: Command): void {
       'Authenticate a signed migration file (MCF, MGF, MEF, MVF, SCF, COF) per TMAD Table 5.9: schema (5.9.1), ' +
         'signature (5.9.2), Remote Party Role (5.9.3), certificate validity (5.9.4), anti-replay counters ' +
         '(5.9.5-5.9.9, stored in the database) and, for the S1SP with GroupID EA/EB/EC, one Supplier Party (5.9.10). ' +
-        'A rejected file is discarded and an Incident is recorded (TMAD 3.5). Exit 0 all authenticated, 1 any rejected, 2 usage. ' +
+        'A rejected file raises an Incident (TMAD 3.5) and, with --discard-to, is moved aside. Exit 0 all authenticated, 1 any rejected, 2 usage. ' +
         '--json prints the verdict (an array of verdicts for several files).',
     )
     .argument('<files...>', 'the signed XML file(s), authenticated in the order given')
     .requiredOption(
       '--as <party>',
-      `the Authenticator: ${AUTHENTICATORS.join(', ')} (s1sp uses the S1SP column for GroupID EA/EB/EC)`,
+      `the Authenticator: ${AUTHENTICATORS.join(', ')} (short form: ${Object.entries(PARTY_ALIASES)
+        .map(([a, p]) => `${a} = ${p}`)
+        .join(', ')}; s1sp uses the S1SP column for GroupID EA/EB/EC)`,
     )
     .option(
       '--trust <dir|pem>',
       'trusted CA certificates, CRLs and the known Organisation Certificates (e.g. the directory of `s1mig pki init`); default $S1MIG_TRUST',
     )
     .option('--at <iso>', 'the time of the check (certificate validity, counter window); default now')
-    .option('--no-store', 'do not record counters or Incidents (a dry run: anti-replay is not checked)')
+    .option(
+      '--no-store',
+      'do not record counters or Incidents (a dry run: anti-replay 5.9.5-5.9.9 is reported as not checked)',
+    )
+    .option(
+      '--no-require-crl',
+      "5.9.4: accept the signer's certificate when no CRL of its issuer is available (default: a CRL is required)",
+    )
     .option(
       '--discard-to <dir>',
-      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard)',
+      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard); without it a rejected file is left in place',
     )
+    .option('--quiet', 'no progress display on stderr')
     .option('--json', 'print the verdict as JSON')
     .action(
       async (
         files: string[],
-        o: { as: string; trust?: string; at?: string; store: boolean; discardTo?: string; json?: boolean },
+        o: {
+          as: string;
+          trust?: string;
+          at?: string;
+          store: boolean;
+          requireCrl: boolean;
+          discardTo?: string;
+          quiet?: boolean;
+          json?: boolean;
+        },
       ) => {
-        if (!isAuthenticatorParty(o.as))
-          throw new UsageError(`--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')}`);
+        const as = parseAuthenticatorParty(o.as);
+        if (!as)
+          throw new UsageError(
+            `--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')} (or ${Object.keys(PARTY_ALIASES).join(', ')})`,
+          );
         const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
-        for (const file of files) {
-          try {
-            const st = await stat(file);
-            if (!st.isFile()) throw new Error('not a regular file');
-          } catch (e) {
-            throw new UsageError(
-              `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-            );
-          }
-        }
+        const sizes = new Map<string, number>();
+        for (const file of files) sizes.set(file, await requireFile(file, 'signed XML file'));
         const trustPath = o.trust ?? process.env.S1MIG_TRUST;
         if (!trustPath) throw new UsageError('--trust <dir|pem> is required (or set S1MIG_TRUST)');
         const trust = await loadTrustStore(trustPath).catch((e: Error) => {
           throw new UsageError(`--trust ${trustPath}: ${e.message}`);
         });
         const store = o.store ? await openStore() : undefined;
-        const verdicts: AuthenticationVerdict[] = [];
+        const verdicts: CliVerdict[] = [];
         try {
           const counters = store?.counters ?? {
             // Dry run: counters are neither checked against history nor stored.
@@ -101,19 +166,38 @@ export function register(program: Command): void {
           // In the order given: the counters of one file are stored before the next is checked.
           for (const file of files) {
             const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-            const verdict = await authenticateMigrationFile(stream, {
-              as: o.as,
+            const progress = createProgress({
+              label: `authenticating ${path.basename(file)}`,
+              total: sizes.get(file)!,
+              unit: 'bytes',
+              json: !!o.json,
+              quiet: !!o.quiet,
+            });
+            const core = await authenticateMigrationFile(countBytes(stream, progress), {
+              as,
               trust,
               counters,
               ...(store ? { incidents: store.incidents } : {}),
+              ...(o.requireCrl ? {} : { validity: { requireCrl: false } }),
               now,
               fileName: path.basename(file),
-            }).finally(() => stream.destroy());
+            }).finally(() => {
+              stream.destroy();
+              progress.done();
+            });
+            const stepsSkipped = store ? [] : markCounterStepsSkipped(core);
+            const verdict: CliVerdict = {
+              ...core,
+              stepsSkipped,
+              crlRequired: o.requireCrl,
+              disposition: core.accepted ? null : 'left in place',
+            };
             if (!verdict.accepted && o.discardTo) {
               // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
               await mkdir(o.discardTo, { recursive: true });
               const target = path.join(o.discardTo, path.basename(file));
               await rename(file, target);
+              verdict.disposition = `moved to ${target}`;
               await writeFile(`${target}.verdict.json`, JSON.stringify(verdict, null, 2) + '\n');
             }
             verdicts.push(verdict);

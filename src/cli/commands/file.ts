@@ -5,7 +5,17 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
+import {
+  EXIT,
+  UsageError,
+  commandGroup,
+  describePathProblem,
+  printJson,
+  printLines,
+  requireFile,
+  setExit,
+} from '../io.js';
+import { createProgress } from '../progress.js';
 import {
   loadPrivateKey,
   readTestPkiParties,
@@ -13,6 +23,7 @@ import {
   type TestPkiParty,
 } from '../../core/pki/index.js';
 import { signXmlFile } from '../../core/xmldsig/index.js';
+import { PARTY_ALIASES } from '../../core/authentication/index.js';
 import { XmlSyntaxError } from '../../core/xml/sax.js';
 import { MAX_UNSIGNED_LONG, MIGRATION_FILE_TYPES } from '../../core/schema/index.js';
 import {
@@ -76,8 +87,15 @@ async function readPublicKey(p: string, flag: string): Promise<KeyObject> {
   try {
     return createPublicKey(await readFile(p, 'utf8'));
   } catch (e) {
-    throw new UsageError(`${flag} ${p}: cannot read an RSA public key (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code) throw new UsageError(`${flag} ${describePathProblem(p, e)}`);
+    throw new UsageError(`${flag} ${p}: not an RSA public key in PEM`);
   }
+}
+
+/** Why a private key could not be loaded: file problem, wrong passphrase, not a key (no OpenSSL codes). */
+export function keyProblem(p: string, e: unknown): string {
+  if ((e as NodeJS.ErrnoException).code) return describePathProblem(p, e, 'key file');
+  return (e as Error).message;
 }
 
 interface PkiContext {
@@ -124,7 +142,18 @@ interface GenerateFlags {
   dcoPublicKey?: string;
   keysOut?: string;
   indent?: boolean;
+  force?: boolean;
+  quiet?: boolean;
   json?: boolean;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
@@ -180,7 +209,8 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
     | undefined;
   if (o.sign && pki) {
     const { kind, role } = SIGNER[type];
-    const party = o.party ? pki.parties.find((p) => p.name === o.party) : partyOfKind(pki, kind);
+    const wanted = o.party && (PARTY_ALIASES[o.party.toLowerCase()] ?? o.party);
+    const party = wanted ? pki.parties.find((p) => p.name === wanted) : partyOfKind(pki, kind);
     if (!party)
       throw new UsageError(
         o.party
@@ -196,9 +226,7 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
     try {
       key = await loadPrivateKey(path.join(pki.dir, cert.key));
     } catch (e) {
-      throw new UsageError(
-        `${path.join(pki.dir, cert.key)}: cannot load the signing key (${(e as Error).message})`,
-      );
+      throw new UsageError(`cannot load the signing key: ${keyProblem(path.join(pki.dir, cert.key), e)}`);
     }
     signer = { party, issuerName: cert.issuerName, serialNumber: cert.serialNumber, key, role };
   }
@@ -221,18 +249,46 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
   } else {
     await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
   }
+  if (!o.force && (await exists(outPath)))
+    throw new UsageError(`${outPath}: exists; pass --force to overwrite it`);
 
   const target = signer ? `${outPath}.unsigned-${process.pid}` : outPath;
+  const progressOpts = { json: !!o.json, quiet: !!o.quiet };
+  const writing = createProgress({
+    label: `writing ${type}`,
+    total: installations,
+    unit: 'installations',
+    ...progressOpts,
+  });
+  opts.onInstallation = (n) => writing.update(n);
   let result;
   try {
     const ws = createWriteStream(target);
-    result = await generateSampleFile(type, opts, ws);
-    if (signer)
-      await signXmlFile(target, outPath, {
-        privateKey: signer.key,
-        issuerName: signer.issuerName,
-        serialNumber: signer.serialNumber,
-      });
+    result = await generateSampleFile(type, opts, ws).finally(() => writing.done());
+    if (signer) {
+      const size = (await stat(target)).size;
+      const passes = [1, 2].map((pass) =>
+        createProgress({
+          label: `signing ${type}, pass ${pass} of 2 (${pass === 1 ? 'digest' : 'copy'})`,
+          total: size,
+          unit: 'bytes',
+          ...progressOpts,
+        }),
+      );
+      try {
+        await signXmlFile(target, outPath, {
+          privateKey: signer.key,
+          issuerName: signer.issuerName,
+          serialNumber: signer.serialNumber,
+          onProgress: (pass, bytes) => {
+            if (pass === 2) passes[0]!.done();
+            passes[pass - 1]!.update(bytes);
+          },
+        });
+      } finally {
+        for (const p of passes) p.done();
+      }
+    }
   } finally {
     if (signer) await unlink(target).catch(() => undefined);
   }
@@ -269,22 +325,23 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
       : {}),
     ...(keysWritten.length ? { keys: keysWritten } : {}),
   };
-  if (o.json) printJson(summary);
+  if (o.json) printJson(signer ? summary : { ...summary, note: UNSIGNED_NOTE });
   else
     printLines(
       `${outPath}: ${type}, ${result.installations} installation(s), ${bytes} bytes${signer ? `, signed by ${signer.party.name} (${signer.role})` : ', unsigned'}`,
       ...keysWritten.map((k) => `private key written: ${k}`),
     );
+  // Tell the user at once, not at the next `file validate`: an unsigned file is not a Table 5.5 file.
+  if (!signer && !o.quiet) process.stderr.write(`s1mig: note: ${outPath}: ${UNSIGNED_NOTE}\n`);
 }
 
+const UNSIGNED_NOTE =
+  'written unsigned (no ds:Signature): `file validate` and `file authenticate` reject it (TMAD 10.1, Table 5.5) ' +
+  'until it is signed with `s1mig xml sign <in> <out> --key <pem> --cert <pem>`, or generate it with --pki <dir> --sign; ' +
+  '`s1mig file validate --unsigned` checks it as it is';
+
 async function inspect(file: string, o: { json?: boolean }): Promise<void> {
-  try {
-    await stat(file);
-  } catch (e) {
-    throw new UsageError(
-      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  await requireFile(file, 'migration file');
   let withFailedChecks = 0;
   let failedChecks = 0;
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
@@ -367,7 +424,7 @@ export function register(program: Command): void {
     )
     .option(
       '--party <name>',
-      "sign as this party of parties.json (default: the file type's signer, Table 5.5)",
+      "sign as this party of parties.json, e.g. requesting-party, s1sp, commissioning-party (cp) (default: the file type's signer, Table 5.5)",
     )
     .option('--sign', "sign (enveloped XMLDSig, TMAD 10.1) with the signer's file-signing key from --pki")
     .option('--seed <n>', 'seed for reproducible content', '1')
@@ -385,6 +442,8 @@ export function register(program: Command): void {
     )
     .option('--keys-out <dir>', 'MEF: write the generated RSA private keys here (PKCS#8 PEM, mode 0600)')
     .option('--indent', 'indent the XML')
+    .option('--force', 'overwrite the output file if it exists')
+    .option('--quiet', 'no progress display and no note on stderr')
     .option('--json', 'print a summary as JSON')
     .action(generate);
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { commandGroup, parseInstant, printJson, printLines } from '../io.js';
 import { openStore } from '../../store/index.js';
 import { INCIDENT_CATEGORIES } from '../../core/incidents/index.js';
+import { AUTHENTICATORS, PARTY_ALIASES, parseAuthenticatorParty } from '../../core/authentication/index.js';
 
 export function register(program: Command): void {
   commandGroup(program, 'incidents')
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     )
     .option(
       '--party <name>',
-      'only Incidents raised by this party (dcc, dco, s1sp, cp, requesting-party, supplier)',
+      `only Incidents raised by this party (${AUTHENTICATORS.join(', ')}; short form ${Object.keys(PARTY_ALIASES).join(', ')})`,
     )
     .option('--since <iso>', 'only Incidents raised at or after this time')
     .option('--json', 'print JSON')
@@ -22,7 +23,7 @@ export function register(program: Command): void {
       const store = await openStore();
       try {
         const list = await store.incidents.list({
-          ...(o.party !== undefined ? { party: o.party } : {}),
+          ...(o.party !== undefined ? { party: parseAuthenticatorParty(o.party) ?? o.party } : {}),
           ...(since ? { since } : {}),
         });
         if (o.json) printJson(list);

@@ -1,11 +1,24 @@
 // s1mig file validate: the SMETS1 Migration Schema check (TMAD 10.1, step 5.9.1) on its own, for any
 // file of Table 10.2 or the decrypted plaintexts of Table 11.2.1, signed or not.
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import { ROOTS, validateXmlFile, type FileType } from '../../core/schema/index.js';
+import { EXIT, UsageError, commandGroup, printJson, printLines, requireFile, setExit } from '../io.js';
+import { ROOTS, validateXmlFile, type FileType, type SchemaProblem } from '../../core/schema/index.js';
 
 const FILE_TYPES = ROOTS.map((r) => r.fileType);
+
+/** The problem a signed root (Table 5.5) reports when its ds:Signature is absent. */
+function isMissingSignature(p: SchemaProblem, rootElement: string | undefined): boolean {
+  return (
+    rootElement !== undefined &&
+    p.element === rootElement &&
+    /Missing child element\(s\)\. Expected is (one of )?\(.*\bds:Signature\b/.test(p.message)
+  );
+}
+
+export const UNSIGNED_HINT =
+  'the file is unsigned (no ds:Signature; TMAD 10.1 Table 10.1, Table 5.5): sign it with ' +
+  '`s1mig xml sign <in> <out> --key <pem> --cert <pem>` (or create it signed with `s1mig file generate <type> --pki <dir> --sign`), ' +
+  'or validate it as an unsigned document with `s1mig file validate --unsigned`';
 
 export function register(program: Command): void {
   commandGroup(program, 'file')
@@ -13,46 +26,63 @@ export function register(program: Command): void {
     .description(
       'Validate XML files against the SMETS1 Migration Schema (TMAD 10.1; schema/smets1-migration.xsd) in one ' +
         'streaming pass: well-formedness (no DOCTYPE), root element, element order, cardinality and lexical types; ' +
-        'every problem with line, element path and clause. Does not check the signature (see file authenticate). ' +
+        'every problem with line, element path and clause. A signed file type must end with its ds:Signature ' +
+        '(--unsigned: validate a file before signing). Does not check the signature (see file authenticate). ' +
         'Exit 0 all valid, 1 any invalid, 2 usage or I/O error',
     )
     .argument('<files...>', 'XML files')
     .option('--expect <type>', `the file type the root must be: ${FILE_TYPES.join(', ')}`)
+    .option(
+      '--unsigned',
+      'validate as an unsigned document: the ds:Signature may be absent (checked where present)',
+    )
     .option('--max-errors <n>', 'stop listing problems of a file after this many', '100')
     .option('--json', 'print {file, valid, fileType, problems} per file (an array for several files)')
-    .action(async (files: string[], o: { expect?: string; maxErrors: string; json?: boolean }) => {
-      if (o.expect !== undefined && !FILE_TYPES.includes(o.expect as FileType))
-        throw new UsageError(`--expect '${o.expect}': expected one of ${FILE_TYPES.join(', ')}`);
-      const maxErrors = Number(o.maxErrors);
-      if (!Number.isInteger(maxErrors) || maxErrors < 1)
-        throw new UsageError(`--max-errors '${o.maxErrors}': expected a whole number of at least 1`);
-      const results = [];
-      for (const file of files) {
-        try {
-          if (!(await stat(file)).isFile()) throw new Error('not a regular file');
-        } catch (e) {
-          throw new UsageError(
-            `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-          );
+    .action(
+      async (
+        files: string[],
+        o: { expect?: string; unsigned?: boolean; maxErrors: string; json?: boolean },
+      ) => {
+        if (o.expect !== undefined && !FILE_TYPES.includes(o.expect as FileType))
+          throw new UsageError(`--expect '${o.expect}': expected one of ${FILE_TYPES.join(', ')}`);
+        const maxErrors = Number(o.maxErrors);
+        if (!Number.isInteger(maxErrors) || maxErrors < 1)
+          throw new UsageError(`--max-errors '${o.maxErrors}': expected a whole number of at least 1`);
+        const results = [];
+        for (const file of files) {
+          await requireFile(file);
+          const r = await validateXmlFile(file, {
+            maxErrors,
+            ...(o.expect !== undefined ? { expectedFileType: o.expect as FileType } : {}),
+            ...(o.unsigned ? { signatureOptional: true } : {}),
+          });
+          const unsigned = !o.unsigned && r.problems.some((p) => isMissingSignature(p, r.rootElement));
+          results.push({
+            file,
+            valid: r.valid,
+            fileType: r.fileType ?? null,
+            signatureRequired: !o.unsigned,
+            ...(unsigned ? { unsigned: true, hint: UNSIGNED_HINT } : {}),
+            problems: r.problems,
+          });
+          if (!o.json) {
+            if (r.valid)
+              printLines(
+                `${file}: valid ${r.fileType ?? ''} (TMAD 10.1)${o.unsigned ? ', validated as an unsigned document (--unsigned)' : ''}`,
+              );
+            else
+              printLines(
+                ...r.problems.map(
+                  (p) =>
+                    `${file}:${p.line}:${p.column}: ${p.element ? `${p.element}: ` : ''}${p.message} (${p.rule})`,
+                ),
+                `${file}: INVALID: ${r.problems.length}${r.truncated ? '+' : ''} problem(s)`,
+                ...(unsigned ? [`${file}: ${UNSIGNED_HINT}`] : []),
+              );
+          }
         }
-        const r = await validateXmlFile(file, {
-          maxErrors,
-          ...(o.expect !== undefined ? { expectedFileType: o.expect as FileType } : {}),
-        });
-        results.push({ file, valid: r.valid, fileType: r.fileType ?? null, problems: r.problems });
-        if (!o.json) {
-          if (r.valid) printLines(`${file}: valid ${r.fileType ?? ''} (TMAD 10.1)`);
-          else
-            printLines(
-              ...r.problems.map(
-                (p) =>
-                  `${file}:${p.line}:${p.column}: ${p.element ? `${p.element}: ` : ''}${p.message} (${p.rule})`,
-              ),
-              `${file}: INVALID: ${r.problems.length}${r.truncated ? '+' : ''} problem(s)`,
-            );
-        }
-      }
-      if (o.json) printJson(files.length === 1 ? results[0] : results);
-      setExit(results.every((r) => r.valid) ? EXIT.OK : EXIT.INVALID);
-    });
+        if (o.json) printJson(files.length === 1 ? results[0] : results);
+        setExit(results.every((r) => r.valid) ? EXIT.OK : EXIT.INVALID);
+      },
+    );
 }

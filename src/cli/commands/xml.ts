@@ -1,8 +1,22 @@
 // s1mig xml: enveloped XMLDSig in the TMAD 10.1 profile (sign, verify) and canonicalisation.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
+import {
+  EXIT,
+  UsageError,
+  commandGroup,
+  describePathProblem,
+  parseInstant,
+  printJson,
+  printLines,
+  requireFile,
+  setExit,
+} from '../io.js';
+import { countBytes, createProgress } from '../progress.js';
+import { signedFileTypeOfRoot } from '../../core/authentication/index.js';
 import {
   CertificateParseError,
   checkSigningCertificate,
@@ -15,22 +29,21 @@ import {
   type RemotePartyRole,
 } from '../../core/pki/index.js';
 import {
+  createSignatureVerifier,
   DocumentC14nSink,
   RULE,
   signXmlFile,
-  verifyXmlFile,
   XmlSignError,
+  type XmlSignatureVerdict,
 } from '../../core/xmldsig/index.js';
-import { streamXmlFile, XmlSyntaxError } from '../../core/xml/sax.js';
+import { parseXml, streamXmlFile, XmlSyntaxError, type XmlEventSink } from '../../core/xml/sax.js';
 
 async function readCert(p: string): Promise<OrganisationCertificate> {
   let buf: Buffer;
   try {
     buf = await readFile(p);
   } catch (e) {
-    throw new UsageError(
-      `${p}: cannot read certificate (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    throw new UsageError(describePathProblem(p, e, 'certificate file'));
   }
   const text = buf.toString('latin1');
   try {
@@ -68,35 +81,54 @@ export function register(program: Command): void {
       '--exc-c14n-transform',
       'also list the exc-c14n Transform in the Reference (default: only enveloped-signature, as TMAD 10.1 lists)',
     )
+    .option('--quiet', 'no progress display on stderr')
     .option('--json', 'print what was signed as JSON')
     .action(
       async (
         inPath: string,
         outPath: string,
-        o: { key: string; cert: string; excC14nTransform?: boolean; json?: boolean },
+        o: { key: string; cert: string; excC14nTransform?: boolean; quiet?: boolean; json?: boolean },
       ) => {
+        const size = await requireFile(inPath, 'XML file');
         const cert = await readCert(o.cert);
         let key: KeyObject;
         try {
           key = await loadPrivateKey(o.key);
         } catch (e) {
-          throw new UsageError(`--key ${(e as Error).message}`);
+          throw new UsageError(
+            `--key ${(e as NodeJS.ErrnoException).code ? describePathProblem(o.key, e, 'key file') : (e as Error).message}`,
+          );
         }
         if (!sameKey(key, cert.publicKey))
           throw new UsageError(`--key ${o.key} is not the private key of --cert ${o.cert}`);
+        const passes = [1, 2].map((pass) =>
+          createProgress({
+            label: `signing, pass ${pass} of 2 (${pass === 1 ? 'digest' : 'copy'})`,
+            total: size,
+            unit: 'bytes',
+            json: !!o.json,
+            quiet: !!o.quiet,
+          }),
+        );
         try {
           await signXmlFile(inPath, outPath, {
             privateKey: key,
             issuerName: cert.issuerName,
             serialNumber: cert.serialNumber,
             transforms: o.excC14nTransform ? 'enveloped+exc-c14n' : 'enveloped',
+            onProgress: (pass, bytes) => {
+              if (pass === 2) passes[0]!.done();
+              passes[pass - 1]!.update(bytes);
+            },
           });
         } catch (e) {
           if (e instanceof XmlSyntaxError) throw new UsageError(`${e.message}`);
           if (e instanceof XmlSignError) throw new UsageError(`${inPath}: ${e.message}`);
           const err = e as NodeJS.ErrnoException;
-          if (err.code) throw new UsageError(`${err.path ?? inPath}: ${err.code} (${err.message})`);
+          if (err.code) throw new UsageError(describePathProblem(err.path ?? inPath, err));
           throw e;
+        } finally {
+          for (const p of passes) p.done();
         }
         const signer = { issuerName: cert.issuerName, serialNumber: cert.serialNumber };
         if (o.json) printJson({ in: inPath, out: outPath, signer });
@@ -112,7 +144,10 @@ export function register(program: Command): void {
     .command('verify')
     .description(
       'Verify the enveloped XMLDSig of an XML file (TMAD 5.9.2 with the TMAD 10.1 profile), find the signer ' +
-        'certificate by X509IssuerSerial in --trust and Confirm its Validity (TMAD 5.9.4). Exit 0 valid, 1 invalid',
+        'certificate by X509IssuerSerial in --trust and Confirm its Validity (TMAD 5.9.4). The certificate must ' +
+        'be a digitalSignature certificate, and for a migration file of Table 10.2 carry the Remote Party Role ' +
+        'that Table 5.5 gives its file type (TMAD 5.9.3; --role overrides): otherwise the verdict is INVALID even ' +
+        'when the signature value is correct. Exit 0 valid, 1 invalid',
     )
     .argument('<file>', 'signed XML file')
     .requiredOption(
@@ -126,16 +161,29 @@ export function register(program: Command): void {
     .option('--at <iso>', 'time at which the certificate must be valid (default now)')
     .option(
       '--role <role>',
-      'also require this Remote Party Role (TMAD 5.9.3, Table 5.5), e.g. requestingPartyFileSigning',
+      'require this Remote Party Role (TMAD 5.9.3) instead of the Table 5.5 role of the file type, e.g. requestingPartyFileSigning',
     )
-    .option('--no-require-crl', "accept the signer's certificate when no CRL of its issuer is available")
+    .option(
+      '--no-require-crl',
+      "5.9.4: accept the signer's certificate when no CRL of its issuer is available (default: a CRL is required)",
+    )
+    .option('--quiet', 'no progress display on stderr')
     .option('--json', 'print the verdict as JSON')
     .action(
       async (
         file: string,
-        o: { trust: string; cert?: string; at?: string; role?: string; requireCrl: boolean; json?: boolean },
+        o: {
+          trust: string;
+          cert?: string;
+          at?: string;
+          role?: string;
+          requireCrl: boolean;
+          quiet?: boolean;
+          json?: boolean;
+        },
       ) => {
         const at = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
+        const size = await requireFile(file, 'signed XML file');
         let trust;
         try {
           trust = await loadTrustStore(o.trust);
@@ -149,51 +197,106 @@ export function register(program: Command): void {
           trust.certificates.push(extra);
         }
         let cert: OrganisationCertificate | undefined;
-        let verdict;
+        let rootElement: string | undefined;
+        const rootSink: XmlEventSink = {
+          startElement: (el) => {
+            rootElement ??= el.local;
+          },
+        };
+        const verifier = createSignatureVerifier({
+          resolveKey: (issuerName, serialNumber) => {
+            cert = findCertificate(trust, issuerName, serialNumber);
+            return cert?.publicKey;
+          },
+        });
+        const progress = createProgress({
+          label: `verifying ${path.basename(file)}`,
+          total: size,
+          unit: 'bytes',
+          json: !!o.json,
+          quiet: !!o.quiet,
+        });
+        const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+        let verdict: XmlSignatureVerdict;
         try {
-          verdict = await verifyXmlFile(file, {
-            resolveKey: (issuerName, serialNumber) => {
-              cert = findCertificate(trust, issuerName, serialNumber);
-              return cert?.publicKey;
-            },
-          });
+          await parseXml(countBytes(stream, progress), [verifier.sink, rootSink], { fileName: file });
+          verdict = await verifier.result();
         } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          if (err.code) throw new UsageError(`${file}: cannot read (${err.code})`);
-          throw e;
+          if (!(e instanceof XmlSyntaxError)) {
+            const err = e as NodeJS.ErrnoException;
+            if (err.code) throw new UsageError(describePathProblem(file, err));
+            throw e;
+          }
+          verdict = { valid: false, problems: [{ rule: RULE.wellFormed, message: e.reason, line: e.line }] };
+        } finally {
+          stream.destroy();
+          progress.done();
         }
+        // TMAD 5.9.3 / Table 5.5: the role a migration file of this root must be signed in.
+        const fileType = rootElement ? signedFileTypeOfRoot(rootElement) : undefined;
+        const requiredRole = (o.role ?? fileType?.signerRole) as RemotePartyRole | undefined;
         const problems = [...verdict.problems];
+        const certificateProblems: typeof problems = [];
         if (verdict.valid && cert) {
-          const check = o.role
-            ? checkSigningCertificate(cert, o.role as RemotePartyRole, trust, at, {
-                requireCrl: o.requireCrl,
-              })
-            : confirmValidity(cert, trust, at, { requireCrl: o.requireCrl });
+          const check = requiredRole
+            ? checkSigningCertificate(cert, requiredRole, trust, at, { requireCrl: o.requireCrl })
+            : {
+                problems: [
+                  // A signature needs a digital-signing certificate (SMKI: keyAgreement-only is not one).
+                  ...(cert.keyUsage.includes('digitalSignature')
+                    ? []
+                    : [
+                        {
+                          step: '5.9.3',
+                          message: `certificate serial ${cert.serialNumber} keyUsage is [${cert.keyUsage.join(', ')}]: a signing certificate needs digitalSignature`,
+                        },
+                      ]),
+                  ...confirmValidity(cert, trust, at, { requireCrl: o.requireCrl }).problems.map((p) => ({
+                    step: '5.9.4',
+                    message: p.message,
+                  })),
+                ],
+              };
           for (const p of check.problems)
-            problems.push({ rule: p.step ? `TMAD ${p.step}` : RULE.validity, message: p.message });
+            certificateProblems.push({ rule: p.step ? `TMAD ${p.step}` : RULE.validity, message: p.message });
         }
+        problems.push(...certificateProblems);
         const valid = verdict.valid && problems.length === 0;
         const result = {
           file,
           valid,
+          signatureValid: verdict.valid,
+          fileType: fileType?.fileType ?? null,
+          requiredRole: requiredRole ?? null,
+          crlRequired: o.requireCrl,
           signer: verdict.signer ?? null,
           certificate: cert
-            ? { subjectName: cert.subjectName, role: cert.role, notAfter: cert.notAfter.toISOString() }
+            ? {
+                subjectName: cert.subjectName,
+                role: cert.role,
+                keyUsage: cert.keyUsage,
+                notAfter: cert.notAfter.toISOString(),
+              }
             : null,
           problems,
         };
+        const line = (p: (typeof problems)[number]): string =>
+          `${file}${p.line !== undefined ? ':' + p.line : ''}: [${p.rule}] ${p.message}`;
         if (o.json) printJson(result);
         else if (valid)
           printLines(
-            `${file}: VALID: signed by certificate serial ${verdict.signer!.serialNumber} issued by '${verdict.signer!.issuerName}'`,
+            `${file}: VALID: signed by certificate serial ${verdict.signer!.serialNumber} issued by '${verdict.signer!.issuerName}'` +
+              (requiredRole
+                ? ` (role ${requiredRole}${fileType && !o.role ? `, Table 5.5 for ${fileType.fileType}` : ''})`
+                : ''),
           );
-        else
+        else if (verdict.valid)
           printLines(
-            `${file}: INVALID`,
-            ...problems.map(
-              (p) => `${file}${p.line !== undefined ? ':' + p.line : ''}: [${p.rule}] ${p.message}`,
-            ),
+            `${file}: INVALID: the signature value is correct, but the signer's certificate is not acceptable` +
+              (requiredRole ? ` for a file signed in role ${requiredRole}` : ''),
+            ...problems.map(line),
           );
+        else printLines(`${file}: INVALID`, ...problems.map(line));
         setExit(valid ? EXIT.OK : EXIT.INVALID);
       },
     );

@@ -90,7 +90,26 @@ export function signedFileTypeOfRoot(rootElement: string): SignedFileTypeRules |
 }
 
 /** The parties that act as Authenticator (TMAD 2 "Authenticator"; 5.9, 5.11, 5.13, 5.21, 6.3). */
-export const AUTHENTICATORS = ['dcc', 'dco', 's1sp', 'cp', 'requesting-party', 'supplier'] as const;
+// One party vocabulary for the whole CLI (--as, --party): the TMAD party names, written as the test
+// PKI's party directories are (commissioning-party, requesting-party, …).
+export const AUTHENTICATORS = [
+  'dcc',
+  'dco',
+  's1sp',
+  'commissioning-party',
+  'requesting-party',
+  'supplier',
+] as const;
 export type AuthenticatorParty = (typeof AUTHENTICATORS)[number];
 export const isAuthenticatorParty = (s: string): s is AuthenticatorParty =>
   (AUTHENTICATORS as readonly string[]).includes(s);
+/** Short forms accepted for a party name. */
+export const PARTY_ALIASES: Readonly<Record<string, AuthenticatorParty>> = Object.freeze({
+  cp: 'commissioning-party',
+});
+/** A party name or its short form (PARTY_ALIASES) → the party name; undefined when unknown. */
+export function parseAuthenticatorParty(s: string): AuthenticatorParty | undefined {
+  const v = s.toLowerCase();
+  if (isAuthenticatorParty(v)) return v;
+  return PARTY_ALIASES[v];
+}

@@ -86,6 +86,16 @@ export async function loadPrivateKey(
     if (buf.toString('latin1').includes('-----BEGIN')) return createPrivateKey({ key: buf, format: 'pem' });
     return createPrivateKey({ key: buf, format: 'der', type: 'pkcs8' });
   } catch (e) {
-    throw new Error(`${p}: not a readable private key (${(e as Error).message.split('\n')[0]})`);
+    throw new Error(`${p}: ${describeKeyError(e as Error & { reason?: string })}`);
   }
+}
+
+/** A key-loading error in words, without OpenSSL's raw codes ("error:1C800064:Provider routines::bad decrypt"). */
+function describeKeyError(e: Error & { reason?: string }): string {
+  const raw = e.message.split('\n')[0] ?? '';
+  if (/bad decrypt|wrong password|bad password/i.test(raw))
+    return `wrong passphrase: the key is encrypted and ${KEY_PASSPHRASE_ENV} does not decrypt it`;
+  if (raw.startsWith('the key is encrypted')) return raw;
+  const reason = /^error:[0-9A-F]+:[^:]*:[^:]*:(.*)$/i.exec(raw)?.[1] ?? e.reason ?? raw;
+  return `not a readable private key (PEM or DER PKCS#8 expected: ${reason.replace(/_/g, ' ').toLowerCase()})`;
 }

@@ -53,6 +53,11 @@ export interface SchemaValidatorOptions {
   maxErrors?: number;
   /** If given, a root of another file type is a problem (TMAD 5.9.1: root element per Table 10.2). */
   expectedFileType?: FileType;
+  /**
+   * Validate as an unsigned document: the ds:Signature of a signed root (Table 5.5) may be absent
+   * (it is still checked where present). For files before signing; TMAD 5.9.1 requires it.
+   */
+  signatureOptional?: boolean;
 }
 
 export interface SchemaValidator {
@@ -150,13 +155,18 @@ function elementName(path: string): string {
 }
 
 /** Element names that may come next at sequence position (i, n). */
-function expectedAt(seq: readonly ElementParticle[], i: number, n: number): string[] {
+function expectedAt(
+  seq: readonly ElementParticle[],
+  i: number,
+  n: number,
+  minOf: (p: ElementParticle) => number,
+): string[] {
   const out: string[] = [];
   for (let j = i; j < seq.length; j++) {
     const p = seq[j]!;
     const cnt = j === i ? n : 0;
     if (cnt < p.maxOccurs) out.push(particleName(p));
-    if (cnt < p.minOccurs) break;
+    if (cnt < minOf(p)) break;
   }
   return out;
 }
@@ -170,6 +180,9 @@ function expectedText(names: string[]): string {
 
 export function createSchemaValidator(opts: SchemaValidatorOptions = {}): SchemaValidator {
   const maxErrors = opts.maxErrors ?? 100;
+  const minOf = opts.signatureOptional
+    ? (p: ElementParticle): number => (p.type === 'ds:Signature' ? 0 : p.minOccurs)
+    : (p: ElementParticle): number => p.minOccurs;
   const problems: SchemaProblem[] = [];
   let problemCount = 0;
   const stack: Frame[] = [];
@@ -312,7 +325,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
           matched = p;
           break;
         }
-        if (parent.n >= p.minOccurs) {
+        if (parent.n >= minOf(p)) {
           parent.i++;
           parent.n = 0;
           continue;
@@ -321,7 +334,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
       }
       if (!matched) {
         // What could have come instead, from where this child was tried (as libxml2 lists it).
-        const expected = expectedAt(seq, i0, n0);
+        const expected = expectedAt(seq, i0, n0, minOf);
         const path = childPath(parent, qname(el.uri, el.local), false, parent.counts);
         report(
           loc,
@@ -351,12 +364,12 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
           const n0 = f.n;
           while (f.i < seq.length) {
             const p = seq[f.i]!;
-            if (f.n >= p.minOccurs) {
+            if (f.n >= minOf(p)) {
               f.i++;
               f.n = 0;
               continue;
             }
-            const expected = expectedAt(seq, i0, n0);
+            const expected = expectedAt(seq, i0, n0, minOf);
             report(
               f.loc,
               f.path,

@@ -36,6 +36,8 @@ export interface XmlSignOptions {
   transforms?: ReferenceTransforms;
   /** Reject inputs larger than this (bytes). */
   maxBytes?: number;
+  /** signXmlFile: called with the bytes of the input read so far in pass 1 (digest) and pass 2 (copy). */
+  onProgress?: (pass: 1 | 2, bytesRead: number) => void;
 }
 
 export class XmlSignError extends Error {
@@ -120,7 +122,7 @@ interface Pass1 {
 }
 
 async function digestPass(
-  source: string | NodeJS.ReadableStream,
+  source: string | NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
   opts: XmlSignOptions,
   fileName?: string,
 ): Promise<Pass1> {
@@ -222,6 +224,19 @@ function insertIntoTailBytes(tail: Buffer, p1: Pass1, signature: string): Buffer
   return [tail.subarray(0, i), Buffer.from(signature, 'utf8'), tail.subarray(i)];
 }
 
+async function* reportBytes(
+  source: AsyncIterable<Uint8Array>,
+  pass: 1 | 2,
+  report: (pass: 1 | 2, bytesRead: number) => void,
+): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const chunk of source) {
+    n += chunk.byteLength;
+    report(pass, n);
+    yield chunk;
+  }
+}
+
 /**
  * Sign `inPath` into `outPath` (streaming, bounded memory): the ds:Signature becomes the last child
  * of the root element. The output is written to a temporary file beside `outPath` and renamed when
@@ -232,7 +247,8 @@ export async function signXmlFile(inPath: string, outPath: string, opts: XmlSign
   if (path.resolve(inPath) === path.resolve(outPath))
     throw new XmlSignError('input and output must be different files');
   // Pass 1 reads what the parser digests best (as the verifier does); pass 2 copies in larger chunks.
-  const p1 = await digestPass(createReadStream(inPath, { highWaterMark: 256 * 1024 }), opts, inPath);
+  const pass1 = createReadStream(inPath, { highWaterMark: 256 * 1024 });
+  const p1 = await digestPass(opts.onProgress ? reportBytes(pass1, 1, opts.onProgress) : pass1, opts, inPath);
   const CHUNK = 1024 * 1024;
   const signature = await buildSignatureElement(p1.digest, opts);
 
@@ -249,8 +265,11 @@ export async function signXmlFile(inPath: string, outPath: string, opts: XmlSign
   let inserted = false;
   try {
     const input = createReadStream(inPath, { highWaterMark: CHUNK });
+    let copied = 0;
     for await (const chunk of input as AsyncIterable<Buffer>) {
       raw.update(chunk);
+      copied += chunk.length;
+      opts.onProgress?.(2, copied);
       if (inserted) {
         await write(out, chunk);
         continue;

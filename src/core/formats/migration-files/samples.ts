@@ -44,6 +44,8 @@ export interface SampleCertificatePair {
 
 export interface SampleFileOptions {
   installations: number;
+  /** Called after each SMETS1Installation is written, with the number written so far. */
+  onInstallation?: (written: number) => void;
   /** RequestingPartyID (every file type carries it). */
   requestingPartyId: string;
   /** MVF/SCF: ReportingPartyID (the S1SP). Default 70-B3-D5-1F-30-11-00-01. */
@@ -528,8 +530,10 @@ export async function generateSampleFile<T extends SignedMigrationFileType>(
     header,
     opts.indent !== undefined ? { indent: opts.indent } : {},
   );
-  for (let i = 0; i < opts.installations; i++)
+  for (let i = 0; i < opts.installations; i++) {
     await w.writeInstallation(make(shape(seed, i), i) as InstallationByFileType[T]);
+    opts.onInstallation?.(i + 1);
+  }
   await w.end();
   return result;
 }
