@@ -3,7 +3,17 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
+import {
+  EXIT,
+  MAX_NODE_SIZE_HELP,
+  UsageError,
+  commandGroup,
+  parseInstant,
+  parseMaxNodeSize,
+  printJson,
+  printLines,
+  setExit,
+} from '../io.js';
 import { loadTrustStore } from '../../core/pki/index.js';
 import {
   AUTHENTICATORS,
@@ -65,15 +75,25 @@ export function register(program: Command): void {
       '--discard-to <dir>',
       'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard)',
     )
+    .option('--max-node-size <chars>', MAX_NODE_SIZE_HELP)
     .option('--json', 'print the verdict as JSON')
     .action(
       async (
         files: string[],
-        o: { as: string; trust?: string; at?: string; store: boolean; discardTo?: string; json?: boolean },
+        o: {
+          as: string;
+          trust?: string;
+          at?: string;
+          store: boolean;
+          discardTo?: string;
+          maxNodeSize?: string;
+          json?: boolean;
+        },
       ) => {
         if (!isAuthenticatorParty(o.as))
           throw new UsageError(`--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')}`);
         const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
+        const maxNodeLength = parseMaxNodeSize(o.maxNodeSize);
         for (const file of files) {
           try {
             const st = await stat(file);
@@ -108,6 +128,7 @@ export function register(program: Command): void {
               ...(store ? { incidents: store.incidents } : {}),
               now,
               fileName: path.basename(file),
+              ...(maxNodeLength !== undefined ? { maxNodeLength } : {}),
             }).finally(() => stream.destroy());
             if (!verdict.accepted && o.discardTo) {
               // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
