@@ -17,6 +17,11 @@ export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
 export { DEFAULT_COUNTER_WINDOW_DAYS } from './repositories/counters.js';
 
 export const SQLITE_FILE_NAME = 's1mig.sqlite';
+/**
+ * SQLite busy timeout: a command waits this long for another process's write lock (e.g. `ma open`
+ * storing a large MA) instead of failing with "database is locked". Override: S1MIG_DB_BUSY_TIMEOUT_MS.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 const MIGRATION_TABLE = 's1mig_migration';
 const MIGRATION_LOCK_TABLE = 's1mig_migration_lock';
 
@@ -65,7 +70,9 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const loc = resolveStoreLocation(opts);
   const kind: StoreKind = loc.kind;
   const db =
-    loc.kind === 'sqlite' ? await openSqlite(loc.file) : await openPostgres(loc, opts.poolSize ?? 10);
+    loc.kind === 'sqlite'
+      ? await openSqlite(loc.file, busyTimeout(opts))
+      : await openPostgres(loc, opts.poolSize ?? 10);
   try {
     const migrator = newMigrator(db, kind, loc);
     let applied: string[] = [];
@@ -93,7 +100,17 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   }
 }
 
-async function openSqlite(file: string): Promise<Kysely<Database>> {
+function busyTimeout(opts: OpenStoreOptions): number {
+  if (opts.busyTimeoutMs !== undefined) return opts.busyTimeoutMs;
+  const env = process.env.S1MIG_DB_BUSY_TIMEOUT_MS;
+  if (env === undefined || env.trim() === '') return DEFAULT_BUSY_TIMEOUT_MS;
+  const n = Number(env);
+  if (!/^\s*[0-9]+\s*$/.test(env) || !Number.isSafeInteger(n))
+    throw new StoreError(`S1MIG_DB_BUSY_TIMEOUT_MS '${env}': expected a whole number of milliseconds`);
+  return n;
+}
+
+async function openSqlite(file: string, busyTimeoutMs: number): Promise<Kysely<Database>> {
   const { default: SQLite } = await import('better-sqlite3');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   let conn: InstanceType<typeof SQLite> | undefined;
@@ -103,7 +120,8 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
     conn.pragma('journal_mode = WAL'); // readers never block the writer
     conn.pragma('synchronous = FULL'); // an accepted anti-replay counter survives power loss
     conn.pragma('foreign_keys = ON');
-    conn.pragma('busy_timeout = 10000'); // another process holding the write lock: wait, don't fail
+    // Another process holding the write lock: wait (up to busyTimeoutMs), don't fail.
+    conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
   } catch (err) {
     conn?.close();
     throw new StoreError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
@@ -201,7 +219,7 @@ async function stats(db: Kysely<Database>): Promise<StoreStats> {
       ).n,
     );
   return {
-    receivedMas: await count('received_ma'),
+    receivedMas: await count('received_ma'), // incomplete receipts included (a storage statistic)
     receivedMaRows: await count('received_ma_row'),
     storedCounters: (await count('stored_counter')) + (await count('stored_counter_latest')),
     incidents: await count('incident'),
