@@ -55,9 +55,53 @@ export function resolveStoreLocation(opts: OpenStoreOptions = {}): StoreLocation
   );
 }
 
-/** The URL with any password replaced by ***. */
+/** Parameter names whose values are secrets (password=, sslpassword=, passfile is a path: kept). */
+const SECRET_PARAM =
+  /((?:^|[?&;\s])[a-z_]*(?:password|passwd|pwd|secret|token)[a-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'|[^&;\s#]*)/gi;
+
+/**
+ * The URL with every password replaced by ***: the one in user:pass@ (up to the last '@', so an '@'
+ * in the password cannot leak its rest) and any password=/sslpassword= parameter, in a URL query
+ * (?password=, &password=) or a key=value connection string. Over-redacts rather than leaks.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  let s = url;
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([\s\S]*)$/i.exec(s);
+  if (m) {
+    const rest = m[2]!;
+    const at = rest.lastIndexOf('@');
+    const colon = at === -1 ? -1 : rest.slice(0, at).indexOf(':');
+    if (colon !== -1) s = `${m[1]}${rest.slice(0, colon + 1)}***${rest.slice(at)}`;
+  }
+  return s.replace(SECRET_PARAM, '$1***');
+}
+
+/** The secrets of a URL (password in user:pass@ and password parameters), raw and percent-decoded. */
+function urlSecrets(url: string): string[] {
+  const out: string[] = [];
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([\s\S]*)$/i.exec(url);
+  if (m) {
+    const rest = m[1]!;
+    const at = rest.lastIndexOf('@');
+    const colon = at === -1 ? -1 : rest.slice(0, at).indexOf(':');
+    if (colon !== -1) out.push(rest.slice(colon + 1, at));
+  }
+  for (const p of url.matchAll(SECRET_PARAM)) out.push(p[2]!.replace(/^'|'$/g, ''));
+  const all = out.flatMap((x) => {
+    try {
+      return [x, decodeURIComponent(x)];
+    } catch {
+      return [x];
+    }
+  });
+  return [...new Set(all)].filter((x) => x.length > 0);
+}
+
+/** A message (e.g. a driver's error) with the URL's secrets replaced by ***. */
+export function redactSecrets(message: string, url: string): string {
+  let s = message;
+  for (const secret of urlSecrets(url)) s = s.split(secret).join('***');
+  return s;
 }
 
 export function describeLocation(loc: StoreLocation): string {
@@ -157,7 +201,7 @@ async function openPostgres(
   } catch (err) {
     await db.destroy().catch(() => undefined);
     throw new StoreError(
-      `cannot connect to PostgreSQL at ${describeLocation(loc)}: ${(err as Error).message}`,
+      `cannot connect to PostgreSQL at ${describeLocation(loc)}: ${redactSecrets((err as Error).message, loc.url)}`,
     );
   }
   return db;

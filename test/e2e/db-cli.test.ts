@@ -83,6 +83,26 @@ test('db: a bad database URL is a usage error (exit 2) that never prints the pas
   assert.ok(!down.stderr.includes('hunter2'));
 });
 
+test('db status / db migrate never print a password given as ?password= or user:pass@', async () => {
+  for (const url of [
+    'postgres://u@127.0.0.1:1/x?password=hunter2',
+    'postgres://u:hunter2@127.0.0.1:1/x?sslpassword=hunter2',
+  ]) {
+    for (const cmd of ['status', 'migrate']) {
+      const r = await runCli(['db', cmd, '--json'], { cwd: tmp, env: { S1MIG_DATABASE_URL: url } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /cannot connect to PostgreSQL at postgres:\/\/u/);
+      assert.ok(!(r.stdout + r.stderr).includes('hunter2'), r.stderr);
+    }
+  }
+  const bad = await runCli(['db', 'status'], {
+    cwd: tmp,
+    env: { S1MIG_DATABASE_URL: 'mysql://h/db?password=hunter2' },
+  });
+  assert.equal(bad.code, 2);
+  assert.ok(!bad.stderr.includes('hunter2'));
+});
+
 test(
   'db migrate and status on PostgreSQL (S1MIG_DATABASE_URL, --pg-schema)',
   { skip: probe || process.env.CI ? false : `PostgreSQL unreachable at ${PG_URL}` },
