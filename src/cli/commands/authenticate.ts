@@ -1,6 +1,6 @@
 // s1mig file authenticate: the Table 5.9 authenticator (TMAD 5.9, 5.11) from the command line.
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -22,6 +22,7 @@ import {
   type AuthenticationVerdict,
 } from '../../core/authentication/index.js';
 import { openStore } from '../../store/index.js';
+import { discardFile } from '../discard.js';
 
 export function describeVerdict(v: AuthenticationVerdict): string[] {
   const lines: string[] = [];
@@ -73,7 +74,7 @@ export function register(program: Command): void {
     .option('--no-store', 'do not record counters or Incidents (a dry run: anti-replay is not checked)')
     .option(
       '--discard-to <dir>',
-      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard)',
+      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard); never overwrites (a name taken becomes <file>.1, <file>.2, ...), works across file systems',
     )
     .option('--max-node-size <chars>', MAX_NODE_SIZE_HELP)
     .option('--json', 'print the verdict as JSON')
@@ -132,10 +133,7 @@ export function register(program: Command): void {
             }).finally(() => stream.destroy());
             if (!verdict.accepted && o.discardTo) {
               // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
-              await mkdir(o.discardTo, { recursive: true });
-              const target = path.join(o.discardTo, path.basename(file));
-              await rename(file, target);
-              await writeFile(`${target}.verdict.json`, JSON.stringify(verdict, null, 2) + '\n');
+              await discardFile(file, o.discardTo, verdict);
             }
             verdicts.push(verdict);
             if (!o.json) printLines(...describeVerdict(verdict));
