@@ -99,3 +99,15 @@ export async function requireFile(file: string, what = 'file'): Promise<number> 
   if (!st.isFile()) throw new UsageError(`${file}: not a regular file, expected a ${what}`);
   return st.size;
 }
+
+/** `--max-node-size <chars>` (TMAD 5.9.1: the bound on one XML node), shared by the file commands. */
+export const MAX_NODE_SIZE_HELP =
+  'the longest XML node accepted (text of one element, tag, comment, PI, CDATA), in characters; longer is a TMAD 5.9.1 rejection (default 16777216 = 16 MiB)';
+
+export function parseMaxNodeSize(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--max-node-size '${v}': expected a whole number of characters, at least 1`);
+  return n;
+}

@@ -17,6 +17,11 @@ export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
 export { DEFAULT_COUNTER_WINDOW_DAYS } from './repositories/counters.js';
 
 export const SQLITE_FILE_NAME = 's1mig.sqlite';
+/**
+ * SQLite busy timeout: a command waits this long for another process's write lock (e.g. `ma open`
+ * storing a large MA) instead of failing with "database is locked". Override: S1MIG_DB_BUSY_TIMEOUT_MS.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 const MIGRATION_TABLE = 's1mig_migration';
 const MIGRATION_LOCK_TABLE = 's1mig_migration_lock';
 
@@ -50,9 +55,53 @@ export function resolveStoreLocation(opts: OpenStoreOptions = {}): StoreLocation
   );
 }
 
-/** The URL with any password replaced by ***. */
+/** Parameter names whose values are secrets (password=, sslpassword=, passfile is a path: kept). */
+const SECRET_PARAM =
+  /((?:^|[?&;\s])[a-z_]*(?:password|passwd|pwd|secret|token)[a-z_]*\s*=\s*)('(?:[^'\\]|\\.)*'|[^&;\s#]*)/gi;
+
+/**
+ * The URL with every password replaced by ***: the one in user:pass@ (up to the last '@', so an '@'
+ * in the password cannot leak its rest) and any password=/sslpassword= parameter, in a URL query
+ * (?password=, &password=) or a key=value connection string. Over-redacts rather than leaks.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  let s = url;
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([\s\S]*)$/i.exec(s);
+  if (m) {
+    const rest = m[2]!;
+    const at = rest.lastIndexOf('@');
+    const colon = at === -1 ? -1 : rest.slice(0, at).indexOf(':');
+    if (colon !== -1) s = `${m[1]}${rest.slice(0, colon + 1)}***${rest.slice(at)}`;
+  }
+  return s.replace(SECRET_PARAM, '$1***');
+}
+
+/** The secrets of a URL (password in user:pass@ and password parameters), raw and percent-decoded. */
+function urlSecrets(url: string): string[] {
+  const out: string[] = [];
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([\s\S]*)$/i.exec(url);
+  if (m) {
+    const rest = m[1]!;
+    const at = rest.lastIndexOf('@');
+    const colon = at === -1 ? -1 : rest.slice(0, at).indexOf(':');
+    if (colon !== -1) out.push(rest.slice(colon + 1, at));
+  }
+  for (const p of url.matchAll(SECRET_PARAM)) out.push(p[2]!.replace(/^'|'$/g, ''));
+  const all = out.flatMap((x) => {
+    try {
+      return [x, decodeURIComponent(x)];
+    } catch {
+      return [x];
+    }
+  });
+  return [...new Set(all)].filter((x) => x.length > 0);
+}
+
+/** A message (e.g. a driver's error) with the URL's secrets replaced by ***. */
+export function redactSecrets(message: string, url: string): string {
+  let s = message;
+  for (const secret of urlSecrets(url)) s = s.split(secret).join('***');
+  return s;
 }
 
 export function describeLocation(loc: StoreLocation): string {
@@ -65,7 +114,9 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const loc = resolveStoreLocation(opts);
   const kind: StoreKind = loc.kind;
   const db =
-    loc.kind === 'sqlite' ? await openSqlite(loc.file) : await openPostgres(loc, opts.poolSize ?? 10);
+    loc.kind === 'sqlite'
+      ? await openSqlite(loc.file, busyTimeout(opts))
+      : await openPostgres(loc, opts.poolSize ?? 10);
   try {
     const migrator = newMigrator(db, kind, loc);
     let applied: string[] = [];
@@ -93,7 +144,17 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   }
 }
 
-async function openSqlite(file: string): Promise<Kysely<Database>> {
+function busyTimeout(opts: OpenStoreOptions): number {
+  if (opts.busyTimeoutMs !== undefined) return opts.busyTimeoutMs;
+  const env = process.env.S1MIG_DB_BUSY_TIMEOUT_MS;
+  if (env === undefined || env.trim() === '') return DEFAULT_BUSY_TIMEOUT_MS;
+  const n = Number(env);
+  if (!/^\s*[0-9]+\s*$/.test(env) || !Number.isSafeInteger(n))
+    throw new StoreError(`S1MIG_DB_BUSY_TIMEOUT_MS '${env}': expected a whole number of milliseconds`);
+  return n;
+}
+
+async function openSqlite(file: string, busyTimeoutMs: number): Promise<Kysely<Database>> {
   const { default: SQLite } = await import('better-sqlite3');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   let conn: InstanceType<typeof SQLite> | undefined;
@@ -103,7 +164,8 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
     conn.pragma('journal_mode = WAL'); // readers never block the writer
     conn.pragma('synchronous = FULL'); // an accepted anti-replay counter survives power loss
     conn.pragma('foreign_keys = ON');
-    conn.pragma('busy_timeout = 10000'); // another process holding the write lock: wait, don't fail
+    // Another process holding the write lock: wait (up to busyTimeoutMs), don't fail.
+    conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
   } catch (err) {
     conn?.close();
     throw new StoreError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
@@ -139,7 +201,7 @@ async function openPostgres(
   } catch (err) {
     await db.destroy().catch(() => undefined);
     throw new StoreError(
-      `cannot connect to PostgreSQL at ${describeLocation(loc)}: ${(err as Error).message}`,
+      `cannot connect to PostgreSQL at ${describeLocation(loc)}: ${redactSecrets((err as Error).message, loc.url)}`,
     );
   }
   return db;
@@ -201,7 +263,7 @@ async function stats(db: Kysely<Database>): Promise<StoreStats> {
       ).n,
     );
   return {
-    receivedMas: await count('received_ma'),
+    receivedMas: await count('received_ma'), // incomplete receipts included (a storage statistic)
     receivedMaRows: await count('received_ma_row'),
     storedCounters: (await count('stored_counter')) + (await count('stored_counter_latest')),
     incidents: await count('incident'),

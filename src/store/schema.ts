@@ -23,6 +23,10 @@ export interface ReceivedMaTable {
   errors: DbJson;
   warnings: DbJson;
   row_count: number;
+  /** 'storing' while its rows are written in short transactions; only 'complete' ones are read. */
+  status: Generated<'storing' | 'complete'>;
+  /** While storing: the time of the last row transaction (a receipt whose heartbeat stops is stale). */
+  heartbeat_at: DbDate | null;
 }
 
 export interface ReceivedMaRowTable {

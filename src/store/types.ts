@@ -87,4 +87,9 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /**
+   * SQLite: how long a statement waits for another connection's write lock before failing with
+   * "database is locked", in ms. Default: S1MIG_DB_BUSY_TIMEOUT_MS, else DEFAULT_BUSY_TIMEOUT_MS (60 s).
+   */
+  busyTimeoutMs?: number;
 }

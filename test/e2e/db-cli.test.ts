@@ -43,7 +43,7 @@ test('db status on a fresh directory: no database yet, nothing created', async (
   assert.equal(out.engine, 'sqlite');
   assert.equal(out.exists, false);
   assert.equal(out.upToDate, false);
-  assert.deepEqual(out.pending, ['001_initial']);
+  assert.deepEqual(out.pending, ['001_initial', '002_received_ma_status']);
   assert.equal(fs.existsSync(path.join(tmp, 'data')), false);
 });
 
@@ -53,7 +53,7 @@ test('db migrate creates ./data/s1mig.sqlite and applies the migrations once', a
   const out = JSON.parse(r.stdout);
   assert.equal(out.engine, 'sqlite');
   assert.equal(fs.realpathSync(out.location), fs.realpathSync(path.join(tmp, 'data', 's1mig.sqlite')));
-  assert.deepEqual(out.appliedNow, ['001_initial']);
+  assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status']);
   assert.ok(out.migrations.every((m: { executedAt: string | null }) => m.executedAt !== null));
 
   const again = await runCli(['db', 'migrate'], { cwd: tmp, env: sqliteEnv });
@@ -83,6 +83,26 @@ test('db: a bad database URL is a usage error (exit 2) that never prints the pas
   assert.ok(!down.stderr.includes('hunter2'));
 });
 
+test('db status / db migrate never print a password given as ?password= or user:pass@', async () => {
+  for (const url of [
+    'postgres://u@127.0.0.1:1/x?password=hunter2',
+    'postgres://u:hunter2@127.0.0.1:1/x?sslpassword=hunter2',
+  ]) {
+    for (const cmd of ['status', 'migrate']) {
+      const r = await runCli(['db', cmd, '--json'], { cwd: tmp, env: { S1MIG_DATABASE_URL: url } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /cannot connect to PostgreSQL at postgres:\/\/u/);
+      assert.ok(!(r.stdout + r.stderr).includes('hunter2'), r.stderr);
+    }
+  }
+  const bad = await runCli(['db', 'status'], {
+    cwd: tmp,
+    env: { S1MIG_DATABASE_URL: 'mysql://h/db?password=hunter2' },
+  });
+  assert.equal(bad.code, 2);
+  assert.ok(!bad.stderr.includes('hunter2'));
+});
+
 test(
   'db migrate and status on PostgreSQL (S1MIG_DATABASE_URL, --pg-schema)',
   { skip: probe || process.env.CI ? false : `PostgreSQL unreachable at ${PG_URL}` },
@@ -93,7 +113,7 @@ test(
     const out = JSON.parse(r.stdout);
     assert.equal(out.engine, 'postgres');
     assert.match(out.location, new RegExp(`schema ${schema}`));
-    assert.deepEqual(out.appliedNow, ['001_initial']);
+    assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status']);
     const s = await runCli(['db', 'status', '--json', '--pg-schema', schema], { cwd: tmp, env });
     assert.equal(s.code, 0, s.stderr);
     assert.equal(JSON.parse(s.stdout).upToDate, true);

@@ -1,13 +1,14 @@
 // s1mig file authenticate: the Table 5.9 authenticator (TMAD 5.9, 5.11) from the command line.
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
   EXIT,
+  MAX_NODE_SIZE_HELP,
   UsageError,
   commandGroup,
   parseInstant,
+  parseMaxNodeSize,
   printJson,
   printLines,
   requireFile,
@@ -24,6 +25,7 @@ import {
   type AuthenticationVerdict,
 } from '../../core/authentication/index.js';
 import { openStore } from '../../store/index.js';
+import { discardFile } from '../discard.js';
 
 /** A Table 5.9 step that was not checked, and why. */
 export interface SkippedStep {
@@ -123,8 +125,9 @@ export function register(program: Command): void {
     )
     .option(
       '--discard-to <dir>',
-      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard); without it a rejected file is left in place',
+      'move a rejected file into this directory, with its verdict beside it as <file>.verdict.json (TMAD 5.9: discard); never overwrites (a name taken becomes <file>.1, <file>.2, ...), works across file systems; without it a rejected file is left in place',
     )
+    .option('--max-node-size <chars>', MAX_NODE_SIZE_HELP)
     .option('--quiet', 'no progress display on stderr')
     .option('--json', 'print the verdict as JSON')
     .action(
@@ -137,6 +140,7 @@ export function register(program: Command): void {
           store: boolean;
           requireCrl: boolean;
           discardTo?: string;
+          maxNodeSize?: string;
           quiet?: boolean;
           json?: boolean;
         },
@@ -147,6 +151,7 @@ export function register(program: Command): void {
             `--as '${o.as}': expected one of ${AUTHENTICATORS.join(', ')} (or ${Object.keys(PARTY_ALIASES).join(', ')})`,
           );
         const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
+        const maxNodeLength = parseMaxNodeSize(o.maxNodeSize);
         const sizes = new Map<string, number>();
         for (const file of files) sizes.set(file, await requireFile(file, 'signed XML file'));
         const trustPath = o.trust ?? process.env.S1MIG_TRUST;
@@ -181,6 +186,7 @@ export function register(program: Command): void {
               ...(o.requireCrl ? {} : { validity: { requireCrl: false } }),
               now,
               fileName: path.basename(file),
+              ...(maxNodeLength !== undefined ? { maxNodeLength } : {}),
             }).finally(() => {
               stream.destroy();
               progress.done();
@@ -194,11 +200,10 @@ export function register(program: Command): void {
             };
             if (!verdict.accepted && o.discardTo) {
               // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
-              await mkdir(o.discardTo, { recursive: true });
-              const target = path.join(o.discardTo, path.basename(file));
-              await rename(file, target);
-              verdict.disposition = `moved to ${target}`;
-              await writeFile(`${target}.verdict.json`, JSON.stringify(verdict, null, 2) + '\n');
+              await discardFile(file, o.discardTo, (target: string) => {
+                verdict.disposition = `moved to ${target}`;
+                return verdict;
+              });
             }
             verdicts.push(verdict);
             if (!o.json) printLines(...describeVerdict(verdict));

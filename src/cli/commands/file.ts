@@ -2,7 +2,7 @@
 // `authenticate` is added to the same group by src/cli/commands/authenticate.ts.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -19,6 +19,7 @@ import { createProgress } from '../progress.js';
 import {
   loadPrivateKey,
   readTestPkiParties,
+  writePrivateKeyFile,
   requiredSigningRole,
   type TestPkiParty,
 } from '../../core/pki/index.js';
@@ -295,13 +296,14 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
   const keysWritten: string[] = [];
   if (result.generatedKeys && o.keysOut) {
     await mkdir(o.keysOut, { recursive: true });
+    // Like pki init: PKCS#8, mode 0600, encrypted when S1MIG_KEY_PASSPHRASE is set, no symlink followed.
     for (const [name, k] of [
       ['s1sp-group-information.key.pem', result.generatedKeys.s1spPrivateKey],
       ['dco-master-key.key.pem', result.generatedKeys.dcoPrivateKey],
     ] as const) {
       if (!k) continue;
       const p = path.join(o.keysOut, name);
-      await writeFile(p, k.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+      await writePrivateKeyFile(p, k);
       keysWritten.push(p);
     }
   }
@@ -440,7 +442,10 @@ export function register(program: Command): void {
       '--dco-public-key <pem>',
       'MEF: DCO RSA public key for Master Keys and SUA keys (default: generated)',
     )
-    .option('--keys-out <dir>', 'MEF: write the generated RSA private keys here (PKCS#8 PEM, mode 0600)')
+    .option(
+      '--keys-out <dir>',
+      'MEF: write the generated RSA private keys here (PKCS#8 PEM, mode 0600, encrypted when $S1MIG_KEY_PASSPHRASE is set)',
+    )
     .option('--indent', 'indent the XML')
     .option('--force', 'overwrite the output file if it exists')
     .option('--quiet', 'no progress display and no note on stderr')

@@ -82,28 +82,35 @@ export function register(program: Command): void {
     .description(
       'Create a test SMKI PKI: root CA, issuing CA, CRL and Organisation Certificates for the parties',
     )
-    .argument('<dir>', 'directory to create (files in it are overwritten)')
+    .argument('<dir>', 'directory to create (an existing non-empty one is refused unless --force)')
+    .option('--force', 'replace the PKI in an existing non-empty directory')
     .option(
       '--parties <file>',
       'JSON array of { name, entityId, kind, partySignifier?, commonName?, certificates: [{ role, keyUsage }] }',
     )
     .option('--valid-days <n>', 'validity of the Organisation Certificates in days', '3650')
     .option('--json', 'print parties.json content as JSON')
-    .action(async (dir: string, o: { parties?: string; validDays: string; json?: boolean }) => {
-      const L = await lib();
-      const validDays = parseDays(o.validDays);
-      const parties = o.parties ? await readParties(o.parties) : [...L.DEFAULT_TEST_PARTIES];
-      const r = await L.initTestPki(dir, { parties, validDays });
-      if (o.json) printJson(r);
-      else
-        printLines(
-          `Test SMKI PKI in ${dir}: root CA, issuing CA, CRL, ${r.parties.reduce((n, p) => n + p.certificates.length, 0)} Organisation Certificates`,
-          ...r.parties.map(
-            (p) =>
-              `  ${p.name} (${p.kind}, ${p.entityId}): ${p.certificates.map((c) => `${c.role}/${c.keyUsage}`).join(', ')}`,
-          ),
+    .action(
+      async (dir: string, o: { parties?: string; validDays: string; force?: boolean; json?: boolean }) => {
+        const L = await lib();
+        const validDays = parseDays(o.validDays);
+        const parties = o.parties ? await readParties(o.parties) : [...L.DEFAULT_TEST_PARTIES];
+        const r = await L.initTestPki(dir, { parties, validDays, ...(o.force ? { force: true } : {}) }).catch(
+          (e: Error) => {
+            throw new UsageError(e.message);
+          },
         );
-    });
+        if (o.json) printJson(r);
+        else
+          printLines(
+            `Test SMKI PKI in ${dir}: root CA, issuing CA, CRL, ${r.parties.reduce((n, p) => n + p.certificates.length, 0)} Organisation Certificates`,
+            ...r.parties.map(
+              (p) =>
+                `  ${p.name} (${p.kind}, ${p.entityId}): ${p.certificates.map((c) => `${c.role}/${c.keyUsage}`).join(', ')}`,
+            ),
+          );
+      },
+    );
 
   pki
     .command('issue')

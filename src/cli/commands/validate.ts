@@ -1,7 +1,17 @@
 // s1mig file validate: the SMETS1 Migration Schema check (TMAD 10.1, step 5.9.1) on its own, for any
 // file of Table 10.2 or the decrypted plaintexts of Table 11.2.1, signed or not.
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, printJson, printLines, requireFile, setExit } from '../io.js';
+import {
+  EXIT,
+  MAX_NODE_SIZE_HELP,
+  UsageError,
+  commandGroup,
+  parseMaxNodeSize,
+  printJson,
+  printLines,
+  requireFile,
+  setExit,
+} from '../io.js';
 import { ROOTS, validateXmlFile, type FileType, type SchemaProblem } from '../../core/schema/index.js';
 
 const FILE_TYPES = ROOTS.map((r) => r.fileType);
@@ -37,22 +47,25 @@ export function register(program: Command): void {
       'validate as an unsigned document: the ds:Signature may be absent (checked where present)',
     )
     .option('--max-errors <n>', 'stop listing problems of a file after this many', '100')
+    .option('--max-node-size <chars>', MAX_NODE_SIZE_HELP)
     .option('--json', 'print {file, valid, fileType, problems} per file (an array for several files)')
     .action(
       async (
         files: string[],
-        o: { expect?: string; unsigned?: boolean; maxErrors: string; json?: boolean },
+        o: { expect?: string; unsigned?: boolean; maxErrors: string; maxNodeSize?: string; json?: boolean },
       ) => {
         if (o.expect !== undefined && !FILE_TYPES.includes(o.expect as FileType))
           throw new UsageError(`--expect '${o.expect}': expected one of ${FILE_TYPES.join(', ')}`);
         const maxErrors = Number(o.maxErrors);
         if (!Number.isInteger(maxErrors) || maxErrors < 1)
           throw new UsageError(`--max-errors '${o.maxErrors}': expected a whole number of at least 1`);
+        const maxNodeLength = parseMaxNodeSize(o.maxNodeSize);
         const results = [];
         for (const file of files) {
           await requireFile(file);
           const r = await validateXmlFile(file, {
             maxErrors,
+            ...(maxNodeLength !== undefined ? { maxNodeLength } : {}),
             ...(o.expect !== undefined ? { expectedFileType: o.expect as FileType } : {}),
             ...(o.unsigned ? { signatureOptional: true } : {}),
           });

@@ -87,6 +87,8 @@ export interface AuthenticateOptions {
   /** Incident category overrides per kind (TMAD 3.5(e) is the DCC's judgement). */
   incidentCategories?: Readonly<Record<string, IncidentCategory>>;
   maxBytes?: number;
+  /** TMAD 5.9.1: bound on one XML node in characters; default DEFAULT_MAX_NODE_LENGTH (16 MiB). */
+  maxNodeLength?: number;
 }
 
 class StepFailure extends Error {
@@ -152,7 +154,9 @@ async function runSteps(
   verdict: AuthenticationVerdict,
 ): Promise<void> {
   // One parse: schema (5.9.1), signature digest (5.9.2) and header extraction.
-  const schema = createSchemaValidator();
+  const schema = createSchemaValidator(
+    opts.maxNodeLength !== undefined ? { maxValueLength: opts.maxNodeLength } : {},
+  );
   let signerCert: OrganisationCertificate | undefined;
   const signature = createSignatureVerifier({
     resolveKey: (issuerName: string, serialNumber: string): KeyObject | undefined => {
@@ -166,10 +170,14 @@ async function runSteps(
     await parseXml(source, [schema.sink, signature.sink, header, contentRules], {
       ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
       ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+      ...(opts.maxNodeLength !== undefined ? { maxNodeLength: opts.maxNodeLength } : {}),
     });
   } catch (e) {
     if (e instanceof XmlSyntaxError)
-      fail('5.9.1', 'TMAD 5.9.1', `not well-formed XML: ${e.reason}`, { line: e.line });
+      fail('5.9.1', 'TMAD 5.9.1', `not well-formed XML: ${e.reason}`, {
+        line: e.line,
+        ...(e.element !== undefined ? { element: e.element } : {}),
+      });
     throw e;
   }
   const h = header.result();

@@ -4,7 +4,8 @@
 //   <dir>/<party>/<role>[-ds|-ka].cert.pem and .key.pem (PKCS#8 PEM, mode 0600)
 import 'reflect-metadata';
 import { type KeyObject } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants as FS } from 'node:fs';
+import { lstat, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEui64, type Eui64 } from '../ids/eui64.js';
 import { parseCertificate, type OrganisationCertificate } from './certificate.js';
@@ -141,6 +142,8 @@ export interface InitTestPkiOptions {
   validDays?: number;
   /** Time of issue (default now). Certificates start one hour before it. */
   now?: Date;
+  /** Replace the PKI in an existing non-empty directory (default: refuse). */
+  force?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -161,21 +164,49 @@ function safeName(name: string, what: string): string {
 /** Write via a temporary file and rename, so a concurrent reader never sees a half-written CRL or manifest. */
 async function writeAtomic(file: string, data: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
-  await writeFile(tmp, data);
+  await writeNewFile(tmp, data, 0o644);
   await rename(tmp, file);
 }
 
 /**
- * Private keys at rest: PKCS#8 PEM, mode 0600, encrypted (PBES2: PBKDF2 + AES-256-CBC) when
- * S1MIG_KEY_PASSPHRASE is set — loadPrivateKey reads them back with the same variable.
+ * Write a new file without ever following a symlink: a file (or symlink) already at `file` is removed
+ * first (unlink removes a link itself, never its target), then the file is created with O_CREAT |
+ * O_EXCL | O_NOFOLLOW, so a link planted in between makes the write fail instead of being followed.
  */
-async function writeKey(file: string, key: KeyObject): Promise<void> {
+async function writeNewFile(file: string, data: string, mode: number): Promise<void> {
+  await unlink(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  const fh = await open(file, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, mode);
+  try {
+    await fh.writeFile(data);
+    await fh.chmod(mode);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Private keys at rest: PKCS#8 PEM, mode 0600, encrypted (PBES2: PBKDF2 + AES-256-CBC) when
+ * S1MIG_KEY_PASSPHRASE is set — loadPrivateKey reads them back with the same variable. Never follows
+ * a symlink at `file` (see writeNewFile).
+ */
+export async function writePrivateKeyFile(file: string, key: KeyObject): Promise<void> {
   const passphrase = process.env[KEY_PASSPHRASE_ENV];
   const pem = passphrase
     ? key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
     : key.export({ type: 'pkcs8', format: 'pem' });
-  await writeFile(file, pem as string, { mode: 0o600 });
-  await chmod(file, 0o600);
+  await writeNewFile(file, pem as string, 0o600);
+}
+
+const writeKey = writePrivateKeyFile;
+
+/** mkdir -p, then require a real directory (not a symlink to one), so no write goes elsewhere. */
+async function realDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const st = await lstat(dir);
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw new Error(`${dir}: not a directory (a symbolic link is not followed)`);
 }
 
 /** Check a parties specification (from JSON); returns messages, empty when it is usable. */
@@ -213,7 +244,10 @@ export function validatePartySpecs(specs: unknown): string[] {
   return problems;
 }
 
-/** Create a test SMKI PKI in `dir` (created if missing; existing files are overwritten). */
+/**
+ * Create a test SMKI PKI in `dir` (created if missing). An existing non-empty `dir` is refused unless
+ * opts.force (then the PKI's files are replaced); no file is written through a symlink.
+ */
 export async function initTestPki(
   dir: string,
   opts: InitTestPkiOptions = {},
@@ -226,7 +260,13 @@ export async function initTestPki(
   if (!Number.isInteger(validDays) || validDays < 1)
     throw new RangeError(`validDays ${validDays}: expected a positive whole number of days`);
   const notBefore = new Date(now.getTime() - 3_600_000);
-  await mkdir(dir, { recursive: true });
+  const existing = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  });
+  if (existing.length > 0 && !opts.force)
+    throw new Error(`${dir} is not empty: an existing PKI is never overwritten (use --force to replace it)`);
+  await realDir(dir);
 
   const rootKeys = generateP256KeyPair();
   const root = await createRootCa({
@@ -244,16 +284,16 @@ export async function initTestPki(
     notBefore,
     notAfter: new Date(notBefore.getTime() + (validDays + 365) * DAY),
   });
-  await writeFile(path.join(dir, FILES.rootCert), root.pem);
+  await writeNewFile(path.join(dir, FILES.rootCert), root.pem, 0o644);
   await writeKey(path.join(dir, FILES.rootKey), rootKeys.privateKey);
-  await writeFile(path.join(dir, FILES.issuingCert), issuing.pem);
+  await writeNewFile(path.join(dir, FILES.issuingCert), issuing.pem, 0o644);
   await writeKey(path.join(dir, FILES.issuingKey), issuingKeys.privateKey);
 
   const parties: TestPkiParty[] = [];
   for (const spec of specs) {
     const entityId = parseEui64(spec.entityId);
     if (!entityId.ok) throw new RangeError(entityId.error);
-    await mkdir(path.join(dir, safeName(spec.name, 'party name')), { recursive: true });
+    await realDir(path.join(dir, safeName(spec.name, 'party name')));
     const party: TestPkiParty = {
       name: spec.name,
       entityId: entityId.value,
@@ -341,7 +381,7 @@ async function issueInto(
   });
   const certRel = `${base}.cert.pem`;
   const keyRel = `${base}.key.pem`;
-  await writeFile(path.join(dir, certRel), issued.pem);
+  await writeNewFile(path.join(dir, certRel), issued.pem, 0o644);
   await writeKey(path.join(dir, keyRel), keys.privateKey);
   return {
     role: f.role ?? '',
@@ -421,7 +461,7 @@ export async function issueOrganisationCertificate(
   const notAfter = opts.notAfter ?? new Date(notBefore.getTime() + 365 * DAY);
   const usage = Array.isArray(opts.keyUsage) ? opts.keyUsage : opts.keyUsage.split(',').map((s) => s.trim());
   const partyDir = party?.name ?? 'extra';
-  await mkdir(path.join(dir, partyDir), { recursive: true });
+  await realDir(path.join(dir, partyDir));
   const keys = generateP256KeyPair();
   const suffix = Math.random().toString(16).slice(2, 10);
   const base = path.join(

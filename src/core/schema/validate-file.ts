@@ -11,13 +11,29 @@ import {
 export interface ValidateXmlOptions extends SchemaValidatorOptions {
   /** Reject input larger than this many bytes. */
   maxBytes?: number;
+  /**
+   * TMAD 5.9.1: bound on one node (text, tag, comment, PI, CDATA) in characters, for the parser and the
+   * validator's values; default DEFAULT_MAX_NODE_LENGTH (16 MiB).
+   */
+  maxNodeLength?: number;
+}
+
+function streamOpts(opts: ValidateXmlOptions): { maxBytes?: number; maxNodeLength?: number } {
+  return {
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    ...(opts.maxNodeLength !== undefined ? { maxNodeLength: opts.maxNodeLength } : {}),
+  };
 }
 
 async function run(
   drive: (sink: ReturnType<typeof createSchemaValidator>['sink']) => Promise<void>,
   opts: ValidateXmlOptions,
 ): Promise<SchemaValidationResult> {
-  const v = createSchemaValidator(opts);
+  const v = createSchemaValidator(
+    opts.maxNodeLength !== undefined && opts.maxValueLength === undefined
+      ? { ...opts, maxValueLength: opts.maxNodeLength }
+      : opts,
+  );
   try {
     await drive(v.sink);
   } catch (e) {
@@ -26,7 +42,7 @@ async function run(
     const problem = {
       line: e.line,
       column: e.column,
-      element: '',
+      element: e.element ?? '',
       rule: 'TMAD 5.9.1',
       message: `not well-formed XML: ${e.reason}`,
     };
@@ -39,14 +55,12 @@ export function validateXmlFile(
   path: string,
   opts: ValidateXmlOptions = {},
 ): Promise<SchemaValidationResult> {
-  const so = opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {};
-  return run((sink) => streamXmlFile(path, [sink], so), opts);
+  return run((sink) => streamXmlFile(path, [sink], streamOpts(opts)), opts);
 }
 
 export function validateXml(
   source: XmlSource,
   opts: ValidateXmlOptions = {},
 ): Promise<SchemaValidationResult> {
-  const so = opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {};
-  return run((sink) => streamXml(source, [sink], so), opts);
+  return run((sink) => streamXml(source, [sink], streamOpts(opts)), opts);
 }

@@ -26,7 +26,13 @@ import {
 } from './model.js';
 import { checkSimpleValue } from './lexical.js';
 import type { Problem } from '../problem.js';
-import type { XmlElementEnd, XmlElementStart, XmlEventSink, XmlPosition } from '../xml/sax.js';
+import {
+  DEFAULT_MAX_NODE_LENGTH,
+  type XmlElementEnd,
+  type XmlElementStart,
+  type XmlEventSink,
+  type XmlPosition,
+} from '../xml/sax.js';
 
 /** A Problem (src/core/problem.ts) that always names line, column and element. */
 export interface SchemaProblem extends Problem {
@@ -58,6 +64,11 @@ export interface SchemaValidatorOptions {
    * (it is still checked where present). For files before signing; TMAD 5.9.1 requires it.
    */
   signatureOptional?: boolean;
+  /**
+   * TMAD 5.9.1: the longest value of a simple-typed element kept for its lexical check, in characters
+   * (default DEFAULT_MAX_NODE_LENGTH, 16 MiB). A longer value is a problem and is not kept.
+   */
+  maxValueLength?: number;
 }
 
 export interface SchemaValidator {
@@ -115,6 +126,8 @@ interface SimpleFrame {
   path: string;
   loc: Loc;
   chunks: string[];
+  /** Characters in chunks; -1 once the value went over maxValueLength (reported, chunks dropped). */
+  length: number;
   childReported: boolean;
 }
 
@@ -183,6 +196,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
   const minOf = opts.signatureOptional
     ? (p: ElementParticle): number => (p.type === 'ds:Signature' ? 0 : p.minOccurs)
     : (p: ElementParticle): number => p.minOccurs;
+  const maxValueLength = opts.maxValueLength ?? DEFAULT_MAX_NODE_LENGTH;
   const problems: SchemaProblem[] = [];
   let problemCount = 0;
   const stack: Frame[] = [];
@@ -249,7 +263,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
         counts: new Map(),
       });
     } else {
-      stack.push({ kind: 'simple', type: content, path, loc, chunks: [], childReported: false });
+      stack.push({ kind: 'simple', type: content, path, loc, chunks: [], length: 0, childReported: false });
     }
     for (const a of el.attributes) {
       const an = a.uri ? `{${a.uri}}${a.local}` : a.local;
@@ -378,7 +392,7 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
             break;
           }
         }
-      } else if (f.kind === 'simple') {
+      } else if (f.kind === 'simple' && f.length >= 0) {
         const value = f.chunks.length === 1 ? f.chunks[0]! : f.chunks.join('');
         const msg = checkSimpleValue(f.type, value);
         if (msg) report(f.loc, f.path, `Element '${el.local}': ${msg}`);
@@ -391,6 +405,19 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
       const f = stack[stack.length - 1];
       if (!f) return;
       if (f.kind === 'simple') {
+        if (f.length < 0) return;
+        f.length += text.length;
+        if (f.length > maxValueLength) {
+          // TMAD 5.9.1: the value is not kept (memory stays bounded); the file is invalid.
+          f.length = -1;
+          f.chunks = [];
+          report(
+            f.loc,
+            f.path,
+            `Element '${elementName(f.path)}': the value is longer than ${maxValueLength} characters (the limit on one value).`,
+          );
+          return;
+        }
         f.chunks.push(text);
         return;
       }

@@ -10,12 +10,15 @@
 // - no external entities are ever loaded; only the 5 predefined entities and character references are
 //   expanded (any other entity reference is an error);
 // - input is UTF-8 only (strict decoding; an XML declaration naming another encoding is rejected);
-// - an optional byte limit (`maxBytes`).
+// - an optional byte limit (`maxBytes`), and bounds on one node (`maxNodeLength`, default 16 MiB
+//   characters) and on nesting (`maxDepth`), so memory never grows with a hostile file (tokenizer.ts).
 import { createReadStream } from 'node:fs';
 import {
   XmlTokenizer,
   XmlSyntaxError,
   DOCTYPE_MESSAGE,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NODE_LENGTH,
   type XmlAttribute,
   type XmlDeclaration,
   type XmlElementEnd,
@@ -24,7 +27,7 @@ import {
   type XmlTokenHandler,
 } from './tokenizer.js';
 
-export { XmlSyntaxError, DOCTYPE_MESSAGE };
+export { XmlSyntaxError, DOCTYPE_MESSAGE, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODE_LENGTH };
 export type { XmlAttribute, XmlElementEnd, XmlElementStart, XmlPosition };
 
 export interface XmlEventSink {
@@ -43,6 +46,10 @@ export interface StreamXmlOptions {
   fileName?: string;
   /** Reject input larger than this many bytes (UTF-8). */
   maxBytes?: number;
+  /** Bound on one node, in characters (TMAD 5.9.1); default DEFAULT_MAX_NODE_LENGTH (16 MiB). */
+  maxNodeLength?: number;
+  /** Bound on element nesting; default DEFAULT_MAX_DEPTH. */
+  maxDepth?: number;
 }
 
 export type XmlSource = NodeJS.ReadableStream | AsyncIterable<Uint8Array | string> | string | Uint8Array;
@@ -71,7 +78,11 @@ export class XmlEventStream implements XmlTokenHandler {
     this.onStart = fan1(sinks.flatMap((s) => (s.startElement ? [s.startElement.bind(s)] : [])));
     this.onEnd = fan1(sinks.flatMap((s) => (s.endElement ? [s.endElement.bind(s)] : [])));
     this.onText = fan3(sinks.flatMap((s) => (s.text ? [s.text.bind(s)] : [])));
-    this.tokenizer = new XmlTokenizer(this, opts.fileName !== undefined ? { fileName: opts.fileName } : {});
+    this.tokenizer = new XmlTokenizer(this, {
+      ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
+      ...(opts.maxNodeLength !== undefined ? { maxNodeLength: opts.maxNodeLength } : {}),
+      ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}),
+    });
   }
 
   /** UTF-16 index (in the decoded text) just after the end tag of the root element; -1 before. */

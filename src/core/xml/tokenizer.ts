@@ -23,6 +23,13 @@
 // xmlns prefix rules, matching tags, one root, no text or CDATA outside the root, no '<' in attribute
 // values, no ']]>' in text, no '--' in comments, an XML declaration only at the very start and only for
 // version 1.0 and encoding UTF-8.
+//
+// Bounds (TMAD 5.9.1: an unauthenticated sender must not be able to stop the intake): no single node
+// may hold more than `maxNodeLength` characters (default DEFAULT_MAX_NODE_LENGTH): the character data
+// of an element between two of its tags (text and CDATA, across comments and PIs), and any one token
+// (a start tag with its names and attribute values, an end tag, a comment, a PI, a CDATA section).
+// Element nesting is bounded by `maxDepth`. Memory is then bounded by these limits and the chunk
+// size, not by the file: an over-limit node is a well-formedness rejection naming line and element.
 
 export interface XmlPosition {
   /** 1-based line. */
@@ -89,6 +96,8 @@ export class XmlSyntaxError extends Error {
     this.reason = message;
   }
   reason: string;
+  /** Path of the open elements (qualified names as written, '/'-separated), when the error names one. */
+  element?: string;
 }
 
 /** What the tokenizer reports, in document order. Text outside the root element is never reported. */
@@ -103,6 +112,16 @@ export interface XmlTokenHandler {
 }
 
 export const DOCTYPE_MESSAGE = 'DOCTYPE not allowed (TMAD 5.9.1: untrusted XML)';
+
+/**
+ * Default bound on one node, in characters (UTF-16 code units): 16 MiB. The largest legitimate text
+ * node of the SMETS1 Migration Schema is a base64 value (e.g. EncryptedS1SPGroupInformation, the
+ * encrypted payloads of Table 11.2.1), far below this for any real file.
+ */
+export const DEFAULT_MAX_NODE_LENGTH = 16 * 1024 * 1024;
+
+/** Default bound on element nesting (the schema's deepest path, ds:Signature included, is < 10). */
+export const DEFAULT_MAX_DEPTH = 256;
 export const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
 export const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
 
@@ -217,6 +236,10 @@ interface ChunkMap {
 
 export interface XmlTokenizerOptions {
   fileName?: string;
+  /** Bound on one node in characters (see the file comment); default DEFAULT_MAX_NODE_LENGTH. */
+  maxNodeLength?: number;
+  /** Bound on element nesting; default DEFAULT_MAX_DEPTH. */
+  maxDepth?: number;
 }
 
 /**
@@ -277,6 +300,10 @@ export class XmlTokenizer {
   // Text run in progress (inside the root).
   private pendingText = '';
   private textPos: XmlPosition | null = null;
+  /** Characters of text/CDATA already reported in the current element since its last tag. */
+  private nodeChars = 0;
+  private readonly maxNode: number;
+  private readonly maxDepth: number;
 
   // Scratch for attributes of the current start tag.
   private aNames: string[] = [];
@@ -290,6 +317,8 @@ export class XmlTokenizer {
     opts: XmlTokenizerOptions = {},
   ) {
     this.fileName = opts.fileName;
+    this.maxNode = opts.maxNodeLength ?? DEFAULT_MAX_NODE_LENGTH;
+    this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   }
 
   // ---------------------------------------------------------------- input
@@ -421,6 +450,40 @@ export class XmlTokenizer {
     throw this.errorAt(message, this.base + local);
   }
 
+  /** Path of the open elements, for errors that name the element. */
+  private openPath(): string {
+    return this.stack.map((e) => e.name).join('/');
+  }
+
+  /** TMAD 5.9.1: a node over maxNodeLength, at pos (where it starts). */
+  private tooLong(what: string, pos: XmlPosition): never {
+    const path = this.openPath();
+    const el = path === '' ? '' : ` in element ${path}`;
+    const e = new XmlSyntaxError(
+      `${what}${el} is longer than ${this.maxNode} characters (the limit on one node)`,
+      pos.line,
+      pos.column,
+      this.fileName,
+    );
+    if (path !== '') e.element = path;
+    throw e;
+  }
+
+  /** Position of local index lt for a bound error (never before the last position computed). */
+  private posForBound(lt: number): XmlPosition {
+    const g = this.base + lt;
+    return g >= this.scan ? this.posAt(g) : this.posAt(this.scan);
+  }
+
+  private markupKind(lt: number): string {
+    const buf = this.buf;
+    if (buf.startsWith('<!--', lt)) return 'comment';
+    if (buf.startsWith('<![', lt)) return 'CDATA section';
+    if (buf.startsWith('<?', lt)) return 'processing instruction';
+    if (buf.startsWith('</', lt)) return 'end tag';
+    return 'start tag';
+  }
+
   // ---------------------------------------------------------------- main loop
 
   private run(final: boolean): void {
@@ -456,13 +519,16 @@ export class XmlTokenizer {
       else next = this.startTag(lt);
       if (next < 0) {
         if (final) this.fail('unexpected end of document: markup not terminated', lt);
+        // TMAD 5.9.1: one token may not grow the buffer beyond the node bound.
+        if (len - lt > this.maxNode) this.tooLong(this.markupKind(lt), this.posForBound(lt));
         i = lt;
         break;
       }
       i = next;
     }
     this.i = i;
-    this.retryLen = (len - i) * 2;
+    // Re-run a stalled token when the buffer has doubled, or as soon as it may exceed the node bound.
+    this.retryLen = Math.min((len - i) * 2, this.maxNode + 2);
   }
 
   // ---------------------------------------------------------------- character data
@@ -480,7 +546,11 @@ export class XmlTokenizer {
     const value = this.pendingText + this.charData(s, e);
     this.pendingText = '';
     this.textPos = null;
-    if (value.length > 0) this.h.text(value, t, false);
+    if (value.length > 0) {
+      this.nodeChars += value.length;
+      if (this.nodeChars > this.maxNode) this.tooLong('text', t);
+      this.h.text(value, t, false);
+    }
   }
 
   /** Text [i, len) with no '<' after it in the buffer. Returns the index consumed up to. */
@@ -501,6 +571,8 @@ export class XmlTokenizer {
     if (safe > i) {
       if (this.textPos === null) this.textPos = this.posAt(this.base + i);
       this.pendingText += this.charData(i, safe);
+      // TMAD 5.9.1: a text run is accumulated across chunks only up to the node bound.
+      if (this.nodeChars + this.pendingText.length > this.maxNode) this.tooLong('text', this.textPos);
     }
     return safe;
   }
@@ -818,6 +890,7 @@ export class XmlTokenizer {
     n: number,
     selfClosing: boolean,
   ): number {
+    if (end - lt > this.maxNode) this.tooLong('start tag', this.posAt(this.base + lt));
     const aNames = this.aNames;
     const aValues = this.aValues;
     const aColons = this.aColons;
@@ -909,6 +982,8 @@ export class XmlTokenizer {
       }
     }
     const depth = this.stack.length;
+    if (depth >= this.maxDepth) this.tooDeep(name, this.posAt(this.base + lt));
+    this.nodeChars = 0;
     const el: XmlElementStart = {
       name,
       prefix,
@@ -935,6 +1010,19 @@ export class XmlTokenizer {
       this.undoMarks.push(undoMark);
     }
     return end;
+  }
+
+  /** TMAD 5.9.1: nesting over maxDepth. */
+  private tooDeep(name: string, pos: XmlPosition): never {
+    const path = this.openPath();
+    const e = new XmlSyntaxError(
+      `element ${name} nested deeper than ${this.maxDepth} levels (the limit on nesting)`,
+      pos.line,
+      pos.column,
+      this.fileName,
+    );
+    e.element = path;
+    throw e;
   }
 
   private checkDeclaration(prefix: string, uri: string, at: number): void {
@@ -990,7 +1078,9 @@ export class XmlTokenizer {
       this.mismatch(lt, name);
     }
     j++;
+    if (j - lt > this.maxNode) this.tooLong('end tag', this.posAt(this.base + lt));
     stack.pop();
+    this.nodeChars = 0;
     this.popNamespaces(this.undoMarks.pop()!);
     const depth = stack.length;
     if (depth === 0) {
@@ -1032,6 +1122,7 @@ export class XmlTokenizer {
       if (dd < e || (buf.charCodeAt(e - 1) === 0x2d && e - 1 >= lt + 4)) {
         this.fail("'--' not allowed inside a comment", dd < e ? dd : e - 1);
       }
+      if (e + 3 - lt > this.maxNode) this.tooLong('comment', this.posAt(this.base + lt));
       this.h.comment(buf.slice(lt + 4, e), this.posAt(this.base + lt));
       return e + 3;
     }
@@ -1045,7 +1136,11 @@ export class XmlTokenizer {
       if (this.phase !== 1) this.fail('CDATA section outside the root element', lt);
       const e = buf.indexOf(']]>', lt + 9);
       if (e === -1) return -1;
-      this.h.text(buf.slice(lt + 9, e), this.posAt(this.base + lt), true);
+      const pos = this.posAt(this.base + lt);
+      if (e + 3 - lt > this.maxNode) this.tooLong('CDATA section', pos);
+      this.nodeChars += e - lt - 9;
+      if (this.nodeChars > this.maxNode) this.tooLong('text (with CDATA sections)', pos);
+      this.h.text(buf.slice(lt + 9, e), pos, true);
       return e + 3;
     }
     if (c2 !== c2) return -1;
@@ -1095,6 +1190,7 @@ export class XmlTokenizer {
       if (e === -1) return -1;
       body = buf.slice(j, e);
     }
+    if (e + 2 - lt > this.maxNode) this.tooLong('processing instruction', this.posAt(this.base + lt));
     this.h.processingInstruction(target, body, this.posAt(this.base + lt));
     return e + 2;
   }

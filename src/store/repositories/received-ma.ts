@@ -1,4 +1,11 @@
 // MAs received by the DCC (MAM 7.2): one header row per distinct file content (sha256), its rows.
+//
+// SQLite has one write lock per database: a receipt of 1,000,000 rows written in one transaction held
+// it for ~80 s, and a concurrent `file authenticate` (TMAD 5.9) failed with "database is locked". On
+// SQLite the rows are therefore written in short transactions of MA_ROW_TX_BATCH rows, under a header
+// whose status is 'storing', flipped to 'complete' after the last row; readers only see complete
+// receipts, and an incomplete one (left by a crash) is removed when the same content is received
+// again. On PostgreSQL (row locks, no database-wide write lock) a receipt is one transaction.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Codec } from '../codec.js';
 import type { Database, ReceivedMaRowTable } from '../schema.js';
@@ -14,6 +21,120 @@ import type {
 export const MA_ROW_BATCH = 2000;
 /** Rows per INSERT ... SELECT FROM unnest(arrays) on PostgreSQL (8 array parameters per statement). */
 export const MA_ROW_BATCH_PG = 5000;
+/** SQLite: rows per write transaction (other writers get the lock between two of them). */
+export const MA_ROW_TX_BATCH = 10_000;
+/**
+ * SQLite: pause between two row transactions, in ms. A process waiting for the lock retries every
+ * 100 ms at most (SQLite's busy handler), so a pause longer than that lets it in; without a pause the
+ * lock is free only for microseconds and a waiter would starve until the whole MA is stored.
+ */
+export const MA_ROW_TX_PAUSE_MS = 120;
+/**
+ * SQLite: a 'storing' receipt whose heartbeat is older than this is left by a crash and is replaced;
+ * a younger one is another process storing the same content, waited for (then a duplicate).
+ */
+export const MA_STORING_STALE_MS = 120_000;
+
+/** The received_ma values of a receipt (status excluded). */
+function headerValues(file: ReceivedMaFile, sha256: string, c: Codec) {
+  return {
+    file_name: file.fileName,
+    sha256,
+    user_id: file.userId,
+    smso_code: file.smsoCode,
+    commissioned_by_dcc: file.commissionedByDcc === null ? null : c.bool(file.commissionedByDcc),
+    received_at: c.date(file.receivedAt),
+    outcome: file.outcome,
+    errors: c.json(file.errors ?? []),
+    warnings: c.json(file.warnings ?? []),
+    row_count: file.rows.length,
+  };
+}
+
+/** SQLite: fn in a BEGIN IMMEDIATE transaction (takes the write lock first, waiting per busy_timeout,
+ * so a read followed by a write can never fail on a snapshot another writer made stale). */
+async function immediate<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const out = await fn(conn);
+      await sql`commit`.execute(conn);
+      return out;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+async function recordSqlite(
+  db: Kysely<Database>,
+  file: ReceivedMaFile,
+  sha256: string,
+  c: Codec,
+): Promise<{ id: number; duplicate: boolean }> {
+  let head: { id: number; duplicate: boolean } | 'wait';
+  for (;;) {
+    head = await immediate(db, async (trx) => {
+      const existing = await trx
+        .selectFrom('received_ma')
+        .select(['id', 'status', 'heartbeat_at'])
+        .where('sha256', '=', sha256)
+        .executeTakeFirst();
+      if (existing?.status === 'complete') return { id: c.readInt(existing.id), duplicate: true };
+      if (existing) {
+        const beat = existing.heartbeat_at === null ? 0 : c.readDate(existing.heartbeat_at).getTime();
+        // Another process is storing the same content: wait for it (idempotent receipt).
+        if (Date.now() - beat < MA_STORING_STALE_MS) return 'wait' as const;
+        // An incomplete receipt of the same content (a crash while storing): replaced.
+        await trx.deleteFrom('received_ma_row').where('ma_id', '=', existing.id).execute();
+        await trx.deleteFrom('received_ma').where('id', '=', existing.id).execute();
+      }
+      const inserted = await trx
+        .insertInto('received_ma')
+        .values({ ...headerValues(file, sha256, c), status: 'storing', heartbeat_at: c.date(new Date()) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { id: c.readInt(inserted.id), duplicate: false };
+    });
+    if (head !== 'wait') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (head.duplicate) return head;
+  const id = head.id;
+  try {
+    for (let i = 0; i < file.rows.length; i += MA_ROW_TX_BATCH) {
+      if (i > 0) await new Promise((r) => setTimeout(r, MA_ROW_TX_PAUSE_MS));
+      const part = file.rows.slice(i, i + MA_ROW_TX_BATCH);
+      await immediate(db, async (trx) => {
+        await insertRows(trx, id, part, c);
+        await trx
+          .updateTable('received_ma')
+          .set({ heartbeat_at: c.date(new Date()) })
+          .where('id', '=', id)
+          .execute();
+      });
+    }
+    const done = await immediate(db, (trx) =>
+      trx
+        .updateTable('received_ma')
+        .set({ status: 'complete', heartbeat_at: null })
+        .where('id', '=', id)
+        .where('status', '=', 'storing')
+        .executeTakeFirst(),
+    );
+    if (Number(done.numUpdatedRows) !== 1)
+      throw new Error(`received MA ${id} was replaced by another receipt of the same content while storing`);
+  } catch (err) {
+    // Best effort: leave no incomplete receipt behind (a retry would replace it anyway).
+    await immediate(db, async (trx) => {
+      await trx.deleteFrom('received_ma_row').where('ma_id', '=', id).execute();
+      await trx.deleteFrom('received_ma').where('id', '=', id).where('status', '=', 'storing').execute();
+    }).catch(() => undefined);
+    throw err;
+  }
+  return { id, duplicate: false };
+}
 
 export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMaRepository {
   return {
@@ -23,23 +144,13 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
         throw new TypeError(`sha256 must be 64 hex digits, got "${file.sha256}"`);
       if (file.outcome !== 'accepted' && file.outcome !== 'rejected')
         throw new TypeError(`outcome must be accepted or rejected, got "${String(file.outcome)}"`);
+      if (c.kind !== 'postgres') return recordSqlite(db, file, sha256, c);
       return db.transaction().execute(async (trx) => {
         // ON CONFLICT DO NOTHING makes concurrent receipts of the same content safe on PostgreSQL:
         // the second waits for the first to commit, then finds its row.
         const inserted = await trx
           .insertInto('received_ma')
-          .values({
-            file_name: file.fileName,
-            sha256,
-            user_id: file.userId,
-            smso_code: file.smsoCode,
-            commissioned_by_dcc: file.commissionedByDcc === null ? null : c.bool(file.commissionedByDcc),
-            received_at: c.date(file.receivedAt),
-            outcome: file.outcome,
-            errors: c.json(file.errors ?? []),
-            warnings: c.json(file.warnings ?? []),
-            row_count: file.rows.length,
-          })
+          .values(headerValues(file, sha256, c))
           .onConflict((oc) => oc.column('sha256').doNothing())
           .returning('id')
           .executeTakeFirst();
@@ -52,14 +163,18 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
           return { id: c.readInt(existing.id), duplicate: true };
         }
         const id = c.readInt(inserted.id);
-        if (c.kind === 'postgres') await insertRowsPg(trx, id, file.rows, c);
-        else await insertRows(trx, id, file.rows, c);
+        await insertRowsPg(trx, id, file.rows, c);
         return { id, duplicate: false };
       });
     },
 
     async get(id: number): Promise<ReceivedMaDetail | undefined> {
-      const r = await db.selectFrom('received_ma').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .selectFrom('received_ma')
+        .selectAll()
+        .where('id', '=', id)
+        .where('status', '=', 'complete')
+        .executeTakeFirst();
       if (!r) return undefined;
       return {
         ...summary(r, c),
@@ -82,6 +197,7 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
           'outcome',
           'row_count',
         ])
+        .where('status', '=', 'complete')
         .orderBy('id');
       if (opts.userId !== undefined) q = q.where('user_id', '=', opts.userId);
       return (await q.execute()).map((r) => summary(r, c));
@@ -92,6 +208,12 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
         .selectFrom('received_ma_row')
         .selectAll()
         .where('ma_id', '=', id)
+        // Only the rows of a complete receipt (MAM 7.2: never half an MA).
+        .where((eb) =>
+          eb.exists(
+            eb.selectFrom('received_ma').select('id').where('id', '=', id).where('status', '=', 'complete'),
+          ),
+        )
         .orderBy('line')
         .execute();
       return rs.map((r) => ({
@@ -107,12 +229,7 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
   };
 }
 
-async function insertRows(
-  trx: Transaction<Database>,
-  id: number,
-  rows: ReceivedMaRow[],
-  c: Codec,
-): Promise<void> {
+async function insertRows(trx: Kysely<Database>, id: number, rows: ReceivedMaRow[], c: Codec): Promise<void> {
   for (let i = 0; i < rows.length; i += MA_ROW_BATCH) {
     const batch: ReceivedMaRowTable[] = [];
     const end = Math.min(i + MA_ROW_BATCH, rows.length);
