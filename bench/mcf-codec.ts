@@ -5,7 +5,8 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateSampleFile, readMigrationCommonFile } from '../src/core/formats/migration-files/index.js';
+import { readMigrationCommonFile } from '../src/core/formats/migration-files/index.js';
+import { generateSampleFile } from '../src/estate/migration-file-samples.js';
 
 const n = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(path.join(process.argv[3] ?? tmpdir(), 's1mig-bench-mcf-'));

@@ -15,10 +15,10 @@ import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseXml, type XmlEventSink } from '../src/core/xml/sax.js';
+import { parseXml, type XmlEventSink } from '../src/lib/xml/sax.js';
 import { parseXmlSaxes } from '../test/support/saxes-event-stream.js';
-import { generateSampleFile } from '../src/core/formats/migration-files/index.js';
-import { signXmlFile, createSignatureVerifier } from '../src/core/xmldsig/index.js';
+import { generateSampleFile } from '../src/estate/migration-file-samples.js';
+import { signXmlFile, createSignatureVerifier } from '../src/lib/xmldsig/index.js';
 import { createSchemaValidator } from '../src/core/schema/validator.js';
 import * as auth from '../src/core/authentication/index.js';
 

@@ -12,9 +12,9 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { streamXmlFile } from '../src/core/xml/sax.js';
-import { XmlWriter } from '../src/core/xml/writer.js';
-import { signXmlFile, verifyXmlFile } from '../src/core/xmldsig/index.js';
+import { streamXmlFile } from '../src/lib/xml/sax.js';
+import { XmlWriter } from '../src/lib/xml/writer.js';
+import { signXmlFile, verifyXmlFile } from '../src/lib/xmldsig/index.js';
 import { decimalSerial, makeXmlTestPki, rfc4514Issuer } from '../test/support/xml-test-pki.js';
 
 const SELF = fileURLToPath(import.meta.url);

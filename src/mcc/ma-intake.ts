@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, openAsBlob } from 'node:fs';
 import path from 'node:path';
-import { readSingleEntryZip, ZipError, type ZipLimits, type ZipEntryContent } from '../core/archive/zip.js';
+import { readSingleEntryZip, ZipError, type ZipLimits, type ZipEntryContent } from '../lib/archive/zip.js';
 import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
 import {
   MA_SIGNING_ROLE,
@@ -27,7 +27,7 @@ import {
 } from '../core/formats/ma/index.js';
 import { parseCertificate } from '../core/pki/certificate.js';
 import { confirmValidity, emptyTrustStore, type TrustStore } from '../core/pki/validity.js';
-import { loadTrustStore } from '../core/pki/trust-store-loader.js';
+import { loadTrustStore } from '../files/trust-store.js';
 import type { ReceivedMaRow, Store } from '../store/index.js';
 
 /** The role the password file's signer must hold when its certificate carries one (MAM 7.5.3). */

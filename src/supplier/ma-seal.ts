@@ -6,7 +6,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeEncryptedZip } from '../core/archive/zip.js';
+import { writeEncryptedZip } from '../lib/archive/zip.js';
 import { describe, pemCertificates, signDetached } from '../core/crypto/cms.js';
 import {
   MA_SIGNING_ROLE,

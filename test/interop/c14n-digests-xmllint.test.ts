@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeXmlTestPki } from '../support/xml-test-pki.js';
-import { DocumentC14nSink } from '../../src/core/xmldsig/c14n.js';
-import { signXmlFile, verifyXmlFile, type ReferenceTransforms } from '../../src/core/xmldsig/index.js';
-import { streamXml } from '../../src/core/xml/sax.js';
+import { DocumentC14nSink } from '../../src/lib/xmldsig/c14n.js';
+import { signXmlFile, verifyXmlFile, type ReferenceTransforms } from '../../src/lib/xmldsig/index.js';
+import { streamXml } from '../../src/lib/xml/sax.js';
 
 const pki = makeXmlTestPki();
 after(() => pki.cleanup());

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { makeOpensslPki, opensslSignDetached, type TestPki } from '../support/openssl-pki.js';
 import { seal } from '../../src/supplier/ma-seal.js';
 import { loadTrust, open } from '../../src/mcc/ma-intake.js';
-import { readZip } from '../../src/core/archive/zip.js';
+import { readZip } from '../../src/lib/archive/zip.js';
 import { verifyDetached } from '../../src/core/crypto/cms.js';
 import { md5Hex } from '../../src/core/formats/ma/password-file.js';
 

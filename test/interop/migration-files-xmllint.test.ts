@@ -8,15 +8,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signXmlFile } from '../../src/core/xmldsig/index.js';
+import { signXmlFile } from '../../src/lib/xmldsig/index.js';
 import { decryptS1spGroupInformationXml } from '../../src/core/crypto/index.js';
 import {
-  generateSampleFile,
   readMigrationFile,
   readMigrationGroupEncryptedFile,
   type MefInstallation,
   type SignedMigrationFileType,
 } from '../../src/core/formats/migration-files/index.js';
+import { generateSampleFile } from '../../src/estate/migration-file-samples.js';
 
 // Run from the repository root (as npm test and CI do).
 const XSD = path.resolve('schema/smets1-migration.xsd');

@@ -5,15 +5,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { confirmValidity, parseCertificate } from '../../src/core/pki/index.js';
 import {
-  confirmValidity,
   initTestPki,
   issueOrganisationCertificate,
-  loadTrustStore,
-  parseCertificate,
   revokeCertificate,
   type TestPkiParty,
-} from '../../src/core/pki/index.js';
+} from '../../src/estate/test-pki.js';
+import { loadTrustStore } from '../../src/files/trust-store.js';
 
 let dir: string;
 let parties: TestPkiParty[];

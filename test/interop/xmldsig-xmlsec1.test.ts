@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeXmlTestPki } from '../support/xml-test-pki.js';
 import { C14N_CORPUS } from '../support/c14n-corpus.js';
-import { canonicalizeString } from '../../src/core/xmldsig/c14n.js';
-import { signXmlFile, verifyXmlFile, type ReferenceTransforms } from '../../src/core/xmldsig/index.js';
+import { canonicalizeString } from '../../src/lib/xmldsig/c14n.js';
+import { signXmlFile, verifyXmlFile, type ReferenceTransforms } from '../../src/lib/xmldsig/index.js';
 
 const pki = makeXmlTestPki();
 after(() => pki.cleanup());

@@ -18,7 +18,7 @@ import {
   type XmlPosition,
   type XmlSource,
   type XmlAttribute,
-} from '../../src/core/xml/sax.js';
+} from '../../src/lib/xml/sax.js';
 
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 const DOCTYPE_MESSAGE = 'DOCTYPE not allowed (TMAD 5.9.1: untrusted XML)';

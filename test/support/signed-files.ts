@@ -2,14 +2,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  initTestPki,
-  loadPrivateKey,
-  loadTrustStore,
-  type TestPkiParty,
-  type TrustStore,
-} from '../../src/core/pki/index.js';
-import { signXmlString } from '../../src/core/xmldsig/index.js';
+import { type TrustStore } from '../../src/core/pki/index.js';
+import { initTestPki, type TestPkiParty } from '../../src/estate/test-pki.js';
+import { loadPrivateKey, loadTrustStore } from '../../src/files/trust-store.js';
+import { signXmlString } from '../../src/lib/xmldsig/index.js';
 import * as samples from '../fixtures/schema/samples.js';
 
 export interface TestPkiFixture {

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { authenticateMigrationFile, type AuthenticateOptions } from '../../src/core/authentication/index.js';
-import { issueOrganisationCertificate, loadTrustStore } from '../../src/core/pki/index.js';
+import { issueOrganisationCertificate } from '../../src/estate/test-pki.js';
+import { loadTrustStore } from '../../src/files/trust-store.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { makeTestPki, sample, signAs, signWith, type TestPkiFixture } from '../support/signed-files.js';
 

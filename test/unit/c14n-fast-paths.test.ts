@@ -14,9 +14,9 @@ import {
   canonicalizeString,
   DocumentC14nSink,
   type C14nMode,
-} from '../../src/core/xmldsig/c14n.js';
-import { signXmlFile, verifyXmlFile } from '../../src/core/xmldsig/index.js';
-import { streamXml, type XmlElementStart } from '../../src/core/xml/sax.js';
+} from '../../src/lib/xmldsig/c14n.js';
+import { signXmlFile, verifyXmlFile } from '../../src/lib/xmldsig/index.js';
+import { streamXml, type XmlElementStart } from '../../src/lib/xml/sax.js';
 
 function sha256(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { C14N_CORPUS } from '../support/c14n-corpus.js';
-import { canonicalizeString, c14nAttr, c14nText } from '../../src/core/xmldsig/c14n.js';
+import { canonicalizeString, c14nAttr, c14nText } from '../../src/lib/xmldsig/c14n.js';
 
 for (const c of C14N_CORPUS) {
   test(`TMAD 10.1 exc-c14n: byte-identical to xmllint --exc-c14n: ${c.name}`, async () => {
@@ -44,8 +44,8 @@ test('enveloped-signature transform removes only the ds:Signature child of the r
 });
 
 test('exclusive c14n of a subtree renders the namespaces it uses (ElementC14nSink)', async () => {
-  const { ElementC14nSink } = await import('../../src/core/xmldsig/c14n.js');
-  const { streamXml } = await import('../../src/core/xml/sax.js');
+  const { ElementC14nSink } = await import('../../src/lib/xmldsig/c14n.js');
+  const { streamXml } = await import('../../src/lib/xml/sax.js');
   const sink = new ElementC14nSink((el) => el.local === 'b');
   await streamXml(
     '<a xmlns="urn:a" xmlns:p="urn:p" xmlns:u="urn:u"><b p:x="1">\n <c/><!--x--><?pi y?></b></a>',

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { initTestPki, KEY_PASSPHRASE_ENV, loadPrivateKey } from '../../src/core/pki/index.js';
+import { initTestPki } from '../../src/estate/test-pki.js';
+import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../../src/files/trust-store.js';
 
 test('private keys are written encrypted (PKCS#8 PBES2) and mode 0600 when a passphrase is set', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 's1mig-keys-'));

@@ -15,7 +15,7 @@ import {
   ZipError,
   DEFAULT_ZIP_LIMITS,
   unsafeEntryName,
-} from '../../src/core/archive/zip.js';
+} from '../../src/lib/archive/zip.js';
 import { pemCertificates, signDetached, verifyDetached } from '../../src/core/crypto/cms.js';
 import {
   md5Hex,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { NULL_CERTIFICATE_ID, parseMpan, type CertificateId } from '../../src/core/ids/index.js';
 import { decryptMasterKey, decryptS1spGroupInformationXml } from '../../src/core/crypto/index.js';
-import { streamXml, XmlSyntaxError, type XmlEventSink } from '../../src/core/xml/sax.js';
+import { streamXml, XmlSyntaxError, type XmlEventSink } from '../../src/lib/xml/sax.js';
 import {
   MigrationFileReadError,
   MigrationFileWriteError,
@@ -13,7 +13,6 @@ import {
   createMigrationFileReaderSink,
   decryptedS1spDpGroupInformationToXml,
   decryptedS1spGroupInformationToXml,
-  generateSampleFile,
   iterateMigrationFile,
   migrationFileName,
   migrationFileToXmlString,
@@ -29,6 +28,7 @@ import {
   type MefInstallation,
   type SignedMigrationFileType,
 } from '../../src/core/formats/migration-files/index.js';
+import { generateSampleFile } from '../../src/estate/migration-file-samples.js';
 
 const RP = '70-B3-D5-1F-30-10-00-01';
 const S1SP = '70-B3-D5-1F-30-11-00-01';

@@ -16,23 +16,25 @@ import {
   findCertificate,
   formatName,
   hasRole,
-  initTestPki,
-  issueOrganisationCertificate,
   keyIdentifier,
-  loadTrustStore,
   nonCriticalNetworkOperatorId,
   nonCriticalSupplierId,
   normaliseRfc4514,
   parseCertificate,
   parseCrl,
   requiredSigningRole,
-  revokeCertificate,
   roleFromOu,
   subjectPublicKeyBits,
   type OrganisationCertificate,
-  type TestPkiParty,
   type TrustStore,
 } from '../../src/core/pki/index.js';
+import {
+  initTestPki,
+  issueOrganisationCertificate,
+  revokeCertificate,
+  type TestPkiParty,
+} from '../../src/estate/test-pki.js';
+import { loadTrustStore } from '../../src/files/trust-store.js';
 
 let dir: string;
 let otherDir: string;

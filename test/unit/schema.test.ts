@@ -14,7 +14,7 @@ import {
   validateXml,
   type SchemaValidationResult,
 } from '../../src/core/schema/index.js';
-import { streamXml } from '../../src/core/xml/sax.js';
+import { streamXml } from '../../src/lib/xml/sax.js';
 import { VALID_SAMPLES, cof, largeMcf, mcf, mef, mgf, mvf, scf } from '../fixtures/schema/samples.js';
 
 const names = (type: string): string[] => contentOf(type).map((p) => p.name);

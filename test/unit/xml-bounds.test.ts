@@ -9,7 +9,7 @@ import {
   parseXml,
   XmlSyntaxError,
   type XmlEventSink,
-} from '../../src/core/xml/sax.js';
+} from '../../src/lib/xml/sax.js';
 import { createSchemaValidator, validateXml } from '../../src/core/schema/index.js';
 import { mcf } from '../fixtures/schema/samples.js';
 

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
-import { streamXml, XmlSyntaxError, type XmlEventSink } from '../../src/core/xml/sax.js';
-import { XmlWriter, XmlWriterError } from '../../src/core/xml/writer.js';
+import { streamXml, XmlSyntaxError, type XmlEventSink } from '../../src/lib/xml/sax.js';
+import { XmlWriter, XmlWriterError } from '../../src/lib/xml/writer.js';
 
 function recorder(): { sink: XmlEventSink; events: string[] } {
   const events: string[] = [];

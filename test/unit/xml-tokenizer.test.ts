@@ -27,12 +27,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { parseXml, XmlEventStream, XmlSyntaxError, type XmlEventSink } from '../../src/core/xml/sax.js';
+import { parseXml, XmlEventStream, XmlSyntaxError, type XmlEventSink } from '../../src/lib/xml/sax.js';
 import { SaxesEventStream } from '../support/saxes-event-stream.js';
 import { C14N_CORPUS } from '../support/c14n-corpus.js';
 import { VALID_SAMPLES } from '../fixtures/schema/samples.js';
-import { generateSampleFile } from '../../src/core/formats/migration-files/samples.js';
-import { signXmlString } from '../../src/core/xmldsig/index.js';
+import { generateSampleFile } from '../../src/estate/migration-file-samples.js';
+import { signXmlString } from '../../src/lib/xmldsig/index.js';
 
 const ROOT = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));

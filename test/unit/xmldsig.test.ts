@@ -14,8 +14,8 @@ import {
   verifyXml,
   verifyXmlFile,
   type XmlSignatureVerdict,
-} from '../../src/core/xmldsig/index.js';
-import { streamXml, type XmlElementStart } from '../../src/core/xml/sax.js';
+} from '../../src/lib/xmldsig/index.js';
+import { streamXml, type XmlElementStart } from '../../src/lib/xml/sax.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });

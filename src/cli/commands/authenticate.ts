@@ -15,7 +15,7 @@ import {
   setExit,
 } from '../io.js';
 import { countBytes, createProgress } from '../progress.js';
-import { loadTrustStore } from '../../core/pki/index.js';
+import { loadTrustStore } from '../../files/trust-store.js';
 import {
   AUTHENTICATORS,
   PARTY_ALIASES,

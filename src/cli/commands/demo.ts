@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import { initTestPki, loadPrivateKey, readTestPkiParties } from '../../core/pki/index.js';
+import { initTestPki, readTestPkiParties } from '../../estate/test-pki.js';
+import { loadPrivateKey } from '../../files/trust-store.js';
 import { validateMigrationAuthorisation } from '../../core/formats/ma/index.js';
 import {
   buildMigrationAuthorisation,

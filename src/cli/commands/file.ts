@@ -16,29 +16,27 @@ import {
   setExit,
 } from '../io.js';
 import { createProgress } from '../progress.js';
-import {
-  loadPrivateKey,
-  readTestPkiParties,
-  writePrivateKeyFile,
-  requiredSigningRole,
-  type TestPkiParty,
-} from '../../core/pki/index.js';
-import { signXmlFile } from '../../core/xmldsig/index.js';
+import { requiredSigningRole } from '../../core/pki/index.js';
+import { loadPrivateKey } from '../../files/trust-store.js';
+import { readTestPkiParties, writePrivateKeyFile, type TestPkiParty } from '../../estate/test-pki.js';
+import { signXmlFile } from '../../lib/xmldsig/index.js';
 import { PARTY_ALIASES } from '../../core/authentication/index.js';
-import { XmlSyntaxError } from '../../core/xml/sax.js';
+import { XmlSyntaxError } from '../../lib/xml/sax.js';
 import { MAX_UNSIGNED_LONG, MIGRATION_FILE_TYPES } from '../../core/schema/index.js';
 import {
   MigrationFileReadError,
-  generateSampleFile,
   migrationFileName,
   parseMigrationFileName,
   readMigrationFile,
-  sampleFileHeader,
   type FailedCheck,
-  type SampleCertificatePair,
-  type SampleFileOptions,
   type SignedMigrationFileType,
 } from '../../core/formats/migration-files/index.js';
+import {
+  generateSampleFile,
+  sampleFileHeader,
+  type SampleCertificatePair,
+  type SampleFileOptions,
+} from '../../estate/migration-file-samples.js';
 
 /** The kind of party in parties.json that creates each file type; its role comes from Table 5.5. */
 const CREATOR_KIND: Record<SignedMigrationFileType, string> = {

@@ -3,7 +3,7 @@
 //   open (DCC Migration Control Centre): verify signature (MAM 4: reject on failure), decrypt (bounded),
 //   check MD5 and names, validate the MA, record the receipt.
 import type { KeyObject } from 'node:crypto';
-import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../../core/pki/trust-store-loader.js';
+import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../../files/trust-store.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';

@@ -26,7 +26,7 @@ import {
   type MaCertificateConfig,
   certificatesFromTestPki,
 } from '../../supplier/ma-builder.js';
-import { readTestPkiParties } from '../../core/pki/index.js';
+import { readTestPkiParties } from '../../estate/test-pki.js';
 import {
   checkInputFile,
   escapeControls,

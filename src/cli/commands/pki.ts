@@ -2,11 +2,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
-import type { OrganisationCertificate, TestPkiPartySpec } from '../../core/pki/index.js';
+import type { OrganisationCertificate } from '../../core/pki/index.js';
+import type { TestPkiPartySpec } from '../../estate/test-pki.js';
 
 // The PKI library (@peculiar/x509) is loaded only when a pki command runs, not on every CLI start.
-type PkiLib = typeof import('../../core/pki/index.js');
-const lib = (): Promise<PkiLib> => import('../../core/pki/index.js');
+type PkiLib = typeof import('../../core/pki/index.js') &
+  typeof import('../../estate/test-pki.js') &
+  typeof import('../../files/trust-store.js');
+const lib = async (): Promise<PkiLib> => ({
+  ...(await import('../../core/pki/index.js')),
+  ...(await import('../../estate/test-pki.js')),
+  ...(await import('../../files/trust-store.js')),
+});
 
 function parseDays(v: string): number {
   const n = Number(v);

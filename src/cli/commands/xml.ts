@@ -22,12 +22,11 @@ import {
   checkSigningCertificate,
   confirmValidity,
   findCertificate,
-  loadPrivateKey,
-  loadTrustStore,
   parseCertificate,
   type OrganisationCertificate,
   type RemotePartyRole,
 } from '../../core/pki/index.js';
+import { loadPrivateKey, loadTrustStore } from '../../files/trust-store.js';
 import {
   createSignatureVerifier,
   DocumentC14nSink,
@@ -35,8 +34,8 @@ import {
   signXmlFile,
   XmlSignError,
   type XmlSignatureVerdict,
-} from '../../core/xmldsig/index.js';
-import { parseXml, streamXmlFile, XmlSyntaxError, type XmlEventSink } from '../../core/xml/sax.js';
+} from '../../lib/xmldsig/index.js';
+import { parseXml, streamXmlFile, XmlSyntaxError, type XmlEventSink } from '../../lib/xml/sax.js';
 
 async function readCert(p: string): Promise<OrganisationCertificate> {
   let buf: Buffer;

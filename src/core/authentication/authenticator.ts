@@ -6,9 +6,9 @@
 // (the digest of the document for the enveloped signature) and reads the Migration Header: the
 // schema validator, the signature verifier and the header extractor are sinks of the same parse.
 import type { KeyObject } from 'node:crypto';
-import { parseXml, XmlSyntaxError, type XmlSource } from '../xml/sax.js';
+import { parseXml, XmlSyntaxError, type XmlSource } from '../../lib/xml/sax.js';
 import { createSchemaValidator } from '../schema/validator.js';
-import { createSignatureVerifier } from '../xmldsig/verify.js';
+import { createSignatureVerifier } from '../../lib/xmldsig/verify.js';
 import {
   checkSigningCertificate,
   findCertificate,

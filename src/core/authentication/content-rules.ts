@@ -3,7 +3,7 @@
 //
 // Table 10.1 GPFDetail: "Where the SMETS1Installation does not contain a GSME, the values in the above
 // four elements shall be the Null Certificate ID."
-import type { XmlElementEnd, XmlElementStart, XmlEventSink } from '../xml/sax.js';
+import type { XmlElementEnd, XmlElementStart, XmlEventSink } from '../../lib/xml/sax.js';
 import { isNullCertificateId } from '../ids/index.js';
 import type { Problem } from '../problem.js';
 

@@ -1,7 +1,7 @@
 // Header extraction for the Table 5.9 authenticator: an XmlEventSink that records the root element,
 // the Migration Header values (depth-1 children such as RequestingPartyID, MCFCounter, GroupID) and
 // the distinct Supplier Certificate IDs of the installations (for step 5.9.10), in bounded memory.
-import type { XmlElementEnd, XmlElementStart, XmlEventSink } from '../xml/sax.js';
+import type { XmlElementEnd, XmlElementStart, XmlEventSink } from '../../lib/xml/sax.js';
 import { certificateIdKey, type CertificateId } from '../ids/index.js';
 
 /** Header elements the authenticator reads (TMAD Table 10.1; roots of Table 10.2). */

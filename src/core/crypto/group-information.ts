@@ -5,9 +5,9 @@
 //   WrappedTransportKey: that key under RSAES-OAEP (RFC 8017), label hash SHA-256, MGF1-SHA-1, empty label,
 //   to the S1SP's public key notified under TMAD 5.1(a).
 import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
-import { fromBase64Strict, toBase64 } from './base64.js';
-import { FileCryptoError } from './errors.js';
-import { rsaOaepDecrypt, rsaOaepEncrypt, type OaepOptions } from './oaep.js';
+import { fromBase64Strict, toBase64 } from '../../lib/crypto/base64.js';
+import { FileCryptoError } from '../../lib/crypto/errors.js';
+import { rsaOaepDecrypt, rsaOaepEncrypt, type OaepOptions } from '../../lib/crypto/oaep.js';
 
 /** Table 11.2.2 parameters. */
 export const GROUP_INFORMATION_OAEP: Readonly<OaepOptions> = Object.freeze({

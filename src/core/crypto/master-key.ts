@@ -1,9 +1,9 @@
 // TMAD 11.3 (Table 11.3): EncryptedMasterKey/EncryptedKey, and TMAD 11.3B (Table 11.3B): the DA
 // group's SUAKeyDetails (EncryptedSUAKey, PublicKey).
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { fromBase64Strict } from './base64.js';
-import { FileCryptoError } from './errors.js';
-import { rsaOaepDecrypt, rsaOaepEncrypt, type OaepOptions } from './oaep.js';
+import { fromBase64Strict } from '../../lib/crypto/base64.js';
+import { FileCryptoError } from '../../lib/crypto/errors.js';
+import { rsaOaepDecrypt, rsaOaepEncrypt, type OaepOptions } from '../../lib/crypto/oaep.js';
 
 /** Table 11.3: RSAES-OAEP, label hash SHA-256, MGF1 with SHA-256, empty label. */
 export const MASTER_KEY_OAEP: Readonly<OaepOptions> = Object.freeze({ hash: 'sha256', mgf1Hash: 'sha256' });

@@ -1,7 +1,7 @@
 // Convenience: validate one file (or any XmlSource) against the SMETS1 Migration Schema in one
 // streaming pass (TMAD 5.9.1). Well-formedness errors (including any DOCTYPE) become a problem with
 // rule 'TMAD 5.9.1'; I/O errors (missing file, ...) are thrown.
-import { streamXml, streamXmlFile, XmlSyntaxError, type XmlSource } from '../xml/sax.js';
+import { streamXml, streamXmlFile, XmlSyntaxError, type XmlSource } from '../../lib/xml/sax.js';
 import {
   createSchemaValidator,
   type SchemaValidationResult,

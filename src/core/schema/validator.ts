@@ -32,7 +32,7 @@ import {
   type XmlElementStart,
   type XmlEventSink,
   type XmlPosition,
-} from '../xml/sax.js';
+} from '../../lib/xml/sax.js';
 
 /** A Problem (src/core/problem.ts) that always names line, column and element. */
 export interface SchemaProblem extends Problem {

@@ -10,7 +10,7 @@ import {
   TARGET_NAMESPACE,
   type ElementParticle,
 } from './model.js';
-import { escapeAttribute as esc } from '../xml/writer.js';
+import { escapeAttribute as esc } from '../../lib/xml/writer.js';
 
 function particle(p: ElementParticle, indent: string): string {
   const occurs =

@@ -13,7 +13,7 @@ import {
   type ElementParticle,
   type RootDef,
 } from '../../schema/model.js';
-import type { XmlWriter } from '../../xml/writer.js';
+import type { XmlWriter } from '../../../lib/xml/writer.js';
 import type { SignedMigrationFileType } from './types.js';
 
 export { DSIG_NAMESPACE, TARGET_NAMESPACE };

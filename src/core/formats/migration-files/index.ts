@@ -11,4 +11,3 @@ export {
 export * from './writer.js';
 export * from './reader.js';
 export * from './file-name.js';
-export * from './samples.js';

@@ -9,8 +9,14 @@
 // schema validator's (TMAD 5.9.1): values are handed over as written, except counters (bigint) and flags
 // (boolean), which must parse. Put the validator BEFORE this sink in the sink list so that, on a
 // schema-invalid file, its message is the one reported.
-import type { XmlElementEnd, XmlElementStart, XmlEventSink, XmlPosition, XmlSource } from '../../xml/sax.js';
-import { streamXml } from '../../xml/sax.js';
+import type {
+  XmlElementEnd,
+  XmlElementStart,
+  XmlEventSink,
+  XmlPosition,
+  XmlSource,
+} from '../../../lib/xml/sax.js';
+import { streamXml } from '../../../lib/xml/sax.js';
 import { ROOTS, rootByFileType } from '../../schema/model.js';
 import { MAX_UNSIGNED_LONG } from '../../schema/lexical.js';
 import {

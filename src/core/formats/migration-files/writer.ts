@@ -5,7 +5,7 @@
 // the root's last child, where the schema (TMAD 10.1) puts it. Memory is bounded: each installation is
 // serialised and handed to the Writable, waiting for 'drain' when the Writable asks (backpressure).
 import { Writable } from 'node:stream';
-import { XmlWriter } from '../../xml/writer.js';
+import { XmlWriter } from '../../../lib/xml/writer.js';
 import { rootByFileType } from '../../schema/model.js';
 import {
   INSTALLATION_ELEMENT,

@@ -8,8 +8,8 @@ import {
   parseCertificate,
   pemBlocks,
   type ParseCertificateOptions,
-} from './certificate.js';
-import { addToTrustStore, emptyTrustStore, parseCrl, type TrustStore } from './validity.js';
+} from '../core/pki/certificate.js';
+import { addToTrustStore, emptyTrustStore, parseCrl, type TrustStore } from '../core/pki/validity.js';
 
 const MAX_FILES = 10_000;
 const MAX_FILE_BYTES = 4 * 1024 * 1024;

@@ -9,19 +9,19 @@ import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import * as x509 from '@peculiar/x509';
-import { mpanWithCheckDigit, NULL_CERTIFICATE_ID, type CertificateId } from '../../ids/index.js';
+import { mpanWithCheckDigit, NULL_CERTIFICATE_ID, type CertificateId } from '../core/ids/index.js';
 import {
   encryptMasterKey,
   encryptS1spGroupInformationXml,
   encryptSuaKey,
   formatSuaPublicKey,
   wrapPrepaymentKey,
-} from '../../crypto/index.js';
+} from '../core/crypto/index.js';
 import {
   createMigrationFileWriter,
   decryptedS1spDpGroupInformationToXml,
   decryptedS1spGroupInformationToXml,
-} from './writer.js';
+} from '../core/formats/migration-files/writer.js';
 import type {
   DeviceDetail,
   FailedCheck,
@@ -33,7 +33,7 @@ import type {
   OutcomeInstallation,
   ScfInstallation,
   SignedMigrationFileType,
-} from './types.js';
+} from '../core/formats/migration-files/types.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 

@@ -7,8 +7,8 @@ import { type KeyObject } from 'node:crypto';
 import { constants as FS } from 'node:fs';
 import { lstat, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { parseEui64, type Eui64 } from '../ids/eui64.js';
-import { parseCertificate, type OrganisationCertificate } from './certificate.js';
+import { parseEui64, type Eui64 } from '../core/ids/eui64.js';
+import { parseCertificate, type OrganisationCertificate } from '../core/pki/certificate.js';
 import {
   createCrl,
   createIssuingCa,
@@ -17,9 +17,9 @@ import {
   crlEntries,
   generateP256KeyPair,
   type KeyPair,
-} from './issue.js';
-import type { RemotePartyRole } from './roles.js';
-import { KEY_PASSPHRASE_ENV, loadPrivateKey } from './trust-store-loader.js';
+} from '../core/pki/issue.js';
+import type { RemotePartyRole } from '../core/pki/roles.js';
+import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../files/trust-store.js';
 
 export const ROOT_CA_NAME = 'CN=s1mig Test SMKI Root CA,OU=00,O=s1mig Test';
 export const ISSUING_CA_NAME = 'CN=s1mig Test SMKI Issuing CA,OU=07,O=s1mig Test';

@@ -18,12 +18,14 @@ import {
   type XmlSource,
 } from '../xml/sax.js';
 import { C14nWriter, DocumentC14nSink } from './c14n.js';
-import type { Problem } from '../problem.js';
 import { decodeBase64 } from '../crypto/base64.js';
 import { ALG_ECDSA_SHA256, ALG_ENVELOPED, ALG_EXC_C14N, ALG_SHA256, DSIG_NS, RULE } from './profile.js';
 
-/** A Problem (src/core/problem.ts) located at most by line. */
-export interface XmlSignatureProblem extends Problem {
+/**
+ * A signature problem located at most by line. The building blocks import nothing from the TMAD core,
+ * so this is declared here; it is structurally a core Problem (src/core/problem.ts).
+ */
+export interface XmlSignatureProblem {
   rule: string;
   message: string;
   line?: number;
