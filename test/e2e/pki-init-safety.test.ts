@@ -24,14 +24,21 @@ import { runCli } from '../support/cli.js';
 const dir = mkdtempSync(path.join(tmpdir(), 's1mig-pki-safety-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('pki init refuses an existing non-empty PKI directory (exit 2, nothing changed); --force replaces it', async () => {
+test('pki init keeps a PKI it made (exit 0, nothing changed), refuses any other non-empty directory (exit 2); --force replaces', async () => {
   const pki = path.join(dir, 'pki1');
   assert.equal((await runCli(['pki', 'init', pki])).code, 0);
   const root = readFileSync(path.join(pki, 'root-ca.cert.pem'), 'utf8');
   const again = await runCli(['pki', 'init', pki]);
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /is not empty: an existing PKI is never overwritten \(use --force/);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Kept the existing test SMKI PKI/);
   assert.equal(readFileSync(path.join(pki, 'root-ca.cert.pem'), 'utf8'), root);
+  const other = path.join(dir, 'other');
+  mkdirSync(other);
+  writeFileSync(path.join(other, 'notes.txt'), 'not a PKI\n');
+  const refused = await runCli(['pki', 'init', other]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /is not empty: an existing PKI is never overwritten \(use --force/);
+  assert.equal(readFileSync(path.join(other, 'notes.txt'), 'utf8'), 'not a PKI\n');
   const forced = await runCli(['pki', 'init', '--force', pki]);
   assert.equal(forced.code, 0, forced.stderr);
   assert.notEqual(readFileSync(path.join(pki, 'root-ca.cert.pem'), 'utf8'), root);

@@ -89,7 +89,10 @@ export function register(program: Command): void {
     .description(
       'Create a test SMKI PKI: root CA, issuing CA, CRL and Organisation Certificates for the parties',
     )
-    .argument('<dir>', 'directory to create (an existing non-empty one is refused unless --force)')
+    .argument(
+      '<dir>',
+      'directory to create (a PKI already there is kept; any other non-empty directory is refused unless --force)',
+    )
     .option('--force', 'replace the PKI in an existing non-empty directory')
     .option(
       '--parties <file>',
@@ -102,15 +105,20 @@ export function register(program: Command): void {
         const L = await lib();
         const validDays = parseDays(o.validDays);
         const parties = o.parties ? await readParties(o.parties) : [...L.DEFAULT_TEST_PARTIES];
-        const r = await L.initTestPki(dir, { parties, validDays, ...(o.force ? { force: true } : {}) }).catch(
-          (e: Error) => {
-            throw new UsageError(e.message);
-          },
-        );
+        // Running init again over a PKI it made keeps that PKI (so a walk-through can be pasted twice);
+        // --force replaces it, and any other non-empty directory is refused.
+        const existing = o.force ? undefined : await L.readTestPkiParties(dir).catch(() => undefined);
+        const r = existing
+          ? { dir, parties: existing, kept: true }
+          : await L.initTestPki(dir, { parties, validDays, ...(o.force ? { force: true } : {}) }).catch(
+              (e: Error) => {
+                throw new UsageError(e.message);
+              },
+            );
         if (o.json) printJson(r);
         else
           printLines(
-            `Test SMKI PKI in ${dir}: root CA, issuing CA, CRL, ${r.parties.reduce((n, p) => n + p.certificates.length, 0)} Organisation Certificates`,
+            `${'kept' in r ? 'Kept the existing test' : 'Test'} SMKI PKI in ${dir}${'kept' in r ? ' (--force replaces it)' : ''}: root CA, issuing CA, CRL, ${r.parties.reduce((n, p) => n + p.certificates.length, 0)} Organisation Certificates`,
             ...r.parties.map(
               (p) =>
                 `  ${p.name} (${p.kind}, ${p.entityId}): ${p.certificates.map((c) => `${c.role}/${c.keyUsage}`).join(', ')}`,
