@@ -6,6 +6,7 @@
 // - --quiet (or S1MIG_PROGRESS=off): nothing.
 // Nothing is shown for work that ends within `delayMs` (default 1 s), so short runs stay silent.
 // S1MIG_PROGRESS=tty|plain|off forces a mode; S1MIG_PROGRESS_DELAY_MS sets the delay (tests use 0).
+import { configuration } from '../config.js';
 
 export interface ProgressOptions {
   /** What is being done, e.g. "writing MCF" or "authenticating file.xml". */
@@ -40,7 +41,7 @@ const NOOP: Progress = { tick: () => undefined, update: () => undefined, done: (
 /** The display mode for these options and the environment. */
 export function progressMode(o: Pick<ProgressOptions, 'json' | 'quiet' | 'stream'>): ProgressMode {
   if (o.quiet) return 'off';
-  const forced = process.env.S1MIG_PROGRESS;
+  const forced = configuration().progress;
   const tty = forced === 'tty' || (forced !== 'plain' && !!(o.stream ?? process.stderr).isTTY);
   if (forced === 'off') return 'off';
   if (tty) return 'tty';
@@ -64,8 +65,7 @@ export function createProgress(o: ProgressOptions): Progress {
   const mode = progressMode(o);
   if (mode === 'off') return NOOP;
   const out = o.stream ?? process.stderr;
-  const envDelay = Number(process.env.S1MIG_PROGRESS_DELAY_MS);
-  const delayMs = o.delayMs ?? (Number.isFinite(envDelay) && envDelay >= 0 ? envDelay : 1000);
+  const delayMs = o.delayMs ?? configuration().progressDelayMs ?? 1000;
   const total = o.total !== undefined && o.total > 0 ? o.total : undefined;
   const start = Date.now();
   let value = 0;

@@ -20,6 +20,7 @@ import {
 } from '../core/pki/issue.js';
 import type { RemotePartyRole } from '../core/pki/roles.js';
 import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../files/trust-store.js';
+import { configuration } from '../config.js';
 
 export const ROOT_CA_NAME = 'CN=s1mig Test SMKI Root CA,OU=00,O=s1mig Test';
 export const ISSUING_CA_NAME = 'CN=s1mig Test SMKI Issuing CA,OU=07,O=s1mig Test';
@@ -192,7 +193,7 @@ async function writeNewFile(file: string, data: string, mode: number): Promise<v
  * a symlink at `file` (see writeNewFile).
  */
 export async function writePrivateKeyFile(file: string, key: KeyObject): Promise<void> {
-  const passphrase = process.env[KEY_PASSPHRASE_ENV];
+  const passphrase = configuration().keyPassphrase;
   const pem = passphrase
     ? key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
     : key.export({ type: 'pkcs8', format: 'pem' });

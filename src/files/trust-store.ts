@@ -10,6 +10,7 @@ import {
   type ParseCertificateOptions,
 } from '../core/pki/certificate.js';
 import { addToTrustStore, emptyTrustStore, parseCrl, type TrustStore } from '../core/pki/validity.js';
+import { configuration } from '../config.js';
 
 const MAX_FILES = 10_000;
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -75,7 +76,7 @@ export const KEY_PASSPHRASE_ENV = 'S1MIG_KEY_PASSPHRASE';
  */
 export async function loadPrivateKey(
   p: string,
-  passphrase: string | undefined = process.env[KEY_PASSPHRASE_ENV],
+  passphrase: string | undefined = configuration().keyPassphrase,
 ): Promise<KeyObject> {
   const buf = await readFile(p);
   try {

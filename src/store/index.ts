@@ -11,6 +11,7 @@ import { storedCounterRepository } from './repositories/counters.js';
 import { incidentRepository } from './repositories/incidents.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
+import { configuration } from '../config.js';
 
 export * from './types.js';
 export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
@@ -36,10 +37,10 @@ export type StoreLocation =
 
 /** Where openStore(opts) would put the data, without opening anything. */
 export function resolveStoreLocation(opts: OpenStoreOptions = {}): StoreLocation {
-  const url = (opts.url ?? process.env.S1MIG_DATABASE_URL ?? '').trim();
+  const url = (opts.url ?? configuration().databaseUrl ?? '').trim();
   if (url === '') return { kind: 'sqlite', file: path.resolve(opts.dataDir ?? './data', SQLITE_FILE_NAME) };
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    const schema = opts.pgSchema ?? (process.env.S1MIG_PG_SCHEMA || undefined);
+    const schema = opts.pgSchema ?? configuration().pgSchema;
     if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema))
       throw new StoreError(`PostgreSQL schema name "${schema}" must be letters, digits and _ (max 63)`);
     return { kind: 'postgres', url, schema };
@@ -146,7 +147,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
 
 function busyTimeout(opts: OpenStoreOptions): number {
   if (opts.busyTimeoutMs !== undefined) return opts.busyTimeoutMs;
-  const env = process.env.S1MIG_DB_BUSY_TIMEOUT_MS;
+  const env = configuration().dbBusyTimeoutMs;
   if (env === undefined || env.trim() === '') return DEFAULT_BUSY_TIMEOUT_MS;
   const n = Number(env);
   if (!/^\s*[0-9]+\s*$/.test(env) || !Number.isSafeInteger(n))

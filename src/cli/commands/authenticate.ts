@@ -26,6 +26,7 @@ import {
 } from '../../core/authentication/index.js';
 import { openStore } from '../../store/index.js';
 import { discardFile } from '../discard.js';
+import { configuration } from '../../config.js';
 
 /** A Table 5.9 step that was not checked, and why. */
 export interface SkippedStep {
@@ -154,7 +155,7 @@ export function register(program: Command): void {
         const maxNodeLength = parseMaxNodeSize(o.maxNodeSize);
         const sizes = new Map<string, number>();
         for (const file of files) sizes.set(file, await requireFile(file, 'signed XML file'));
-        const trustPath = o.trust ?? process.env.S1MIG_TRUST;
+        const trustPath = o.trust ?? configuration().trust;
         if (!trustPath) throw new UsageError('--trust <dir|pem> is required (or set S1MIG_TRUST)');
         const trust = await loadTrustStore(trustPath).catch((e: Error) => {
           throw new UsageError(`--trust ${trustPath}: ${e.message}`);

@@ -22,6 +22,7 @@ import {
   shellQuote,
   shown,
 } from '../ma-files.js';
+import { configuration } from '../../config.js';
 
 interface SealOpts {
   key: string;
@@ -274,7 +275,7 @@ async function loadSigningKey(file: string): Promise<KeyObject> {
     return await loadPrivateKey(file);
   } catch {
     if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) {
-      if (!process.env[KEY_PASSPHRASE_ENV])
+      if (configuration().keyPassphrase === undefined)
         throw new UsageError(
           `--key ${shown(file)}: the key is encrypted: set ${KEY_PASSPHRASE_ENV} to its passphrase`,
         );
