@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// s1mig command-line entry point: runs the compiled CLI (built by `npm ci` via the prepare script).
+// s1mig command-line entry point: runs the compiled CLI (dist/, built by `npm run build`, `npm test` or `npm start`).
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv).then(

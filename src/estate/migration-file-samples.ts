@@ -401,10 +401,7 @@ async function sampleDeviceCertificates(seed: number, count: number): Promise<st
   const out: string[] = [];
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
   for (let i = 0; i < count; i++) {
-    const keys = (await webcrypto.subtle.generateKey(alg, false, [
-      'sign',
-      'verify',
-    ])) as webcrypto.CryptoKeyPair;
+    const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: hex(seed & 0xffff, 4) + hex(i + 1, 4),
       name: `CN=${sampleDeviceId(seed, i, 'CHF').replace(/-/g, '')},O=SMETS1 Sample CHF`,

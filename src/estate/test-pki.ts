@@ -19,7 +19,7 @@ import {
   type KeyPair,
 } from '../core/pki/issue.js';
 import type { RemotePartyRole } from '../core/pki/roles.js';
-import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../files/trust-store.js';
+import { loadPrivateKey } from '../files/trust-store.js';
 import { configuration } from '../config.js';
 
 export const ROOT_CA_NAME = 'CN=s1mig Test SMKI Root CA,OU=00,O=s1mig Test';

@@ -60,7 +60,7 @@ export function codecFor(kind: StoreKind): Codec {
       bool: (v) => (v ? 1 : 0),
       date: (v) => (checkDate(v), v.toISOString()),
       json: (v) => JSON.stringify(v ?? null),
-      readJson: (v) => (v === null || v === undefined ? null : JSON.parse(String(v))),
+      readJson: (v) => (v === null || v === undefined ? null : (JSON.parse(v as string) as unknown)),
       counter: (v) => (checkCounter(v), v.toString().padStart(COUNTER_DIGITS, '0')),
     };
   }

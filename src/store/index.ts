@@ -238,6 +238,7 @@ async function migrate(migrator: Migrator, where: string): Promise<string[]> {
   if (error) {
     const failed = (results ?? []).find((r: MigrationResult) => r.status === 'Error');
     throw new StoreError(
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a non-Error failure is shown as String() gives it
       `migration ${failed?.migrationName ?? ''} failed on ${where}: ${(error as Error)?.message ?? String(error)}`,
     );
   }

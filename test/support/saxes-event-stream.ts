@@ -146,14 +146,14 @@ export class SaxesEventStream {
         this.sawRoot = true;
         this.flushProlog();
       }
-      const el = toStart(tag as SaxesTagNS, this.depth, startPos);
+      const el = toStart(tag, this.depth, startPos);
       for (const s of this.sinks) s.startElement?.(el);
       this.depth++;
       this.markPos();
     });
     parser.on('closetag', (tag) => {
       this.depth--;
-      const t = tag as SaxesTagNS;
+      const t = tag;
       const el: XmlElementEnd = {
         name: t.name,
         prefix: t.prefix,

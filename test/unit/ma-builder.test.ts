@@ -102,7 +102,8 @@ test('MAM 7.2.3: a JSON entry whose migrateOn or migrationWeek is not a YYYY-MM-
   );
 });
 
-test('MAM 4: a long JSON list is read in linear time, each entry reported by its own line', () => {
+// Its time (linear: it was quadratic, minutes for 50,000 entries) is measured by bench/linear-time.ts.
+test('MAM 4: a long JSON list is read whole, each entry reported by its own line', () => {
   // Entries spread over several lines, with strings holding brackets, commas and escaped quotes.
   const n = 20000;
   const items = Array.from(
@@ -110,16 +111,13 @@ test('MAM 4: a long JSON list is read in linear time, each entry reported by its
     (_, i) => `  {\n    "mpan": "${String(1000000000000 + i)}",\n    "comment": "[x, \\"y\\"] {"\n  }`,
   );
   const text = `[\n${items.join(',\n')}\n]\n`;
-  const t0 = performance.now();
   const r = parseMpxnJson(text);
-  const ms = performance.now() - t0;
   assert.equal(r.problems.length, n); // every entry has the unknown key "comment"
   assert.deepEqual(
     r.problems.slice(0, 3).map((p) => p.line),
     [2, 6, 10],
   );
   assert.equal(r.problems[n - 1]!.line, 2 + 4 * (n - 1));
-  assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`); // was quadratic: minutes for 50 000 entries
 });
 
 test('the sample lists hold electricity-only, dual-fuel and gas-only rows that build a valid MA', () => {

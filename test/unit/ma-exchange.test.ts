@@ -122,12 +122,12 @@ test('MAM 7.5 round trip: open verifies, decrypts, validates and records; receip
     assert.deepEqual(Buffer.from(r.csv!), readFileSync(SAMPLE));
     assert.equal(r.signer?.roles[0], 'ikiFileSigning');
     assert.equal(r.stored?.duplicate, false);
-    const rec = await store.receivedMas.get(r.stored!.id);
+    const rec = await store.receivedMas.get(r.stored.id);
     assert.equal(rec?.outcome, 'accepted');
     assert.equal(rec?.userId, USER_ID);
     assert.equal(rec?.rowCount, 10);
     const again = await openIt(s, { store });
-    assert.deepEqual(again.stored, { id: r.stored!.id, duplicate: true });
+    assert.deepEqual(again.stored, { id: r.stored.id, duplicate: true });
     assert.equal((await store.receivedMas.list()).length, 1);
   } finally {
     await store.close();

@@ -633,7 +633,8 @@ test('MAM 7.2: the writer always produces a file that validates, and refuses one
   );
 });
 
-test('performance: 20,000 rows validate in well under the test budget', () => {
+// Its time is measured by bench/linear-time.ts.
+test('MAM 7.2: 20,000 rows are written and validate', () => {
   const c = { serialNumber: SERIAL, issuerName: ISSUER };
   const rows = Array.from({ length: 20_000 }, (_, i) => ({
     mpan: mpanWithCheckDigit(String(100_000_000_000 + i)),
@@ -641,20 +642,13 @@ test('performance: 20,000 rows validate in well under the test budget', () => {
     esmeSupplierCritical: c,
     esmeSupplierNonCritical: c,
   }));
-  const t0 = performance.now();
   const text = writeMigrationAuthorisation({
     header: { userId: USER, commissionedByDcc: true, smsoCode: 'CGI' },
     rows,
   });
-  const t1 = performance.now();
   const r = v(text, { receivedAt: new Date('2019-04-01T00:00:00Z') });
-  const t2 = performance.now();
   assert.equal(r.valid, true);
   assert.equal(r.authorisation!.rows.length, 20_000);
-  console.log(
-    `# 20k rows (${(text.length / 1e6).toFixed(1)} MB): write+validate ${(t1 - t0).toFixed(0)} ms, validate ${(t2 - t1).toFixed(0)} ms`,
-  );
-  assert.ok(t2 - t1 < 8000);
 });
 
 test('MAM 7.2.2: the header of a file that does not validate is still read leniently (User ID, YES/NO, SMSO)', () => {

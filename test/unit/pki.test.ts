@@ -194,12 +194,11 @@ test('findCertificate finds by Certificate ID (issuer + serial), tolerant of spa
   assert.equal(findCertificate(trust, 'NULL', '0'), undefined);
 });
 
-test('findCertificate: a huge untrusted X509SerialNumber (TMAD 2) is compared without BigInt, quickly', () => {
+// Its time is measured by bench/linear-time.ts.
+test('findCertificate: a huge untrusted X509SerialNumber (TMAD 2) is compared without BigInt', () => {
   const e = entry('requesting-party', 'requestingPartyFileSigning');
-  const t = Date.now();
   assert.equal(findCertificate(trust, e.issuerName, '0'.repeat(1_000_000) + e.serialNumber)?.role, e.role);
   assert.equal(findCertificate(trust, e.issuerName, '9'.repeat(1_000_000)), undefined);
-  assert.ok(Date.now() - t < 1000, `took ${Date.now() - t} ms`);
 });
 
 test('TMAD 5.9.4 Confirm Validity: every default certificate is valid now', () => {

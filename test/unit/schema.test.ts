@@ -48,7 +48,7 @@ test('Table 10.2: every root validates and reports its file type', async () => {
     const r = await check(make());
     assert.equal(r.valid, true, `${fileType}: ${JSON.stringify(r.problems)}`);
     assert.equal(r.fileType, fileType);
-    assert.equal(r.rootElement, rootByFileType(r.fileType!).element);
+    assert.equal(r.rootElement, rootByFileType(r.fileType).element);
   }
   assert.deepEqual(
     ROOTS.map((r) => r.element),

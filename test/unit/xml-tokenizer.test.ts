@@ -521,15 +521,13 @@ test('large inputs: a text run, an attribute value and a comment spanning many c
   assert.ok(got.events.includes(`text ${JSON.stringify(expanded)} @1:${xml.indexOf('-->') + 4}`));
 });
 
-test('a token far larger than the chunks costs linear time (chunks are joined when the token can complete)', () => {
+// Its time (linear, not quadratic, in the token's length) is measured by bench/linear-time.ts.
+test('a token far larger than the chunks is read whole (chunks are joined when the token can complete)', () => {
   const comment = 'c'.repeat(8 << 20);
   const xml = `<a><!--${comment}--></a>`;
   const chunks: string[] = [];
   for (let p = 0; p < xml.length; p += 16384) chunks.push(xml.slice(p, p + 16384));
-  const t0 = performance.now();
   const got = ours(chunks);
-  const ms = performance.now() - t0;
   assert.equal(got.ok, true);
   assert.equal(got.events[1], `comment ${JSON.stringify(comment)} @1:4`);
-  assert.ok(ms < 5000, `${ms} ms`);
 });

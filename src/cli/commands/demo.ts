@@ -19,7 +19,6 @@ import { shellQuote } from '../ma-files.js';
 import { seal } from '../../supplier/ma-seal.js';
 import { loadTrust, open } from '../../mcc/ma-intake.js';
 import { openStore } from '../../store/index.js';
-import type { Eui64 } from '../../core/ids/index.js';
 
 /** The package root (samples/ lives there), from dist/src/cli/commands or src/cli/commands. */
 function packageRoot(): string {
@@ -93,7 +92,7 @@ export function register(program: Command): void {
       const now = new Date();
       const built = buildMigrationAuthorisation({
         entries: list.value,
-        userId: supplier.entityId as Eui64,
+        userId: supplier.entityId,
         smsoCode: 'CGI',
         commissionedByDcc: true,
         certificates: fromPki.value,

@@ -24,7 +24,6 @@ import {
   findCertificate,
   parseCertificate,
   type OrganisationCertificate,
-  type RemotePartyRole,
 } from '../../core/pki/index.js';
 import { loadPrivateKey, loadTrustStore } from '../../files/trust-store.js';
 import {
@@ -233,7 +232,7 @@ export function register(program: Command): void {
         }
         // TMAD 5.9.3 / Table 5.5: the role a migration file of this root must be signed in.
         const fileType = rootElement ? signedFileTypeOfRoot(rootElement) : undefined;
-        const requiredRole = (o.role ?? fileType?.signerRole) as RemotePartyRole | undefined;
+        const requiredRole = o.role ?? fileType?.signerRole;
         const problems = [...verdict.problems];
         const certificateProblems: typeof problems = [];
         if (verdict.valid && cert) {

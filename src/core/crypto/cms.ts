@@ -240,7 +240,7 @@ export function verifyDetached(
     const st = attrs.find((a) => a.type === OID.signingTime);
     if (ct.length !== 1) problems.push('signed attributes must hold exactly one contentType');
     else {
-      const v = ct[0]!.values[0];
+      const v: unknown = ct[0]!.values[0];
       const oid = v instanceof asn1js.ObjectIdentifier ? v.valueBlock.toString() : undefined;
       if (oid !== signedData.encapContentInfo.eContentType) {
         problems.push(
@@ -250,7 +250,7 @@ export function verifyDetached(
     }
     if (md.length !== 1) problems.push('signed attributes must hold exactly one messageDigest');
     else if (hashName) {
-      const v = md[0]!.values[0];
+      const v: unknown = md[0]!.values[0];
       const got = v instanceof asn1js.OctetString ? new Uint8Array(v.valueBlock.valueHexView) : undefined;
       const want = createHash(hashName).update(content).digest();
       if (!got || compareBytes(got, want) !== 0) {
@@ -258,7 +258,7 @@ export function verifyDetached(
       }
     }
     if (st) {
-      const v = st.values[0];
+      const v: unknown = st.values[0];
       if (v instanceof asn1js.UTCTime || v instanceof asn1js.GeneralizedTime) signingTime = v.toDate();
     }
     // Verify over the attributes as received, re-tagged as SET OF (RFC 5652 5.4).
@@ -462,7 +462,7 @@ export function rfc4514(name: pkijs.RelativeDistinguishedNames): string {
   return name.typesAndValues
     .map((tv) => {
       const short = SHORT_NAMES[tv.type];
-      if (!short || !isStringValue(tv.value)) return `${tv.type}=#${toHex(der(tv.value as asn1js.AsnType))}`;
+      if (!short || !isStringValue(tv.value)) return `${tv.type}=#${toHex(der(tv.value))}`;
       return `${short}=${escape4514(stringValue(tv.value))}`;
     })
     .reverse()

@@ -95,7 +95,7 @@ export function buildNameDer(attrs: ReadonlyArray<[oid: string, value: NameValue
     if (typeof value === 'string') {
       if (oid === NAME_OIDS.C || printable(value)) v = new asn1js.PrintableString({ value });
       else v = new asn1js.Utf8String({ value });
-    } else v = new asn1js.BitString({ valueHex: value.bitString, unusedBits: 0 } as never);
+    } else v = new asn1js.BitString({ valueHex: value.bitString, unusedBits: 0 });
     return new asn1js.Set({
       value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oid }), v] })],
     });

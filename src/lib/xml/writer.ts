@@ -176,7 +176,7 @@ export class XmlWriter {
     if (this.error) throw this.error;
     this.flushBuffer();
     if (this.waiting) await this.waiting;
-    if (this.error) throw this.error;
+    if (this.error) throw this.error as Error; // set by the 'error' listener during the await
   }
 
   /** Check all elements are closed, flush and end the Writable; resolves when it has finished. */

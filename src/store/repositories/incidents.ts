@@ -9,7 +9,7 @@ export function incidentRepository(db: Kysely<Database>, c: Codec): IncidentRepo
   return {
     async raise(i) {
       if (!isIncidentCategory(i.category))
-        throw new RangeError(`incident category must be 1-5, got ${i.category}`);
+        throw new RangeError(`incident category must be 1-5, got ${String(i.category)}`);
       if (i.assignee !== null && i.assignee !== 'DCC' && i.assignee !== 'ResponsibleSupplier')
         throw new TypeError(`bad assignee ${String(i.assignee)}`);
       const r = await db

@@ -75,7 +75,7 @@ export function migrationFileName<T extends SignedMigrationFileType>(
       throw new MigrationFileNameError(`unknown file type ${String(fileType)}`);
   }
   try {
-    return nameFromParts({ fileType, requesterId, mcfCounter: h.mcfCounter as bigint, additionalId });
+    return nameFromParts({ fileType, requesterId, mcfCounter: h.mcfCounter, additionalId });
   } catch (e) {
     throw new MigrationFileNameError((e as Error).message);
   }

@@ -411,7 +411,7 @@ function typedReader<T extends SignedMigrationFileType>(fileType: T) {
     handlers: MigrationFileReadHandlers<HeaderByFileType[T], InstallationByFileType[T]> = {},
     opts: Omit<MigrationFileReadOptions, 'expect'> = {},
   ): Promise<MigrationFileSummary<HeaderByFileType[T]>> =>
-    (await readMigrationFile(source, handlers as MigrationFileReadHandlers, {
+    (await readMigrationFile(source, handlers, {
       ...opts,
       expect: fileType,
     })) as MigrationFileSummary<HeaderByFileType[T]>;
@@ -521,7 +521,7 @@ export async function* iterateMigrationFile(
       await new Promise<void>((r) => (wake = r));
     }
     await parsing;
-    if (failure) throw failure;
+    if (failure) throw failure as Error; // the parse's rejection, rethrown as it came
     return sink.summary();
   } finally {
     if (!done) {

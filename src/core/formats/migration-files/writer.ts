@@ -63,13 +63,7 @@ export function createMigrationFileWriter<T extends SignedMigrationFileType>(
     },
     async writeInstallation(inst) {
       if (ended) throw new MigrationFileWriteError(`${fileType}: writeInstallation after end()`);
-      writeComplexElement(
-        w,
-        INSTALLATION_ELEMENT,
-        instType,
-        inst as object,
-        `${fileType}.installations[${count}]`,
-      );
+      writeComplexElement(w, INSTALLATION_ELEMENT, instType, inst, `${fileType}.installations[${count}]`);
       count++;
       await w.drain();
     },
