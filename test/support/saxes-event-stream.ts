@@ -1,5 +1,5 @@
-// The saxes-based XML event layer that src/core/xml/sax.ts used before the hand-written tokenizer
-// (src/core/xml/tokenizer.ts), kept verbatim as the ORACLE of the differential tests
+// The saxes-based XML event layer that src/lib/xml/sax.ts used before the hand-written tokenizer
+// (src/lib/xml/tokenizer.ts), kept verbatim as the ORACLE of the differential tests
 // (test/unit/xml-tokenizer.test.ts) and as the "before" path of bench/xml-parse.ts. saxes is a
 // dependency for this file only.
 //
@@ -10,7 +10,9 @@
 // text that follows a comment one column early.
 import { SaxesParser, type SaxesTagNS, type SaxesAttributeNS } from 'saxes';
 import {
+  feedXmlSource,
   XmlSyntaxError,
+  type XmlParseInfo,
   type StreamXmlOptions,
   type XmlElementEnd,
   type XmlElementStart,
@@ -245,20 +247,6 @@ function toStart(tag: SaxesTagNS, depth: number, pos: XmlPosition): XmlElementSt
   };
 }
 
-function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array | string> {
-  return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
-}
-
-/** What a parse learned besides the events (for callers that rewrite the input, e.g. the signer). */
-interface XmlParseInfo {
-  /** Index (in UTF-16 code units of the decoded text, BOM excluded) just after the root's end tag. */
-  rootEndPosition: number;
-  /** The input started with a UTF-8 byte order mark (not counted in rootEndPosition). */
-  bom: boolean;
-  /** Bytes read (UTF-8). */
-  bytes: number;
-}
-
 /**
  * Parse `source` once, delivering every event to every sink in order. Rejects with XmlSyntaxError if
  * the input is not well-formed, has a DOCTYPE, is not UTF-8 or exceeds maxBytes; an exception thrown
@@ -281,44 +269,5 @@ export async function parseXmlSaxes(
   sinks: XmlEventSink[],
   opts: StreamXmlOptions & { onBytes?: (chunk: Uint8Array) => void } = {},
 ): Promise<XmlParseInfo> {
-  const ev = new SaxesEventStream(sinks, opts);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let bom = false;
-  let first = true;
-  let bytes = 0;
-  const feedBytes = (chunk: Uint8Array, last: boolean): void => {
-    if (first && chunk.byteLength > 0) {
-      first = false;
-      // (A BOM split across two chunks is not detected here; reads are at least 64 KiB.)
-      bom = chunk.byteLength >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
-    }
-    opts.onBytes?.(chunk);
-    bytes += chunk.byteLength;
-    ev.addBytes(chunk.byteLength);
-    let text: string;
-    try {
-      text = decoder.decode(chunk, { stream: !last });
-    } catch {
-      throw ev.syntaxError('invalid UTF-8');
-    }
-    ev.write(text);
-  };
-  if (typeof source === 'string') {
-    bytes = Buffer.byteLength(source, 'utf8');
-    ev.addBytes(bytes);
-    bom = source.charCodeAt(0) === 0xfeff;
-    ev.write(bom ? source.slice(1) : source);
-  } else if (source instanceof Uint8Array) {
-    feedBytes(source, true);
-  } else if (isAsyncIterable(source)) {
-    for await (const chunk of source) {
-      if (typeof chunk === 'string') feedBytes(Buffer.from(chunk, 'utf8'), false);
-      else feedBytes(chunk, false);
-    }
-    feedBytes(new Uint8Array(0), true);
-  } else {
-    throw new TypeError('streamXml: unsupported source');
-  }
-  ev.close();
-  return { rootEndPosition: ev.rootEndPosition, bom, bytes };
+  return feedXmlSource(source, new SaxesEventStream(sinks, opts), opts.onBytes);
 }

@@ -278,7 +278,27 @@ export async function parseXml(
   sinks: XmlEventSink[],
   opts: StreamXmlOptions & { onBytes?: (chunk: Uint8Array) => void } = {},
 ): Promise<XmlParseInfo> {
-  const ev = new XmlEventStream(sinks, opts);
+  return feedXmlSource(source, new XmlEventStream(sinks, opts), opts.onBytes);
+}
+
+/** What {@link feedXmlSource} drives: an event stream that takes decoded text. */
+export interface XmlTextConsumer {
+  addBytes(n: number): void;
+  write(text: string): void;
+  close(): void;
+  syntaxError(message: string): Error;
+  readonly rootEndPosition: number;
+}
+
+/**
+ * Decode `source` (a string, bytes or an async iterable of chunks) as strict UTF-8, strip a byte order
+ * mark and feed the text to `ev`, counting bytes. Shared by every event stream over the same sources.
+ */
+export async function feedXmlSource(
+  source: XmlSource,
+  ev: XmlTextConsumer,
+  onBytes?: (chunk: Uint8Array) => void,
+): Promise<XmlParseInfo> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bom = false;
   let first = true;
@@ -289,7 +309,7 @@ export async function parseXml(
       // (A BOM split across two chunks is not detected here; reads are at least 64 KiB.)
       bom = chunk.byteLength >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
     }
-    opts.onBytes?.(chunk);
+    onBytes?.(chunk);
     bytes += chunk.byteLength;
     ev.addBytes(chunk.byteLength);
     let text: string;
