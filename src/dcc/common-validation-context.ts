@@ -180,6 +180,20 @@ export function inMemoryCommonValidationContext(data: CommonValidationData): Com
 
 export type CommonValidationFixture = Omit<CommonValidationData, 'trust'> & { trustStore?: string };
 
+const FIXTURE_KEYS = [
+  '$comment',
+  'cpl',
+  'groupDeviceModels',
+  'eligibleProductCombinations',
+  'smartMeteringInventory',
+  'supplierParties',
+  'networkParties',
+  'electricity',
+  'gas',
+  'trustStore',
+  'requireCrl',
+];
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -192,6 +206,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseCommonValidationFixture(json: unknown): Result<CommonValidationFixture, string[]> {
   const problems: string[] = [];
   if (!isObject(json)) return err(['the reference fixture must be a JSON object']);
+  for (const k of Object.keys(json))
+    if (!FIXTURE_KEYS.includes(k))
+      problems.push(`${k}: unknown key (expected one of ${FIXTURE_KEYS.join(', ')})`);
   const arr = (key: string): unknown[] => {
     const v = json[key];
     if (v === undefined) return [];
