@@ -18,6 +18,7 @@ import {
   nonCriticalNetworkOperatorId,
   nonCriticalSupplierId,
   requiredSigningRole,
+  type CertificateValidity,
   type OrganisationCertificate,
   type RemotePartyRole,
 } from '../core/pki/index.js';
@@ -569,6 +570,40 @@ export function validateInstallation(
   return { index, chfIdentifier: inst.chfDetail.deviceId, failures, skipped };
 }
 
+/**
+ * The checks of one MCF run at one instant, so a certificate's look-up and its Confirm Validity are the
+ * same for every installation that names it: make each once (an MCF names a handful of certificates
+ * in up to 100,000 installations; Confirm Validity verifies a chain and a CRL each time).
+ */
+export function memoiseCertificates(ctx: CommonValidationContext): CommonValidationContext {
+  const certs = new Map<string, OrganisationCertificate | undefined>();
+  const validity = new Map<OrganisationCertificate, Map<number, CertificateValidity>>();
+  return {
+    cplDeviceTypes: (m) => ctx.cplDeviceTypes(m),
+    groupAllowsDevice: (g, d) => ctx.groupAllowsDevice(g, d),
+    eligibleCombinationGroupIds: (c) => ctx.eligibleCombinationGroupIds(c),
+    inSmartMeteringInventory: (id) => ctx.inSmartMeteringInventory(id),
+    certificate(id) {
+      const k = `${id.serialNumber}|${id.issuerName}`;
+      if (!certs.has(k)) certs.set(k, ctx.certificate(id));
+      return certs.get(k);
+    },
+    confirmValidity(cert, at) {
+      const byTime = validity.get(cert) ?? new Map<number, CertificateValidity>();
+      validity.set(cert, byTime);
+      let v = byTime.get(at.getTime());
+      if (!v) byTime.set(at.getTime(), (v = ctx.confirmValidity(cert, at)));
+      return v;
+    },
+    supplierPartyOf: (id) => ctx.supplierPartyOf(id),
+    networkPartyOf: (id) => ctx.networkPartyOf(id),
+    importSupplier: ctx.importSupplier,
+    electricityDistributor: ctx.electricityDistributor,
+    gasSupplier: ctx.gasSupplier,
+    gasTransporter: ctx.gasTransporter,
+  };
+}
+
 /** TMAD 5.10(c): the Table 5.10 checks for every installation of an MCF. */
 export function commonValidationChecks(
   mcf: ParsedMcf,
@@ -579,10 +614,11 @@ export function commonValidationChecks(
   const lookAheadDays = options.lookAheadDays ?? DEFAULT_LOOK_AHEAD_DAYS;
   if (!Number.isFinite(lookAheadDays) || lookAheadDays < 0)
     throw new RangeError(`look-ahead ${lookAheadDays} days: expected a number of days ≥ 0 (TMAD 5.10.10)`);
+  const ctx = memoiseCertificates(context);
   const installations: InstallationValidation[] = [];
   let i = 0;
   for (const inst of mcf.installations)
-    installations.push(validateInstallation(inst, i++, mcf.header, context, { at, lookAheadDays }));
+    installations.push(validateInstallation(inst, i++, mcf.header, ctx, { at, lookAheadDays }));
   return { header: mcf.header, at, lookAheadDays, installations };
 }
 
@@ -601,6 +637,26 @@ export class MvfSignerError extends Error {
 
 /** Table 5.5: the Remote Party Role the MVF's signing certificate must hold. */
 export const MVF_SIGNING_ROLE = requiredSigningRole('MVF') as RemotePartyRole;
+
+/**
+ * Table 5.5 / Table 10.1: the MVF's signing certificate must carry s1SPMigrationSigning, sign
+ * (digitalSignature) and name its Entity Identifier, which becomes ReportingPartyID. Throws MvfSignerError.
+ */
+export function mvfSignerEntityId(c: OrganisationCertificate): string {
+  if (!hasRole(c, MVF_SIGNING_ROLE))
+    throw new MvfSignerError(
+      `the MVF signing certificate (serial ${c.serialNumber}, issuer '${c.issuerName}') has role ${c.role ?? 'none'}: expected ${MVF_SIGNING_ROLE} (TMAD 5.5 Table 5.5)`,
+    );
+  if (!c.keyUsage.includes('digitalSignature'))
+    throw new MvfSignerError(
+      `the MVF signing certificate (serial ${c.serialNumber}) has no digitalSignature key usage (TMAD 5.5)`,
+    );
+  if (!c.entityId)
+    throw new MvfSignerError(
+      `the MVF signing certificate (serial ${c.serialNumber}) has no Entity Identifier for ReportingPartyID (Table 10.1)`,
+    );
+  return c.entityId;
+}
 
 /** The MVF header: the MCF's Migration Header (5.10(b)), the signer's Entity Identifier, the MVFCounter. */
 export function mvfHeader(
@@ -637,19 +693,8 @@ export async function buildMigrationCommonValidationFile(
   opts: { mvfCounter: bigint; indent?: string },
 ): Promise<string> {
   const c = signer.certificate;
-  if (!hasRole(c, MVF_SIGNING_ROLE))
-    throw new MvfSignerError(
-      `the MVF signing certificate (serial ${c.serialNumber}, issuer '${c.issuerName}') has role ${c.role ?? 'none'}: expected ${MVF_SIGNING_ROLE} (TMAD 5.5 Table 5.5)`,
-    );
-  if (!c.keyUsage.includes('digitalSignature'))
-    throw new MvfSignerError(
-      `the MVF signing certificate (serial ${c.serialNumber}) has no digitalSignature key usage (TMAD 5.5)`,
-    );
-  if (!c.entityId)
-    throw new MvfSignerError(
-      `the MVF signing certificate (serial ${c.serialNumber}) has no Entity Identifier for ReportingPartyID (Table 10.1)`,
-    );
-  const header = mvfHeader(mcf.header, c.entityId, opts.mvfCounter);
+  const reportingPartyId = mvfSignerEntityId(c);
+  const header = mvfHeader(mcf.header, reportingPartyId, opts.mvfCounter);
   const xml = await migrationFileToXmlString(
     'MVF',
     header,

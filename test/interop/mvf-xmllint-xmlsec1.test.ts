@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCertificate } from '../../src/core/pki/index.js';
 import { loadPrivateKey } from '../../src/files/trust-store.js';
@@ -24,6 +24,7 @@ import {
   inMemoryCommonValidationContext,
   type CommonValidationResult,
 } from '../../src/dcc/common-validation.js';
+import { writeMigrationCommonValidationFile } from '../../src/dcc/mvf-file.js';
 import { makeTestPki, type TestPkiFixture } from '../support/signed-files.js';
 
 const XSD = path.resolve('schema/smets1-migration.xsd');
@@ -35,6 +36,9 @@ let header: MigrationCommonHeader;
 const installations: McfInstallation[] = [];
 let results: CommonValidationResult;
 let mvfPath: string;
+let streamedPath: string;
+let ctx: ReturnType<typeof inMemoryCommonValidationContext>;
+let at: Date;
 
 before(async () => {
   pki = await makeTestPki();
@@ -70,7 +74,7 @@ before(async () => {
   const first = installations[0]!;
   // Reference data that makes installations fail in several ways: models known only for the first
   // installation, one Device ID already in the SMI, no Registration Data, no Network Party.
-  const ctx = inMemoryCommonValidationContext({
+  ctx = inMemoryCommonValidationContext({
     cpl: [first.chfDetail.deviceDetail, first.esmeDetail.deviceDetail],
     groupDeviceModels: {},
     eligibleProductCombinations: [],
@@ -83,8 +87,22 @@ before(async () => {
     gasSuppliers: [],
     gasTransporters: [],
   });
-  results = commonValidationChecks({ header, installations }, ctx, { at: new Date() });
+  at = new Date();
+  results = commonValidationChecks({ header, installations }, ctx, { at });
   const s1sp = pki.party('s1sp').certificates.find((c) => c.role === 's1SPMigrationSigning')!;
+  const signer = {
+    certificate: parseCertificate(await readFile(path.join(pki.dir, s1sp.cert), 'latin1')),
+    privateKey: await loadPrivateKey(path.join(pki.dir, s1sp.key)),
+  };
+  // The streaming path: MCF file in, signed MVF file out, named from its header.
+  const streamed = await writeMigrationCommonValidationFile(
+    await readFile(mcfPath),
+    ctx,
+    signer,
+    { directory: pki.dir, name: (h) => `MVF_${h.reportingPartyId}_${h.mcfCounter}_${h.mvfCounter}.xml` },
+    { at, mvfCounter: 10n },
+  );
+  streamedPath = streamed.path;
   const xml = await buildMigrationCommonValidationFile(
     { header },
     results,
@@ -129,10 +147,47 @@ test('TMAD 5.10(b)/(c): the MVF carries the MCF Migration Header and one entry p
   assert.ok(all.some((f) => f.failedStepNumber === '5.10.3' && f.supportingData === undefined));
 });
 
-test('TMAD 10.1: the MVF validates against schema/smets1-migration.xsd (xmllint)', (t) => {
+test('TMAD 10.1: the MVF validates against schema/smets1-migration.xsd (xmllint), built in memory or streamed', (t) => {
   if (!hasXmllint) return t.skip('xmllint not installed');
-  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, mvfPath], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  for (const f of [mvfPath, streamedPath]) {
+    const r = spawnSync('xmllint', ['--noout', '--schema', XSD, f], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+});
+
+test('TMAD 5.10(c): the streamed MVF has the same FailedChecks as the in-memory checks, and its counter', async () => {
+  const read: OutcomeInstallation[] = [];
+  const s = await readMigrationValidationFile(await readFile(streamedPath), {
+    onInstallation: (i) => void read.push(i),
+  });
+  assert.equal(path.basename(streamedPath), `MVF_${pki.party('s1sp').entityId}_41_10.xml`);
+  assert.equal(s.header.mvfCounter, 10n);
+  assert.deepEqual(
+    read.map((r) => r.failedChecks),
+    results.installations.map((r) => r.failures.map((f) => f.failedCheck)),
+  );
+});
+
+test('TMAD 5.9.1: an unreadable MCF makes no MVF and leaves no temporary file', async () => {
+  const s1sp = pki.party('s1sp').certificates.find((c) => c.role === 's1SPMigrationSigning')!;
+  const before = (await readdir(pki.dir)).sort();
+  const broken = (await readFile(path.join(pki.dir, 'mcf.xml'), 'utf8')).replace(
+    /<\/CHFDetail>/,
+    '</CHFDetial>',
+  );
+  await assert.rejects(
+    writeMigrationCommonValidationFile(
+      broken,
+      ctx,
+      {
+        certificate: parseCertificate(await readFile(path.join(pki.dir, s1sp.cert), 'latin1')),
+        privateKey: await loadPrivateKey(path.join(pki.dir, s1sp.key)),
+      },
+      path.join(pki.dir, 'never.xml'),
+      { at, mvfCounter: 11n },
+    ),
+  );
+  assert.deepEqual((await readdir(pki.dir)).sort(), before);
 });
 
 test('TMAD 5.10(d), Table 5.5: the MVF signature verifies with xmlsec1 (S1SP certificate, and PKI mode)', (t) => {

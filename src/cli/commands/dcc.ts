@@ -3,7 +3,7 @@
 // (docs/dcc-reference-fixture.md) and writes the signed Migration Common Validation File.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -20,24 +20,17 @@ import {
 import { CertificateParseError, emptyTrustStore, parseCertificate } from '../../core/pki/index.js';
 import type { OrganisationCertificate, TrustStore } from '../../core/pki/index.js';
 import { MAX_UNSIGNED_LONG } from '../../core/schema/index.js';
-import {
-  MigrationFileReadError,
-  migrationFileName,
-  readMigrationCommonFile,
-  type McfInstallation,
-  type MigrationCommonHeader,
-} from '../../core/formats/migration-files/index.js';
+import { MigrationFileReadError, migrationFileName } from '../../core/formats/migration-files/index.js';
 import { XmlSyntaxError } from '../../lib/xml/sax.js';
 import { loadPrivateKey, loadTrustStore } from '../../files/trust-store.js';
 import {
   DEFAULT_LOOK_AHEAD_DAYS,
   MvfSignerError,
-  buildMigrationCommonValidationFile,
-  commonValidationChecks,
   inMemoryCommonValidationContext,
-  mvfHeader,
   parseCommonValidationFixture,
+  type InstallationValidation,
 } from '../../dcc/common-validation.js';
+import { writeMigrationCommonValidationFile } from '../../dcc/mvf-file.js';
 
 interface ValidateFlags {
   reference: string;
@@ -104,30 +97,6 @@ async function readReference(file: string, trustOverride: string | undefined) {
   return { ...data, trust };
 }
 
-async function readMcf(
-  file: string,
-): Promise<{ header: MigrationCommonHeader; installations: McfInstallation[] }> {
-  const installations: McfInstallation[] = [];
-  try {
-    const s = await readMigrationCommonFile(
-      createReadStream(file),
-      { onInstallation: (i) => void installations.push(i) },
-      { fileName: file },
-    );
-    return { header: s.header, installations };
-  } catch (e) {
-    if (e instanceof MigrationFileReadError || e instanceof XmlSyntaxError) {
-      // Not a readable MCF: Table 5.9 (5.9.1) rejects it before any Table 5.10 check.
-      throw new InvalidMcf(`${e.message}: not a Migration Common File the checks can read (TMAD 5.9.1)`);
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err.code) throw new UsageError(describePathProblem(file, e));
-    throw e;
-  }
-}
-
-class InvalidMcf extends Error {}
-
 async function isDirectory(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
@@ -174,58 +143,60 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
     throw new UsageError(`--sign-key ${o.signKey} is not the private key of --cert ${o.cert}`);
   const data = await readReference(o.reference, o.trust);
 
-  let mcf;
+  // A directory (or a path ending in /) gets the TMAD 10.2 name: MVF_<ReportingPartyID>_<MCFCounter>_<MVFCounter>.xml.
+  const toDirectory = o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out));
   try {
-    mcf = await readMcf(mcfPath);
+    await mkdir(toDirectory ? o.out : path.dirname(path.resolve(o.out)), { recursive: true });
   } catch (e) {
-    if (!(e instanceof InvalidMcf)) throw e;
-    if (o.json) printJson({ mcf: mcfPath, readable: false, problem: e.message });
-    else printLines(`${e.message}`);
-    return setExit(EXIT.INVALID);
+    throw new UsageError(`--out ${describePathProblem(o.out, e, 'directory')}`);
   }
-  const results = commonValidationChecks(mcf, inMemoryCommonValidationContext(data), { at, lookAheadDays });
-  let xml: string;
+  const ctx = inMemoryCommonValidationContext(data);
+  const results: InstallationValidation[] = [];
+  const report = (r: InstallationValidation): void => {
+    if (o.json) results.push(r);
+    else
+      for (const f of r.failures)
+        printLines(
+          `${mcfPath}: ${f.problem.element} (CHF ${r.chfIdentifier}): ${f.problem.message} (${f.problem.rule})`,
+        );
+  };
+  let summary;
   try {
-    xml = await buildMigrationCommonValidationFile(
-      mcf,
-      results,
+    summary = await writeMigrationCommonValidationFile(
+      createReadStream(mcfPath),
+      ctx,
       { certificate: cert, privateKey: key },
-      { mvfCounter },
+      toDirectory ? { directory: o.out, name: (h) => migrationFileName('MVF', h) } : o.out,
+      { at, lookAheadDays, mvfCounter, fileName: mcfPath, onInstallation: report },
     );
   } catch (e) {
     if (e instanceof MvfSignerError) throw new UsageError(`--cert ${o.cert}: ${e.message}`);
+    if (e instanceof MigrationFileReadError || e instanceof XmlSyntaxError) {
+      // Not a readable MCF: Table 5.9 (5.9.1) rejects it before any Table 5.10 check; no MVF.
+      const problem = `${e.message}: not a Migration Common File the checks can read (TMAD 5.9.1); no MVF written`;
+      if (o.json) printJson({ mcf: mcfPath, readable: false, problem });
+      else printLines(problem);
+      return setExit(EXIT.INVALID);
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code) throw new UsageError(describePathProblem(err.path ?? o.out, e));
     throw e;
   }
-  // A directory (or a path ending in /) gets the TMAD 10.2 name: MVF_<ReportingPartyID>_<MCFCounter>_<MVFCounter>.xml.
-  let outPath = o.out;
-  try {
-    if (o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out))) {
-      await mkdir(o.out, { recursive: true });
-      outPath = path.join(
-        o.out,
-        migrationFileName('MVF', mvfHeader(mcf.header, cert.entityId ?? '', mvfCounter)),
-      );
-    } else await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
-    await writeFile(outPath, xml);
-  } catch (e) {
-    throw new UsageError(`--out ${describePathProblem(outPath, e)}`);
-  }
-
-  const failed = results.installations.filter((r) => r.failures.length > 0);
+  const passed = summary.installations - summary.failed;
   if (o.json)
     printJson(
       jsonSafe({
         mcf: mcfPath,
-        mvf: outPath,
-        header: mcf.header,
+        mvf: summary.path,
+        header: summary.mcfHeader,
         mvfCounter,
-        reportingPartyId: cert.entityId,
+        reportingPartyId: summary.mvfHeader.reportingPartyId,
         at: at.toISOString(),
         lookAheadDays,
-        installations: results.installations.length,
-        passed: results.installations.length - failed.length,
-        failed: failed.length,
-        results: results.installations.map((r) => ({
+        installations: summary.installations,
+        passed,
+        failed: summary.failed,
+        results: results.map((r) => ({
           index: r.index,
           chfIdentifier: r.chfIdentifier,
           passed: r.failures.length === 0,
@@ -235,18 +206,12 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
         })),
       }),
     );
-  else {
-    for (const r of failed)
-      for (const f of r.failures)
-        printLines(
-          `${mcfPath}: ${f.problem.element} (CHF ${r.chfIdentifier}): ${f.problem.message} (${f.problem.rule})`,
-        );
+  else
     printLines(
-      `${mcfPath}: ${results.installations.length} installation(s): ${results.installations.length - failed.length} passed, ${failed.length} failed the Common Validation Checks (TMAD 5.10)`,
-      `${outPath}: MVF written, MVFCounter ${mvfCounter}, signed by ${cert.entityId ?? '?'} (serial ${cert.serialNumber})`,
+      `${mcfPath}: ${summary.installations} installation(s): ${passed} passed, ${summary.failed} failed the Common Validation Checks (TMAD 5.10)`,
+      `${summary.path}: MVF written, MVFCounter ${mvfCounter}, signed by ${summary.mvfHeader.reportingPartyId} (serial ${cert.serialNumber})`,
     );
-  }
-  setExit(failed.length === 0 ? EXIT.OK : EXIT.INVALID);
+  setExit(summary.failed === 0 ? EXIT.OK : EXIT.INVALID);
 }
 
 export function register(program: Command): void {
