@@ -315,9 +315,20 @@ export function parseCommonValidationFixture(json: unknown): Result<CommonValida
       const mpxn = str(e, mpxnKey, where);
       const from = date(e, 'from', where, false)!;
       const to = date(e, 'to', where, true);
+      if (to && to.getTime() <= from.getTime()) problems.push(`${where}.to: must be after from`);
       for (const [role, list] of roles) {
         if (e[role] === undefined) continue;
-        list.push({ mpxn, party: str(e, role, where), from, ...(to ? { to } : {}) });
+        const party = str(e, role, where);
+        // One party per meter point and role at any instant: overlapping periods would be ambiguous.
+        const end = (p: { to?: Date }): number => p.to?.getTime() ?? Infinity;
+        const clash = list.find(
+          (p) => p.mpxn === mpxn && p.from.getTime() < end({ to }) && from.getTime() < end(p),
+        );
+        if (clash)
+          problems.push(
+            `${where}: the ${role} period from ${from.toISOString()} overlaps another for ${mpxn} (from ${clash.from.toISOString()})`,
+          );
+        list.push({ mpxn, party, from, ...(to ? { to } : {}) });
       }
     });
   periods('electricity', 'mpan', [

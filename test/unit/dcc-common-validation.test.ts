@@ -654,6 +654,15 @@ test('reference fixture: parsed from plain JSON, every problem named by its path
   assert.ok(bad.error.some((p) => p.startsWith('cpl[0].deviceManufacturer')));
   assert.ok(bad.error.some((p) => p.startsWith('electricity[0].from')));
   assert.ok(bad.error.some((p) => p.startsWith('requireCrl')));
+  const overlap = parseCommonValidationFixture({
+    electricity: [
+      { mpan: MPAN, importSupplier: 'SUPA', from: '2020-01-01T00:00:00Z' },
+      { mpan: MPAN, importSupplier: 'SUPB', from: '2026-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z' },
+    ],
+  });
+  assert.ok(!overlap.ok);
+  assert.ok(overlap.error.some((p) => p.startsWith('electricity[1].to: must be after from')));
+  assert.ok(overlap.error.some((p) => /electricity\[1\]: the importSupplier period .* overlaps/.test(p)));
   assert.deepEqual(parseCommonValidationFixture([]), {
     ok: false,
     error: ['the reference fixture must be a JSON object'],
