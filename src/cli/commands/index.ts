@@ -9,6 +9,7 @@ type CommandModule = { register(program: Command): void };
 const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<CommandModule>>>> = {
   calendar: [() => import('./calendar.js')],
   db: [() => import('./db.js')],
+  dcc: [() => import('./dcc.js')],
   demo: [() => import('./demo.js')],
   file: [() => import('./file.js'), () => import('./validate.js'), () => import('./authenticate.js')],
   incidents: [() => import('./incidents.js')],
