@@ -168,7 +168,7 @@ test('s1mig smso import: a bad inventory CSV is rejected whole, each problem wit
   assert.equal(r.code, 1);
   assert.match(
     r.stdout,
-    /bad\.csv:3:\d+: status: 'Asleep': expected Active or Dormant for an ESME \(TMAD 2 Active Meter \/ Dormant Meter; TMAD 4\.21\(b\)\)/,
+    /bad\.csv:3:61: status: 'Asleep': expected Active or Dormant for an ESME \(TMAD 2 Active Meter \/ Dormant Meter; TMAD 4\.21\(b\)\)/,
   );
   assert.match(r.stdout, /nothing imported/);
   const list = await runCli(['smso', 'list', 'TRL', '--json'], { env });

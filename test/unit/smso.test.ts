@@ -20,6 +20,7 @@ import {
   type HandoverInstallation,
 } from '../../src/core/formats/smso/index.js';
 import { parseMpan } from '../../src/core/ids/index.js';
+import { REPO_ROOT } from '../support/cli.js';
 import { generateSmsoEstate, generateSmsoInventoryFiles } from '../../src/estate/smso-inventory.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import {
@@ -551,4 +552,19 @@ test('installations file: one EUI-64 per line, comments and blanks ignored, dupl
     ],
   );
   assert.match(r.problems[1]!.message, /already listed on line 2/);
+});
+
+test('samples/smso: the documented sample inventory, keys and key notice are valid (docs/SMSO.md)', () => {
+  const read = (n: string): string => fs.readFileSync(path.join(REPO_ROOT, 'samples', 'smso', n), 'utf8');
+  const inv = parseSmsoInventoryCsv(read('inventory.csv'), 'inventory.csv');
+  assert.deepEqual(inv.problems, []);
+  assert.equal(inv.installations.length, 3);
+  assert.equal(
+    read('inventory.csv'),
+    generateSmsoInventoryFiles({ installations: 3, seed: 'sample' }).inventoryCsv,
+  );
+  assert.deepEqual(parseSmsoKeyMaterialCsv(read('keys.csv'), 'keys.csv').problems, []);
+  const n = parseGroupKeyNotice(read('s1sp-group-key.notice'), 's1sp-group-key.notice');
+  assert.ok(n.ok, n.ok ? '' : n.error);
+  assert.equal(n.value.purpose, 'S1SP-GroupInformation');
 });
