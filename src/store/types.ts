@@ -89,6 +89,8 @@ export interface SmsoRepository {
   list(smso: string, opts?: { limit?: number; offset?: number }): Promise<SmsoInstallationSummary[]>;
   count(smso: string): Promise<number>;
   get(smso: string, chfDeviceId: string): Promise<StoredSmsoInstallation | undefined>;
+  /** Several at once (absent ones are missing from the map). */
+  getMany(smso: string, chfDeviceIds: readonly string[]): Promise<Map<string, StoredSmsoInstallation>>;
   /** The sealed key material of these installations (absent ones are missing from the map). */
   sealedKeyMaterial(smso: string, chfDeviceIds: readonly string[]): Promise<Map<string, string>>;
   /** Delete key material (TMAD 11: keys deletable); returns how many installations had some. */

@@ -175,5 +175,5 @@ test('s1mig smso import: a bad inventory CSV is rejected whole, each problem wit
   assert.deepEqual(JSON.parse(list.stdout), []);
   const missing = await runCli(['smso', 'import', 'TRL', f('nope.csv')], { env });
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /no such inventory CSV/);
+  assert.match(missing.stderr, /nope\.csv: no such file/);
 });

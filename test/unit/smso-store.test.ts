@@ -81,6 +81,10 @@ function suite(
         assert.equal(hasKeyMaterial, true);
       }
       assert.equal(await store.smso.get('TRL', estate.installations[0]!.chfDeviceId), undefined);
+      const some = estate.installations.slice(10, 13).map((i) => i.chfDeviceId);
+      const many = await store.smso.getMany('CGI', [...some, '00-00-00-00-00-00-00-00', some[0]!]);
+      assert.deepEqual([...many.keys()].sort(), [...some].sort());
+      for (const id of some) assert.deepEqual(many.get(id), await store.smso.get('CGI', id));
       const list = await store.smso.list('CGI');
       assert.deepEqual(
         list.map((x) => x.chfDeviceId),

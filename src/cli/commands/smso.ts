@@ -35,7 +35,7 @@ function formatProblem(p: SmsoCsvProblem): string {
 }
 
 async function readInput(file: string, what: string): Promise<string> {
-  const size = await requireFile(file, what);
+  const size = await requireFile(file, 'file');
   if (size > MAX_INPUT_BYTES)
     throw new UsageError(`${file}: ${size} bytes, larger than ${MAX_INPUT_BYTES} for ${what}`);
   try {

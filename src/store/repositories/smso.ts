@@ -54,7 +54,7 @@ export function smsoRepository(db: Kysely<Database>, c: Codec): SmsoRepository {
     return new Map([...by].map(([k, v]) => [k, deviceSet(v)]));
   }
 
-  return {
+  const repo: SmsoRepository = {
     async putInstallations(smso, installations, sealedKeys, opts) {
       const ids = installations.map((i) => i.chfDeviceId);
       return db.transaction().execute(async (trx) => {
@@ -205,50 +205,71 @@ export function smsoRepository(db: Kysely<Database>, c: Codec): SmsoRepository {
     },
 
     async get(smso, chf) {
-      const i = await db
-        .selectFrom('smso_installation')
-        .selectAll()
-        .where('smso', '=', smso)
-        .where('chf_device_id', '=', chf)
-        .executeTakeFirst();
-      if (!i) return undefined;
-      const devices = await db
-        .selectFrom('smso_device')
-        .selectAll()
-        .where('smso', '=', smso)
-        .where('chf_device_id', '=', chf)
-        .orderBy('ordinal')
-        .execute();
-      const key = await db
-        .selectFrom('smso_key_material')
-        .select('chf_device_id')
-        .where('smso', '=', smso)
-        .where('chf_device_id', '=', chf)
-        .executeTakeFirst();
-      const inst: SmsoInstallation = {
-        chfDeviceId: i.chf_device_id,
-        mpan: i.mpan,
-        mprn: i.mprn,
-        lastWanContactAt: readSeconds(i.last_wan_contact_at),
-        unsolicitedHalfHourlyData: c.readBool(i.unsolicited_hh_data),
-        devices: devices.map((d): SmsoDevice => ({
-          deviceType: d.device_type as DeviceType,
-          deviceId: d.device_id,
-          manufacturer: d.manufacturer,
-          model: d.model,
-          firmwareVersion: d.firmware_version,
-          serialNumber: d.serial_number,
-          status: d.status as MeterStatus | null,
-          hanJoinedAt: readSeconds(d.han_joined_at),
-        })),
-      };
-      const out: StoredSmsoInstallation = {
-        smso,
-        ...inst,
-        importedAt: c.readDate(i.imported_at),
-        sourceFile: i.source_file,
-        hasKeyMaterial: key !== undefined,
-      };
+      return (await repo.getMany(smso, [chf])).get(chf);
+    },
+
+    async getMany(smso, ids) {
+      const out = new Map<string, StoredSmsoInstallation>();
+      for (const part of chunks([...new Set(ids)])) {
+        const insts = await db
+          .selectFrom('smso_installation')
+          .selectAll()
+          .where('smso', '=', smso)
+          .where('chf_device_id', 'in', part)
+          .execute();
+        if (insts.length === 0) continue;
+        const found = insts.map((i) => i.chf_device_id);
+        const devices = await db
+          .selectFrom('smso_device')
+          .selectAll()
+          .where('smso', '=', smso)
+          .where('chf_device_id', 'in', found)
+          .orderBy('chf_device_id')
+          .orderBy('ordinal')
+          .execute();
+        const keys = new Set(
+          (
+            await db
+              .selectFrom('smso_key_material')
+              .select('chf_device_id')
+              .where('smso', '=', smso)
+              .where('chf_device_id', 'in', found)
+              .execute()
+          ).map((k) => k.chf_device_id),
+        );
+        const byChf = new Map<string, SmsoDevice[]>();
+        for (const d of devices) {
+          const l = byChf.get(d.chf_device_id) ?? [];
+          l.push({
+            deviceType: d.device_type as DeviceType,
+            deviceId: d.device_id,
+            manufacturer: d.manufacturer,
+            model: d.model,
+            firmwareVersion: d.firmware_version,
+            serialNumber: d.serial_number,
+            status: d.status as MeterStatus | null,
+            hanJoinedAt: readSeconds(d.han_joined_at),
+          });
+          byChf.set(d.chf_device_id, l);
+        }
+        for (const i of insts) {
+          const inst: SmsoInstallation = {
+            chfDeviceId: i.chf_device_id,
+            mpan: i.mpan,
+            mprn: i.mprn,
+            lastWanContactAt: readSeconds(i.last_wan_contact_at),
+            unsolicitedHalfHourlyData: c.readBool(i.unsolicited_hh_data),
+            devices: byChf.get(i.chf_device_id) ?? [],
+          };
+          out.set(i.chf_device_id, {
+            smso,
+            ...inst,
+            importedAt: c.readDate(i.imported_at),
+            sourceFile: i.source_file,
+            hasKeyMaterial: keys.has(i.chf_device_id),
+          });
+        }
+      }
       return out;
     },
 
@@ -303,4 +324,5 @@ export function smsoRepository(db: Kysely<Database>, c: Codec): SmsoRepository {
       });
     },
   };
+  return repo;
 }
