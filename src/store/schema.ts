@@ -73,10 +73,48 @@ export interface IncidentTable {
   details: DbJson;
 }
 
+/** SMSO inventory, one row per installation (migration 005). */
+export interface SmsoInstallationTable {
+  smso: string;
+  chf_device_id: string;
+  mpan: string | null;
+  mprn: string | null;
+  last_wan_contact_at: DbDate | null;
+  unsolicited_hh_data: DbBool;
+  imported_at: DbDate;
+  source_file: string;
+}
+
+/** SMSO inventory, one row per device (migration 005). */
+export interface SmsoDeviceTable {
+  smso: string;
+  chf_device_id: string;
+  ordinal: number;
+  device_type: string;
+  device_id: string;
+  manufacturer: string;
+  model: string;
+  firmware_version: string;
+  serial_number: string | null;
+  status: string | null;
+  han_joined_at: DbDate | null;
+}
+
+/** Sealed key material per installation (migration 005): never plaintext. */
+export interface SmsoKeyMaterialTable {
+  smso: string;
+  chf_device_id: string;
+  sealed: string;
+  stored_at: DbDate;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
   stored_counter: StoredCounterTable;
   stored_counter_latest: StoredCounterLatestTable;
   incident: IncidentTable;
+  smso_installation: SmsoInstallationTable;
+  smso_device: SmsoDeviceTable;
+  smso_key_material: SmsoKeyMaterialTable;
 }

@@ -48,6 +48,57 @@ export type { IncidentRecord, IncidentRepository } from '../core/incidents/repos
 import type { StoredCounterRepository } from '../core/authentication/stored-counters.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
 
+// ---- SMSO inventory and sealed key material (migration 005) ----------------------------------------
+import type { SmsoInstallation } from '../core/formats/smso/inventory.js';
+export type { SmsoInstallation };
+
+/** An installation of an SMSO's inventory as stored. */
+export interface StoredSmsoInstallation extends SmsoInstallation {
+  smso: string;
+  importedAt: Date;
+  sourceFile: string;
+  /** Whether sealed key material is held for it. */
+  hasKeyMaterial: boolean;
+}
+
+export interface SmsoInstallationSummary {
+  chfDeviceId: string;
+  mpan: string | null;
+  mprn: string | null;
+  esmeStatus: string | null;
+  gsmeStatus: string | null;
+  lastWanContactAt: string | null;
+  unsolicitedHalfHourlyData: boolean;
+  deviceCount: number;
+  hasKeyMaterial: boolean;
+}
+
+export interface SmsoRepository {
+  /**
+   * Store (or replace, by CHF Device ID) installations of one SMSO in one transaction, with the sealed
+   * key material given for some of them (an installation without new key material keeps what it has,
+   * unless its devices changed: then the old key material is deleted). Returns the counts written.
+   */
+  putInstallations(
+    smso: string,
+    installations: readonly SmsoInstallation[],
+    sealedKeys: ReadonlyMap<string, string>,
+    opts: { importedAt: Date; sourceFile: string },
+  ): Promise<{ installations: number; keyMaterial: number; keyMaterialDeleted: number }>;
+  /** Ordered by CHF Device ID. */
+  list(smso: string, opts?: { limit?: number; offset?: number }): Promise<SmsoInstallationSummary[]>;
+  count(smso: string): Promise<number>;
+  get(smso: string, chfDeviceId: string): Promise<StoredSmsoInstallation | undefined>;
+  /** Several at once (absent ones are missing from the map). */
+  getMany(smso: string, chfDeviceIds: readonly string[]): Promise<Map<string, StoredSmsoInstallation>>;
+  /** The sealed key material of these installations (absent ones are missing from the map). */
+  sealedKeyMaterial(smso: string, chfDeviceIds: readonly string[]): Promise<Map<string, string>>;
+  /** Delete key material (TMAD 11: keys deletable); returns how many installations had some. */
+  deleteKeyMaterial(smso: string, chfDeviceIds: readonly string[]): Promise<number>;
+  /** Delete installations with their devices and key material; returns how many existed. */
+  deleteInstallations(smso: string, chfDeviceIds: readonly string[]): Promise<number>;
+}
+
 export interface MigrationState {
   name: string;
   executedAt: Date | null;
@@ -58,6 +109,7 @@ export interface Store {
   readonly receivedMas: ReceivedMaRepository;
   readonly counters: StoredCounterRepository;
   readonly incidents: IncidentRepository;
+  readonly smso: SmsoRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

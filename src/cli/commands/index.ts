@@ -15,6 +15,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   incidents: [() => import('./incidents.js')],
   ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
   pki: [() => import('./pki.js')],
+  smso: [() => import('./smso.js')],
   xml: [() => import('./xml.js')],
 };
 
