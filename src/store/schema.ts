@@ -73,10 +73,20 @@ export interface IncidentTable {
   details: DbJson;
 }
 
+export interface ReferenceEntryTable {
+  registry: string;
+  identity: string;
+  lookup_key: string;
+  seq: number | string;
+  /** The entry's CSV fields in column order (JSON array of strings). */
+  fields: DbJson;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
   stored_counter: StoredCounterTable;
   stored_counter_latest: StoredCounterLatestTable;
   incident: IncidentTable;
+  reference_entry: ReferenceEntryTable;
 }

@@ -14,6 +14,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   incidents: [() => import('./incidents.js')],
   ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
   pki: [() => import('./pki.js')],
+  ref: [() => import('./ref.js')],
   xml: [() => import('./xml.js')],
 };
 
