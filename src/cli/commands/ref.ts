@@ -1,7 +1,7 @@
 // s1mig ref: the reference-data registries (issue #11; TMAD 2, 3.6, 4.47, 4.48, 5.1(a), 5.2). Import
 // from the CSV format of docs/REFERENCE-DATA.md (certificates also from PEM/DER files or a directory),
 // list, show, export back to the same CSV. Parses, calls the store, prints.
-import { stat, writeFile, open } from 'node:fs/promises';
+import { stat, open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   EXIT,
@@ -247,7 +247,6 @@ export function register(program: Command): void {
         }
         let fh;
         try {
-          await writeFile(o.out, '');
           fh = await open(o.out, 'w');
         } catch (e) {
           throw new UsageError(describePathProblem(o.out, e, 'output file'));
