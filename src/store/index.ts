@@ -10,6 +10,7 @@ import { receivedMaRepository } from './repositories/received-ma.js';
 import { storedCounterRepository } from './repositories/counters.js';
 import { incidentRepository } from './repositories/incidents.js';
 import { smsoRepository } from './repositories/smso.js';
+import { referenceRepository } from './repositories/reference.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -17,6 +18,7 @@ import { configuration } from '../config.js';
 export * from './types.js';
 export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
 export { DEFAULT_COUNTER_WINDOW_DAYS } from './repositories/counters.js';
+export { REFERENCE_BATCH } from './repositories/reference.js';
 
 export const SQLITE_FILE_NAME = 's1mig.sqlite';
 /**
@@ -133,6 +135,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       counters: storedCounterRepository(db, c),
       incidents: incidentRepository(db, c),
       smso: smsoRepository(db, c),
+      reference: referenceRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

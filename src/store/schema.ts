@@ -108,6 +108,15 @@ export interface SmsoKeyMaterialTable {
   stored_at: DbDate;
 }
 
+export interface ReferenceEntryTable {
+  registry: string;
+  identity: string;
+  lookup_key: string;
+  seq: number | string;
+  /** The entry's CSV fields in column order (JSON array of strings). */
+  fields: DbJson;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -117,4 +126,5 @@ export interface Database {
   smso_installation: SmsoInstallationTable;
   smso_device: SmsoDeviceTable;
   smso_key_material: SmsoKeyMaterialTable;
+  reference_entry: ReferenceEntryTable;
 }

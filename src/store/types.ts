@@ -47,6 +47,12 @@ export type { CounterKey, StoredCounterRepository } from '../core/authentication
 export type { IncidentRecord, IncidentRepository } from '../core/incidents/repository.js';
 import type { StoredCounterRepository } from '../core/authentication/stored-counters.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
+import type { ReferenceRepository } from './repositories/reference.js';
+export type {
+  ReferenceImportResult,
+  ReferenceRepository,
+  StoredReferenceRow,
+} from './repositories/reference.js';
 
 // ---- SMSO inventory and sealed key material (migration 005) ----------------------------------------
 import type { SmsoInstallation } from '../core/formats/smso/inventory.js';
@@ -110,6 +116,8 @@ export interface Store {
   readonly counters: StoredCounterRepository;
   readonly incidents: IncidentRepository;
   readonly smso: SmsoRepository;
+  /** The reference-data registries (issue #11) and the ReferenceData read interface. */
+  readonly reference: ReferenceRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

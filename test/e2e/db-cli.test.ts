@@ -9,6 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { runCli } from '../support/cli.js';
 
+/** Every store migration, in order (a new migration is added here too). */
+const MIGRATIONS = ['001_initial', '002_received_ma_status', '004_reference_data', '005_smso_inventory'];
+
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-db-cli-'));
 const schema = `s1mig_cli_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
@@ -43,7 +46,7 @@ test('db status on a fresh directory: no database yet, nothing created', async (
   assert.equal(out.engine, 'sqlite');
   assert.equal(out.exists, false);
   assert.equal(out.upToDate, false);
-  assert.deepEqual(out.pending, ['001_initial', '002_received_ma_status', '005_smso_inventory']);
+  assert.deepEqual(out.pending, MIGRATIONS);
   assert.equal(fs.existsSync(path.join(tmp, 'data')), false);
 });
 
@@ -53,7 +56,7 @@ test('db migrate creates ./data/s1mig.sqlite and applies the migrations once', a
   const out = JSON.parse(r.stdout);
   assert.equal(out.engine, 'sqlite');
   assert.equal(fs.realpathSync(out.location), fs.realpathSync(path.join(tmp, 'data', 's1mig.sqlite')));
-  assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status', '005_smso_inventory']);
+  assert.deepEqual(out.appliedNow, MIGRATIONS);
   assert.ok(out.migrations.every((m: { executedAt: string | null }) => m.executedAt !== null));
 
   const again = await runCli(['db', 'migrate'], { cwd: tmp, env: sqliteEnv });
@@ -113,7 +116,7 @@ test(
     const out = JSON.parse(r.stdout);
     assert.equal(out.engine, 'postgres');
     assert.match(out.location, new RegExp(`schema ${schema}`));
-    assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status', '005_smso_inventory']);
+    assert.deepEqual(out.appliedNow, MIGRATIONS);
     const s = await runCli(['db', 'status', '--json', '--pg-schema', schema], { cwd: tmp, env });
     assert.equal(s.code, 0, s.stderr);
     assert.equal(JSON.parse(s.stdout).upToDate, true);

@@ -16,6 +16,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
   pki: [() => import('./pki.js')],
   smso: [() => import('./smso.js')],
+  ref: [() => import('./ref.js')],
   xml: [() => import('./xml.js')],
 };
 
