@@ -154,9 +154,11 @@ async function runSteps(
   verdict: AuthenticationVerdict,
 ): Promise<void> {
   // One parse: schema (5.9.1), signature digest (5.9.2) and header extraction.
-  const schema = createSchemaValidator(
-    opts.maxNodeLength !== undefined ? { maxValueLength: opts.maxNodeLength } : {},
-  );
+  // TMAD 5.9.1 / 10.2: the file name, where it states a file type, decides the root expected.
+  const schema = createSchemaValidator({
+    ...(opts.maxNodeLength !== undefined ? { maxValueLength: opts.maxNodeLength } : {}),
+    ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
+  });
   let signerCert: OrganisationCertificate | undefined;
   const signature = createSignatureVerifier({
     resolveKey: (issuerName: string, serialNumber: string): KeyObject | undefined => {

@@ -97,6 +97,23 @@ export function tryMigrationFileName(parts: MigrationFileNameParts): Result<stri
   return ok(`${fileType}_${requesterId}_${mcf.value}_${add.value}.xml`);
 }
 
+/** The base name of a path (either separator), without importing node:path into the core. */
+export function baseName(fileName: string): string {
+  return fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+}
+
+const STATED_TYPE = new RegExp(`^(${MIGRATION_FILE_TYPES.join('|')})_`);
+
+/**
+ * TMAD 10.2, Table 10.2: the file type a file name states by its FileType field ('MCF_…'), or
+ * undefined when the name states none. Only the FileType prefix is read (upper case, as Table 10.2
+ * writes it), so a name that is otherwise not of the TMAD 10.2 form still states its type.
+ */
+export function fileTypeStatedByName(fileName: string): MigrationFileType | undefined {
+  const m = STATED_TYPE.exec(baseName(fileName));
+  return m ? (m[1] as MigrationFileType) : undefined;
+}
+
 /** Parse a TMAD 10.2 file name (base name, no directory). */
 export function parseMigrationFileName(name: string): Result<ParsedMigrationFileName> {
   const m = FILE_NAME.exec(name);
