@@ -6,6 +6,7 @@ import {
   type Eui64,
   DEFAULT_SMSO_CODES,
   NULL_CERTIFICATE_ID,
+  issuerCommonName,
   isHyphenatedEui64,
   parseEui64,
   parseMpan,
@@ -526,13 +527,18 @@ function validateRow(
     let issuer: string | null = null;
     if (n !== '' && usable[nf] !== null) {
       if (n === 'NULL' && serial === '0') issuer = 'NULL';
-      else if (!/^[A-Za-z][A-Za-z0-9.-]*\s*=/.test(n))
+      else if (n === 'NULL')
         fail(
           nf,
           R723,
-          `'${n}' is not an X509IssuerName: expected an RFC 4514 distinguished name such as CN=Issuing CA,O=Example (or NULL with serial 0 for the Null Certificate ID)`,
+          `issuer 'NULL' with serial ${s}: the Null Certificate ID is serial 0 with issuer NULL (TMAD 2)`,
         );
-      else issuer = n;
+      else {
+        // TMAD 2: the Issuer X520 Common Name, bare ('Z1') or in a distinguished name ('CN=Z1,OU=07').
+        const cn = issuerCommonName(n);
+        if (!cn.ok) fail(nf, R723, `'${n}' is not an X509IssuerName: ${cn.error}`);
+        else issuer = n;
+      }
     }
     if (serial !== null && issuer !== null)
       certs[key] =
