@@ -177,7 +177,8 @@ test('MAM 7.2.3: a header-only file (zero rows) is valid with a warning', () => 
   const r = v(HEADER);
   assert.equal(r.valid, true);
   assert.equal(r.authorisation!.rows.length, 0);
-  assert.match(r.warnings[0]!.message, /no rows/);
+  assert.match(r.warnings[0]!.message, /no installation rows: almost always a truncated export/);
+  assert.equal(r.warnings[0]!.rule, 'MAM 7.2.3');
 });
 
 test('MAM 7.2.3: a column-title row is rejected', () => {

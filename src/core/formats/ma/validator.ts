@@ -310,8 +310,14 @@ export function validateMigrationAuthorisation(
     if (row) rows.push(row);
   }
 
-  if (lines.length === 3 && errors.length === 0)
-    warn(null, null, R723, 'the file has a header but no rows: it authorises no Migration');
+  // MAM 7.2.3: valid, but a header with no rows is almost never what the sender meant.
+  if (lines.length === 3 && rows.length === 0)
+    warn(
+      null,
+      null,
+      R723,
+      'no installation rows: almost always a truncated export (the file has a header but authorises no Migration)',
+    );
 
   // ---- lateness (MAM 4; TMAD 4.37): valid, but a warning per late Migration Week ----
   if (opts.receivedAt) lateness(rows, opts.receivedAt, warn);
