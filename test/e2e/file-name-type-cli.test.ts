@@ -73,3 +73,30 @@ test('TMAD 5.9.1: a name stating no type is judged by its root (validate and aut
   assert.equal(r.code, 0, r.stdout);
   assert.equal((JSON.parse(r.stdout) as { fileType: string }).fileType, 'MGF');
 });
+
+test('TMAD 10.2 / 5.9.1: file authenticate rejects an MCF named ..._999_0.xml whose header MCFCounter is 102', async () => {
+  const g = await runCli([
+    'file',
+    'generate',
+    'MCF',
+    '--pki',
+    pki,
+    '--sign',
+    '--installations',
+    '1',
+    '--counter',
+    '102',
+    '--out',
+    `${dir}/mcf/`,
+    '--json',
+  ]);
+  assert.equal(g.code, 0, g.stderr);
+  const mcf = (JSON.parse(g.stdout) as { file: string }).file;
+  const misnamed = path.join(dir, path.basename(mcf).replace(/_102_0\.xml$/, '_999_0.xml'));
+  assert.notEqual(misnamed, path.join(dir, path.basename(mcf)));
+  copyFileSync(mcf, misnamed);
+  const r = await runCli(['file', 'authenticate', '--as', 'dcc', '--trust', pki, misnamed], { env });
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, /5\.9\.1/);
+  assert.match(r.stdout, /MCFCounter is 999 but the file's MCFCounter is 102/);
+});

@@ -88,3 +88,42 @@ test('TMAD 5.9.1: the authenticator judges a file whose name states no type by i
   assert.equal(v.accepted, true, JSON.stringify(v.problems));
   assert.equal(v.fileType, 'MGF');
 });
+
+test('TMAD 10.2 / 5.9.1: an MCF named ..._999_0.xml whose MCFCounter is 102 is rejected naming both', async () => {
+  const c = String(counter++);
+  const xml = await signAs(
+    pki,
+    'requesting-party',
+    'requestingPartyFileSigning',
+    sample('MCF', { requestingPartyId: RP, counter: c }),
+  );
+  const v = await authenticateMigrationFile(xml, opts(`MCF_${RP}_999_0.xml`));
+  assert.equal(v.accepted, false);
+  assert.equal(v.failedStep, '5.9.1');
+  assert.equal(v.problems[0]!.rule, 'TMAD 10.2');
+  assert.match(v.problems[0]!.message, new RegExp(`MCFCounter is 999 but the file's MCFCounter is ${c}`));
+  // The counter was not consumed: the correctly named file is then accepted.
+  const ok = await authenticateMigrationFile(xml, opts(`MCF_${RP}_${c}_0.xml`));
+  assert.equal(ok.accepted, true, JSON.stringify(ok.problems));
+});
+
+test("TMAD 10.2 / 5.9.1: an MGF's AdditionalID must be its MGFCounter and its MCFCounter the file's", async () => {
+  const c = String(counter++);
+  const xml = await signAs(
+    pki,
+    'requesting-party',
+    'requestingPartyFileSigning',
+    sample('MGF', { requestingPartyId: RP, counter: c, mcfCounter: '102' }),
+  );
+  const wrongOwn = await authenticateMigrationFile(xml, opts(`MGF_${RP}_102_999.xml`));
+  assert.equal(wrongOwn.failedStep, '5.9.1');
+  assert.match(
+    wrongOwn.problems[0]!.message,
+    new RegExp(`AdditionalID is 999 but the file's MGFCounter is ${c}`),
+  );
+  assert.equal(wrongOwn.problems[0]!.element, 'MigrationGroup/MGFCounter');
+  const both = await authenticateMigrationFile(xml, opts(`MGF_${RP}_999_999.xml`));
+  assert.equal(both.problems.length, 2);
+  const ok = await authenticateMigrationFile(xml, opts(`MGF_${RP}_102_${c}.xml`));
+  assert.equal(ok.accepted, true, JSON.stringify(ok.problems));
+});

@@ -18,7 +18,12 @@ import {
 } from '../pki/index.js';
 import { isNullCertificateId, parseEui64, S1SP_COUNTER_GROUP_IDS, type GroupId } from '../ids/index.js';
 import { categoryFor, incidentTargets, type IncidentCategory } from '../incidents/index.js';
-import type { MigrationFileType } from '../schema/file-names.js';
+import {
+  baseName,
+  fileNameCounterMismatches,
+  parseMigrationFileName,
+  type MigrationFileType,
+} from '../schema/file-names.js';
 import type { IncidentRepository } from '../incidents/repository.js';
 import type { StoredCounterRepository } from './stored-counters.js';
 import { HeaderExtractor, type MigrationFileHeader } from './header.js';
@@ -184,6 +189,24 @@ async function runSteps(
   }
   const h = header.result();
   const rules = step591(schema.result(), h, verdict);
+  // TMAD 10.2 (checked with 5.9.1): a file named by the 10.2 scheme carries its content's counters.
+  const named = opts.fileName !== undefined ? parseMigrationFileName(baseName(opts.fileName)) : undefined;
+  if (named?.ok && named.value.fileType === rules.fileType) {
+    const mismatches = fileNameCounterMismatches(named.value, {
+      ...(h.values.MCFCounter !== undefined ? { mcfCounter: h.values.MCFCounter } : {}),
+      ownCounterElement: rules.counterElement,
+      ...(h.values[rules.counterElement] !== undefined ? { ownCounter: h.values[rules.counterElement] } : {}),
+    });
+    if (mismatches.length > 0)
+      throw new StepFailure(
+        mismatches.map((message) => ({
+          step: '5.9.1',
+          rule: 'TMAD 10.2',
+          message,
+          element: `${rules.rootElement}/${/AdditionalID/.test(message) ? rules.counterElement : 'MCFCounter'}`,
+        })),
+      );
+  }
   // TMAD 5.9.1 "meets the requirements of Clause 10.1": the content rules of Table 10.1.
   if (contentRules.problems.length > 0)
     throw new StepFailure(

@@ -140,3 +140,34 @@ export function parseMigrationFileName(name: string): Result<ParsedMigrationFile
   if (requesterId.includes('_')) out.supplierSignifier = rm[1] ?? '';
   return ok(out);
 }
+
+/** A decimal xs:unsignedLong as written in a file (leading zeros or '+' allowed), or undefined. */
+function counterValue(v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim().replace(/^\+/, '');
+  return /^[0-9]{1,25}$/.test(t) ? BigInt(t) : undefined;
+}
+
+/**
+ * TMAD 10.2: the counters a file's name carries must be those of its content. MCFCounter "as per the
+ * content of the files"; AdditionalID is the file's own counter "value from the file" (MGFCounter,
+ * MEFCounter, MVFCounter, SCFCounter, COFCounter; zero for an MCF, checked when parsing the name).
+ * Returns one message per mismatch, naming both values (empty when they agree).
+ */
+export function fileNameCounterMismatches(
+  name: ParsedMigrationFileName,
+  content: { mcfCounter?: string; ownCounterElement?: string; ownCounter?: string },
+): string[] {
+  const out: string[] = [];
+  const mcf = counterValue(content.mcfCounter);
+  if (mcf !== undefined && mcf !== BigInt(name.mcfCounter))
+    out.push(
+      `the file name's MCFCounter is ${name.mcfCounter} but the file's MCFCounter is ${content.mcfCounter!.trim()}: TMAD 10.2 names a file by the counters of its content, so they must be equal`,
+    );
+  const own = counterValue(content.ownCounter);
+  if (name.fileType !== 'MCF' && own !== undefined && own !== BigInt(name.additionalId))
+    out.push(
+      `the file name's AdditionalID is ${name.additionalId} but the file's ${content.ownCounterElement ?? 'counter'} is ${content.ownCounter!.trim()}: TMAD 10.2 (Table 10.2) makes the AdditionalID the ${content.ownCounterElement ?? 'counter'} value from the file, so they must be equal`,
+    );
+  return out;
+}
