@@ -11,9 +11,41 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Print lines of text on stdout. */
+/**
+ * The one escaping of human-readable output (never of --json, which escapes itself): what a terminal
+ * would interpret or reorder is shown, not obeyed. C0 controls (TAB, LF and CR too: they would break a
+ * one-line message) as \t, \n, \r or \xNN; DEL and the C1 range (including U+009B, the one-byte
+ * CSI) as \xNN; the bidirectional embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069
+ * as \u{NNNN}. ESC `[31m` prints as `\x1B[31m`.
+ */
+export function escapeForTerminal(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === '\t') return '\\t';
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    const hex = code.toString(16).toUpperCase();
+    return code > 0xff ? `\\u{${hex}}` : `\\x${hex.padStart(2, '0')}`;
+  });
+}
+
+/** Print lines of text on stdout, each escaped for the terminal (escapeForTerminal). */
 export function printLines(...lines: string[]): void {
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(lines.map(escapeForTerminal).join('\n') + '\n');
+}
+
+/** Print lines of text on stderr, each escaped for the terminal (escapeForTerminal). */
+export function printErrLines(...lines: string[]): void {
+  process.stderr.write(lines.map(escapeForTerminal).join('\n') + '\n');
+}
+
+/** Multi-line text (commander's help and errors): each line escaped, the line breaks kept. */
+export function escapeTextBlock(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => escapeForTerminal(l))
+    .join('\n');
 }
 
 /** Set the process exit code without exiting (so streams flush). */

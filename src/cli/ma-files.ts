@@ -2,21 +2,10 @@
 // (a zip where a CSV is expected and the other way round, a binary file), and terminal-safe output.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from './io.js';
+import { UsageError, escapeForTerminal } from './io.js';
 
-/**
- * Escape what a terminal would interpret: the C0 controls (TAB, CR and LF too: they would break a
- * one-line message), DEL and the C1 range. ESC `[31m` prints as `\x1B[31m`.
- */
-export function escapeControls(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    if (c === '\t') return '\\t';
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    return `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-  });
-}
+/** The CLI's one terminal escaping (src/cli/io.ts), under the name the ma commands use. */
+export const escapeControls = escapeForTerminal;
 
 /** POSIX shell quoting: safe words stay as they are, anything else is single-quoted. */
 export function shellQuote(s: string): string {

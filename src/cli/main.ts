@@ -2,7 +2,7 @@
 // and exports `register(program)`. Exit codes everywhere: 0 success/valid, 1 invalid/rejected,
 // 2 usage or I/O error.
 import { Command, CommanderError } from 'commander';
-import { UsageError, EXIT } from './io.js';
+import { UsageError, EXIT, escapeTextBlock, printErrLines } from './io.js';
 import { registerCommands } from './commands/index.js';
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -21,11 +21,12 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv);
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
-    writeOut: (s) => process.stdout.write(s),
-  });
-  for (const c of allCommands(program)) c.exitOverride();
+  // Help and commander's errors echo arguments: escaped like all human output, on every sub-command.
+  const output = {
+    writeErr: (s: string) => process.stderr.write(escapeTextBlock(s)),
+    writeOut: (s: string) => process.stdout.write(escapeTextBlock(s)),
+  };
+  for (const c of allCommands(program)) c.exitOverride().configureOutput(output);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
@@ -41,11 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`s1mig: ${err.message}\n`);
+      printErrLines(`s1mig: ${err.message}`);
       return EXIT.USAGE;
     }
     const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`s1mig: ${e?.message ?? String(err)}\n`);
+    printErrLines(`s1mig: ${e?.message ?? String(err)}`);
     return EXIT.USAGE;
   }
 }

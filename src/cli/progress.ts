@@ -7,6 +7,7 @@
 // Nothing is shown for work that ends within `delayMs` (default 1 s), so short runs stay silent.
 // S1MIG_PROGRESS=tty|plain|off forces a mode; S1MIG_PROGRESS_DELAY_MS sets the delay (tests use 0).
 import { configuration } from '../config.js';
+import { escapeForTerminal } from './io.js';
 
 export interface ProgressOptions {
   /** What is being done, e.g. "writing MCF" or "authenticating file.xml". */
@@ -62,6 +63,8 @@ function seconds(ms: number): string {
 
 /** Create a progress display; see the module comment for where and when it prints. */
 export function createProgress(o: ProgressOptions): Progress {
+  // The label may hold a file name: escaped like all human output (src/cli/io.ts).
+  const label = escapeForTerminal(o.label);
   const mode = progressMode(o);
   if (mode === 'off') return NOOP;
   const out = o.stream ?? process.stderr;
@@ -90,7 +93,7 @@ export function createProgress(o: ProgressOptions): Progress {
       p !== undefined
         ? `[${'#'.repeat(Math.round((p / 100) * width)).padEnd(width, '-')}] ${String(p).padStart(3)}% `
         : '';
-    let line = `${o.label} ${bar}${amount()} ${seconds(Date.now() - start)}`;
+    let line = `${label} ${bar}${amount()} ${seconds(Date.now() - start)}`;
     const cols = out.columns ?? 80;
     if (line.length > cols - 1) line = line.slice(0, cols - 1);
     out.write(`\r\x1b[2K${line}`);
@@ -100,7 +103,7 @@ export function createProgress(o: ProgressOptions): Progress {
   const plainLine = (): void => {
     const p = percent();
     out.write(
-      `s1mig: ${o.label}: ${p !== undefined ? `${p}%, ` : ''}${amount()}, ${seconds(Date.now() - start)}\n`,
+      `s1mig: ${label}: ${p !== undefined ? `${p}%, ` : ''}${amount()}, ${seconds(Date.now() - start)}\n`,
     );
     shown = true;
   };
@@ -139,7 +142,7 @@ export function createProgress(o: ProgressOptions): Progress {
       finished = true;
       if (!shown) return;
       if (mode === 'tty') out.write('\r\x1b[2K');
-      else out.write(`s1mig: ${o.label}: done, ${amount()} in ${seconds(Date.now() - start)}\n`);
+      else out.write(`s1mig: ${label}: done, ${amount()} in ${seconds(Date.now() - start)}\n`);
     },
   };
 }

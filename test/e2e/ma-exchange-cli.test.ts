@@ -106,6 +106,45 @@ test('MAM 7.5 `ma open` accepts, stores (idempotently), writes the CSV with --ou
   assert.match(text.stdout, /ACCEPTED \(10 row\(s\)\)/);
 });
 
+test('MAM 7.2.3: a header-only MA warns "no installation rows" in ma validate and ma open, human and --json', async () => {
+  const dir = mkdtempSync(path.join(work, 'empty-'));
+  const name = 'MA_CGI_70-B3-D5-1F-30-00-A0-08_20190407_182504.csv';
+  writeFileSync(
+    path.join(dir, name),
+    readFileSync(SAMPLE, 'latin1').split('\n').slice(0, 3).join('\n') + '\n',
+    'latin1',
+  );
+  const NO_ROWS = /no installation rows: almost always a truncated export/;
+  const human = await runCli(['ma', 'validate', name], { cwd: dir, env });
+  assert.equal(human.code, 0, human.stdout);
+  assert.match(human.stdout, NO_ROWS);
+  const json = await runCli(['ma', 'validate', '--json', name], { cwd: dir, env });
+  const jv = JSON.parse(json.stdout) as {
+    valid: boolean;
+    warnings: Array<{ message: string; rule: string }>;
+  };
+  assert.equal(jv.valid, true);
+  assert.ok(jv.warnings.some((w) => NO_ROWS.test(w.message) && w.rule === 'MAM 7.2.3'));
+  const seal = await runCli(
+    ['ma', 'seal', name, '--key', iki.key, '--cert', iki.cert, '--out', 'sealed', '--json'],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  assert.equal(seal.code, 0, seal.stderr);
+  const zip = path.resolve(dir, (JSON.parse(seal.stdout) as { zip: string }).zip);
+  const open = await runCli(['ma', 'open', zip, '--trust', pkiDir, '--no-store'], { cwd: dir, env });
+  assert.equal(open.code, 0, open.stdout + open.stderr);
+  assert.match(open.stdout, /warning: .*no installation rows/);
+  const openJson = await runCli(['ma', 'open', zip, '--trust', pkiDir, '--no-store', '--json'], {
+    cwd: dir,
+    env,
+  });
+  const jo = JSON.parse(openJson.stdout) as { warnings: Array<{ message: string }> };
+  assert.ok(jo.warnings.some((w) => NO_ROWS.test(w.message)));
+});
+
 test('MAM 4 `ma open` rejects a tampered password file (exit 1) and records the rejection', async () => {
   const dir = mkdtempSync(path.join(work, 'tamper-'));
   const pw = path.join(dir, path.basename(sealed.passwordFile));

@@ -177,7 +177,8 @@ test('MAM 7.2.3: a header-only file (zero rows) is valid with a warning', () => 
   const r = v(HEADER);
   assert.equal(r.valid, true);
   assert.equal(r.authorisation!.rows.length, 0);
-  assert.match(r.warnings[0]!.message, /no rows/);
+  assert.match(r.warnings[0]!.message, /no installation rows: almost always a truncated export/);
+  assert.equal(r.warnings[0]!.rule, 'MAM 7.2.3');
 });
 
 test('MAM 7.2.3: a column-title row is rejected', () => {
@@ -443,11 +444,24 @@ test('MAM 7.2.3: an issuer name is required with a serial number, and a serial w
   );
 });
 
-test('MAM 7.2.3 / TMAD 10.1: an issuer name must be a distinguished name', () => {
-  assert.match(
-    only(v(file(elecRow({ [ISSUER_OF(ESME_SC)]: 'Test CA' }))), () => true, 'dn').message,
-    /RFC 4514/,
-  );
+test('MAM 7.2.3 / TMAD 2: an issuer name is its X520 Common Name, bare (Z1) or in a DN (CN=Z1,OU=07)', () => {
+  for (const issuer of ['Z1', 'Test CA', 'CN=Z1,OU=07']) {
+    const r = v(file(elecRow({ [ISSUER_OF(ESME_SC)]: issuer })));
+    assert.equal(r.valid, true, `${issuer}: ${JSON.stringify(r.errors)}`);
+    assert.equal(r.authorisation!.rows[0]!.esmeSupplierCritical!.issuerName, issuer);
+  }
+});
+
+test('MAM 7.2.3 / TMAD 2: a distinguished name without a CN is refused, naming the field and rule', () => {
+  const p = only(v(file(elecRow({ [ISSUER_OF(ESME_SC)]: 'OU=07,O=Example' }))), () => true, 'no CN');
+  assert.equal(p.field, ISSUER_OF(ESME_SC));
+  assert.match(p.message, /without a CN/);
+  assert.match(p.message, /TMAD 2/);
+});
+
+test('MAM 7.2.3 / TMAD 2: issuer NULL with a serial other than 0 is not the Null Certificate ID', () => {
+  const p = only(v(file(elecRow({ [ISSUER_OF(ESME_SC)]: 'NULL' }))), () => true, 'NULL');
+  assert.match(p.message, /Null Certificate ID is serial 0 with issuer NULL/);
 });
 
 test('MAM 7.2.3: the Null Certificate ID (0, NULL) is read as such', () => {

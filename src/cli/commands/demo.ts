@@ -69,7 +69,7 @@ export function register(program: Command): void {
       const steps: Array<{ step: string; command: string; result: unknown }> = [];
       const say = (step: string, command: string, result: unknown, text: string[]): void => {
         steps.push({ step, command, result });
-        if (!o.json) printLines(`\n== ${step}`, `$ ${command}`, ...text.map((t) => `  ${t}`));
+        if (!o.json) printLines('', `== ${step}`, `$ ${command}`, ...text.map((t) => `  ${t}`));
       };
 
       // 1. A test SMKI PKI (only the first time).

@@ -10,6 +10,7 @@ import {
   UsageError,
   commandGroup,
   describePathProblem,
+  printErrLines,
   printJson,
   printLines,
   requireFile,
@@ -332,7 +333,7 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
       ...keysWritten.map((k) => `private key written: ${k}`),
     );
   // Tell the user at once, not at the next `file validate`: an unsigned file is not a Table 5.5 file.
-  if (!signer && !o.quiet) process.stderr.write(`s1mig: note: ${outPath}: ${UNSIGNED_NOTE}\n`);
+  if (!signer && !o.quiet) printErrLines(`s1mig: note: ${outPath}: ${UNSIGNED_NOTE}`);
 }
 
 const UNSIGNED_NOTE =
@@ -363,7 +364,7 @@ async function inspect(file: string, o: { json?: boolean }): Promise<void> {
   } catch (e) {
     if (e instanceof MigrationFileReadError || e instanceof XmlSyntaxError) {
       if (o.json) printJson({ file, ok: false, error: e.message });
-      else process.stderr.write(`s1mig: ${e.message}\n`);
+      else printErrLines(`s1mig: ${e.message}`);
       setExit(EXIT.INVALID);
       return;
     }

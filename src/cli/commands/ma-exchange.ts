@@ -7,7 +7,16 @@ import { KEY_PASSPHRASE_ENV, loadPrivateKey } from '../../files/trust-store.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError, commandGroup, parseInstant, printJson, printLines, setExit } from '../io.js';
+import {
+  EXIT,
+  UsageError,
+  commandGroup,
+  parseInstant,
+  printErrLines,
+  printJson,
+  printLines,
+  setExit,
+} from '../io.js';
 import { seal, SealError } from '../../supplier/ma-seal.js';
 import { conventionalPaths, IntakeIoError, loadTrust, open, type IntakeResult } from '../../mcc/ma-intake.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -101,8 +110,8 @@ export function register(program: Command): void {
             invalid = true;
             if (o.json) results.push({ file: csv, sealed: false, reason: e.message, errors: e.errors });
             else {
-              process.stderr.write(`s1mig: ${shown(csv)}: ${escapeControls(e.message)}\n`);
-              for (const p of e.errors) process.stderr.write(`  ${problemText(p)}\n`);
+              printErrLines(`s1mig: ${shown(csv)}: ${escapeControls(e.message)}`);
+              for (const p of e.errors) printErrLines(`  ${problemText(p)}`);
             }
             continue;
           }

@@ -3,7 +3,16 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { EXIT, UsageError, commandGroup, parseInstant, printJson, setExit } from '../io.js';
+import {
+  EXIT,
+  UsageError,
+  commandGroup,
+  parseInstant,
+  printErrLines,
+  printJson,
+  printLines,
+  setExit,
+} from '../io.js';
 import {
   validateMigrationAuthorisation,
   MA_CERTIFICATE_KEYS,
@@ -160,7 +169,7 @@ function registerValidate(ma: Command) {
             ? `${shown(file)}: valid: ${plural(v.rows, 'authorisation row')}, ${plural(v.warnings.length, 'warning')}`
             : `${shown(file)}: INVALID: ${plural(total, 'error')}, ${plural(v.warnings.length, 'warning')}`,
         );
-        process.stdout.write(out.join('\n') + '\n');
+        printLines(...out);
       }
       if (opts.json) {
         const json = (v: MaVerdict, withFile: boolean) => ({
@@ -345,8 +354,8 @@ function registerBuild(ma: Command) {
             if (opts.json)
               printJson({ file, rows: r.rows, migrationWeek: r.migrationWeek, warnings: r.warnings });
             else {
-              for (const w of r.warnings) process.stderr.write(formatProblem(file, w, 'warning') + '\n');
-              process.stdout.write(shown(file) + '\n');
+              for (const w of r.warnings) printErrLines(formatProblem(file, w, 'warning'));
+              printLines(shown(file));
             }
             setExit(EXIT.OK);
             return;
@@ -360,8 +369,8 @@ function registerBuild(ma: Command) {
         }
         if (opts.json) printJson({ errors: problems.map(({ file, p }) => ({ file, ...p })) });
         else {
-          for (const { file, p } of problems) process.stdout.write(formatProblem(file, p, 'error') + '\n');
-          process.stdout.write(`s1mig ma build: ${plural(problems.length, 'problem')}; no file written\n`);
+          for (const { file, p } of problems) printLines(formatProblem(file, p, 'error'));
+          printLines(`s1mig ma build: ${plural(problems.length, 'problem')}; no file written`);
         }
         setExit(EXIT.INVALID);
       },

@@ -10,6 +10,7 @@ import {
   commandGroup,
   describePathProblem,
   parseInstant,
+  printErrLines,
   printJson,
   printLines,
   requireFile,
@@ -318,7 +319,7 @@ export function register(program: Command): void {
         await streamXmlFile(file, [sink]);
       } catch (e) {
         if (e instanceof XmlSyntaxError) {
-          process.stderr.write(`s1mig: ${e.message} [TMAD 5.9.1]\n`);
+          printErrLines(`s1mig: ${e.message} [TMAD 5.9.1]`);
           setExit(EXIT.INVALID);
           return;
         }

@@ -18,7 +18,12 @@ import {
 } from '../pki/index.js';
 import { isNullCertificateId, parseEui64, S1SP_COUNTER_GROUP_IDS, type GroupId } from '../ids/index.js';
 import { categoryFor, incidentTargets, type IncidentCategory } from '../incidents/index.js';
-import type { MigrationFileType } from '../schema/file-names.js';
+import {
+  baseName,
+  fileNameCounterMismatches,
+  parseMigrationFileName,
+  type MigrationFileType,
+} from '../schema/file-names.js';
 import type { IncidentRepository } from '../incidents/repository.js';
 import type { StoredCounterRepository } from './stored-counters.js';
 import { HeaderExtractor, type MigrationFileHeader } from './header.js';
@@ -154,9 +159,11 @@ async function runSteps(
   verdict: AuthenticationVerdict,
 ): Promise<void> {
   // One parse: schema (5.9.1), signature digest (5.9.2) and header extraction.
-  const schema = createSchemaValidator(
-    opts.maxNodeLength !== undefined ? { maxValueLength: opts.maxNodeLength } : {},
-  );
+  // TMAD 5.9.1 / 10.2: the file name, where it states a file type, decides the root expected.
+  const schema = createSchemaValidator({
+    ...(opts.maxNodeLength !== undefined ? { maxValueLength: opts.maxNodeLength } : {}),
+    ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
+  });
   let signerCert: OrganisationCertificate | undefined;
   const signature = createSignatureVerifier({
     resolveKey: (issuerName: string, serialNumber: string): KeyObject | undefined => {
@@ -182,6 +189,24 @@ async function runSteps(
   }
   const h = header.result();
   const rules = step591(schema.result(), h, verdict);
+  // TMAD 10.2 (checked with 5.9.1): a file named by the 10.2 scheme carries its content's counters.
+  const named = opts.fileName !== undefined ? parseMigrationFileName(baseName(opts.fileName)) : undefined;
+  if (named?.ok && named.value.fileType === rules.fileType) {
+    const mismatches = fileNameCounterMismatches(named.value, {
+      ...(h.values.MCFCounter !== undefined ? { mcfCounter: h.values.MCFCounter } : {}),
+      ownCounterElement: rules.counterElement,
+      ...(h.values[rules.counterElement] !== undefined ? { ownCounter: h.values[rules.counterElement] } : {}),
+    });
+    if (mismatches.length > 0)
+      throw new StepFailure(
+        mismatches.map((message) => ({
+          step: '5.9.1',
+          rule: 'TMAD 10.2',
+          message,
+          element: `${rules.rootElement}/${/AdditionalID/.test(message) ? rules.counterElement : 'MCFCounter'}`,
+        })),
+      );
+  }
   // TMAD 5.9.1 "meets the requirements of Clause 10.1": the content rules of Table 10.1.
   if (contentRules.problems.length > 0)
     throw new StepFailure(

@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import type { Eui64 } from '../ids/eui64.js';
+import { certificateIdMatches } from '../ids/certificate-id.js';
 import {
   CertificateParseError,
   OID,
@@ -174,7 +175,8 @@ function sameSerial(a: string, b: string): boolean {
 /**
  * The known certificate with this Certificate ID (X509IssuerName + X509SerialNumber, TMAD 2): leaves
  * first, then CA certificates. Issuer names compare exactly, then after RFC 4514 spacing/case
- * normalisation. The Null Certificate ID never matches.
+ * normalisation, then by the TMAD 2 rule (`certificateIdMatches`: the Issuer X520 Common Name, so a
+ * bare 'Z1' finds a certificate issued by 'CN=Z1,OU=07'). The Null Certificate ID never matches.
  */
 export function findCertificate(
   trust: TrustStore,
@@ -186,7 +188,12 @@ export function findCertificate(
   const exact = all.find((c) => c.issuerName === issuerName && sameSerial(c.serialNumber, serialNumber));
   if (exact) return exact;
   const norm = normaliseRfc4514(issuerName);
-  return all.find((c) => normaliseRfc4514(c.issuerName) === norm && sameSerial(c.serialNumber, serialNumber));
+  const byDn = all.find(
+    (c) => normaliseRfc4514(c.issuerName) === norm && sameSerial(c.serialNumber, serialNumber),
+  );
+  if (byDn) return byDn;
+  // TMAD 2: serial + Issuer X520 Common Name.
+  return all.find((c) => certificateIdMatches({ serialNumber, issuerName }, c));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -97,6 +97,23 @@ export function tryMigrationFileName(parts: MigrationFileNameParts): Result<stri
   return ok(`${fileType}_${requesterId}_${mcf.value}_${add.value}.xml`);
 }
 
+/** The base name of a path (either separator), without importing node:path into the core. */
+export function baseName(fileName: string): string {
+  return fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+}
+
+const STATED_TYPE = new RegExp(`^(${MIGRATION_FILE_TYPES.join('|')})_`);
+
+/**
+ * TMAD 10.2, Table 10.2: the file type a file name states by its FileType field ('MCF_…'), or
+ * undefined when the name states none. Only the FileType prefix is read (upper case, as Table 10.2
+ * writes it), so a name that is otherwise not of the TMAD 10.2 form still states its type.
+ */
+export function fileTypeStatedByName(fileName: string): MigrationFileType | undefined {
+  const m = STATED_TYPE.exec(baseName(fileName));
+  return m ? (m[1] as MigrationFileType) : undefined;
+}
+
 /** Parse a TMAD 10.2 file name (base name, no directory). */
 export function parseMigrationFileName(name: string): Result<ParsedMigrationFileName> {
   const m = FILE_NAME.exec(name);
@@ -122,4 +139,35 @@ export function parseMigrationFileName(name: string): Result<ParsedMigrationFile
   };
   if (requesterId.includes('_')) out.supplierSignifier = rm[1] ?? '';
   return ok(out);
+}
+
+/** A decimal xs:unsignedLong as written in a file (leading zeros or '+' allowed), or undefined. */
+function counterValue(v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim().replace(/^\+/, '');
+  return /^[0-9]{1,25}$/.test(t) ? BigInt(t) : undefined;
+}
+
+/**
+ * TMAD 10.2: the counters a file's name carries must be those of its content. MCFCounter "as per the
+ * content of the files"; AdditionalID is the file's own counter "value from the file" (MGFCounter,
+ * MEFCounter, MVFCounter, SCFCounter, COFCounter; zero for an MCF, checked when parsing the name).
+ * Returns one message per mismatch, naming both values (empty when they agree).
+ */
+export function fileNameCounterMismatches(
+  name: ParsedMigrationFileName,
+  content: { mcfCounter?: string; ownCounterElement?: string; ownCounter?: string },
+): string[] {
+  const out: string[] = [];
+  const mcf = counterValue(content.mcfCounter);
+  if (mcf !== undefined && mcf !== BigInt(name.mcfCounter))
+    out.push(
+      `the file name's MCFCounter is ${name.mcfCounter} but the file's MCFCounter is ${content.mcfCounter!.trim()}: TMAD 10.2 names a file by the counters of its content, so they must be equal`,
+    );
+  const own = counterValue(content.ownCounter);
+  if (name.fileType !== 'MCF' && own !== undefined && own !== BigInt(name.additionalId))
+    out.push(
+      `the file name's AdditionalID is ${name.additionalId} but the file's ${content.ownCounterElement ?? 'counter'} is ${content.ownCounter!.trim()}: TMAD 10.2 (Table 10.2) makes the AdditionalID the ${content.ownCounterElement ?? 'counter'} value from the file, so they must be equal`,
+    );
+  return out;
 }

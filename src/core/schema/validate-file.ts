@@ -55,7 +55,9 @@ export function validateXmlFile(
   path: string,
   opts: ValidateXmlOptions = {},
 ): Promise<SchemaValidationResult> {
-  return run((sink) => streamXmlFile(path, [sink], streamOpts(opts)), opts);
+  // TMAD 5.9.1 / 10.2: the name states the file type the root must be (unless the caller names it).
+  const withName = opts.fileName !== undefined ? opts : { ...opts, fileName: path };
+  return run((sink) => streamXmlFile(path, [sink], streamOpts(withName)), withName);
 }
 
 export function validateXml(

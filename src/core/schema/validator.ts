@@ -25,6 +25,7 @@ import {
   type SimpleTypeDef,
 } from './model.js';
 import { checkSimpleValue } from './lexical.js';
+import { ROOT_OF_FILE_TYPE, baseName, fileTypeStatedByName } from './file-names.js';
 import type { Problem } from '../problem.js';
 import {
   DEFAULT_MAX_NODE_LENGTH,
@@ -59,6 +60,12 @@ export interface SchemaValidatorOptions {
   maxErrors?: number;
   /** If given, a root of another file type is a problem (TMAD 5.9.1: root element per Table 10.2). */
   expectedFileType?: FileType;
+  /**
+   * The file's name (or path). TMAD 5.9.1 / 10.1 / 10.2: where it states a Table 10.2 FileType
+   * ('MCF_…'), the root element must be that type's XML structure; a name stating no type is judged by
+   * its root alone.
+   */
+  fileName?: string;
   /**
    * Validate as an unsigned document: the ds:Signature of a signed root (Table 5.5) may be absent
    * (it is still checked where present). For files before signing; TMAD 5.9.1 requires it.
@@ -296,6 +303,15 @@ export function createSchemaValidator(opts: SchemaValidatorOptions = {}): Schema
           return;
         }
         root = r;
+        // TMAD 5.9.1 / 10.1 / 10.2: the type the file name states decides the structure expected.
+        const stated = opts.fileName !== undefined ? fileTypeStatedByName(opts.fileName) : undefined;
+        if (stated !== undefined && stated !== r.fileType)
+          report(
+            loc,
+            el.local,
+            `file name '${baseName(opts.fileName!)}' states file type ${stated} (TMAD 10.2 FileType) but the root element is '${el.local}' (file type ${r.fileType}): file type ${stated} must have the root element ${ROOT_OF_FILE_TYPE[stated]} (TMAD 10.1, Table 10.2)`,
+            'TMAD 5.9.1',
+          );
         if (opts.expectedFileType && opts.expectedFileType !== r.fileType)
           report(
             loc,

@@ -6,6 +6,7 @@ import {
   type Eui64,
   DEFAULT_SMSO_CODES,
   NULL_CERTIFICATE_ID,
+  issuerCommonName,
   isHyphenatedEui64,
   parseEui64,
   parseMpan,
@@ -309,8 +310,14 @@ export function validateMigrationAuthorisation(
     if (row) rows.push(row);
   }
 
-  if (lines.length === 3 && errors.length === 0)
-    warn(null, null, R723, 'the file has a header but no rows: it authorises no Migration');
+  // MAM 7.2.3: valid, but a header with no rows is almost never what the sender meant.
+  if (lines.length === 3 && rows.length === 0)
+    warn(
+      null,
+      null,
+      R723,
+      'no installation rows: almost always a truncated export (the file has a header but authorises no Migration)',
+    );
 
   // ---- lateness (MAM 4; TMAD 4.37): valid, but a warning per late Migration Week ----
   if (opts.receivedAt) lateness(rows, opts.receivedAt, warn);
@@ -526,13 +533,18 @@ function validateRow(
     let issuer: string | null = null;
     if (n !== '' && usable[nf] !== null) {
       if (n === 'NULL' && serial === '0') issuer = 'NULL';
-      else if (!/^[A-Za-z][A-Za-z0-9.-]*\s*=/.test(n))
+      else if (n === 'NULL')
         fail(
           nf,
           R723,
-          `'${n}' is not an X509IssuerName: expected an RFC 4514 distinguished name such as CN=Issuing CA,O=Example (or NULL with serial 0 for the Null Certificate ID)`,
+          `issuer 'NULL' with serial ${s}: the Null Certificate ID is serial 0 with issuer NULL (TMAD 2)`,
         );
-      else issuer = n;
+      else {
+        // TMAD 2: the Issuer X520 Common Name, bare ('Z1') or in a distinguished name ('CN=Z1,OU=07').
+        const cn = issuerCommonName(n);
+        if (!cn.ok) fail(nf, R723, `'${n}' is not an X509IssuerName: ${cn.error}`);
+        else issuer = n;
+      }
     }
     if (serial !== null && issuer !== null)
       certs[key] =
