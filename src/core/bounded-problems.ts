@@ -30,6 +30,14 @@ export class BoundedProblems<P extends Problem> {
     for (const p of ps) this.push(p);
   }
 
+  /** Count problems another bounded list left out (they stay counted and summarised here). */
+  addOmitted(omitted: readonly OmittedProblems[]): void {
+    for (const o of omitted) {
+      this.total += o.count;
+      this.omittedByRule.set(o.rule, (this.omittedByRule.get(o.rule) ?? 0) + o.count);
+    }
+  }
+
   /** Every problem pushed, kept or not. */
   get count(): number {
     return this.total;
@@ -46,4 +54,15 @@ export function omittedSummary(omitted: readonly OmittedProblems[], kind: 'error
     (o) =>
       `and ${o.count.toLocaleString('en-GB')} more ${kind}${o.count === 1 ? '' : 's'} of rule ${o.rule} not listed`,
   );
+}
+
+/** The kept problems followed by one summary problem per omitted rule (what the store records). */
+export function withSummary<P extends Problem>(
+  list: BoundedProblems<P>,
+  kind: 'error' | 'warning',
+  make: (rule: string, message: string) => P,
+): P[] {
+  const omitted = list.omitted;
+  const lines = omittedSummary(omitted, kind);
+  return [...list.kept, ...omitted.map((o, i) => make(o.rule, lines[i]!))];
 }

@@ -47,8 +47,40 @@ function headerValues(file: ReceivedMaFile, sha256: string, c: Codec) {
     outcome: file.outcome,
     errors: c.json(file.errors ?? []),
     warnings: c.json(file.warnings ?? []),
-    row_count: file.rows.length,
+    row_count: rowCountOf(file),
   };
+}
+
+function rowCountOf(file: ReceivedMaFile): number {
+  if (Array.isArray(file.rows)) return file.rowCount ?? file.rows.length;
+  if (file.rowCount === undefined) throw new TypeError('rowCount must be given when rows are streamed');
+  return file.rowCount;
+}
+
+/**
+ * The rows in batches of at most `size`, from an array or a stream of batches; throws if the stream
+ * does not add up to the row count declared in the header row.
+ */
+async function* batchesOf(file: ReceivedMaFile, size: number): AsyncGenerator<ReceivedMaRow[]> {
+  const rows = file.rows;
+  if (Array.isArray(rows)) {
+    for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+    return;
+  }
+  const expected = rowCountOf(file);
+  let seen = 0;
+  let pending: ReceivedMaRow[] = [];
+  for await (const batch of rows as AsyncIterable<ReceivedMaRow[]>) {
+    seen += batch.length;
+    for (const r of batch) pending.push(r);
+    while (pending.length >= size) {
+      yield pending.slice(0, size);
+      pending = pending.slice(size);
+    }
+  }
+  if (pending.length > 0) yield pending;
+  if (seen !== expected)
+    throw new Error(`received MA rows: ${seen} streamed but the receipt declares ${expected}`);
 }
 
 /** SQLite: fn in a BEGIN IMMEDIATE transaction (takes the write lock first, waiting per busy_timeout,
@@ -103,9 +135,10 @@ async function recordSqlite(
   if (head.duplicate) return head;
   const id = head.id;
   try {
-    for (let i = 0; i < file.rows.length; i += MA_ROW_TX_BATCH) {
-      if (i > 0) await new Promise((r) => setTimeout(r, MA_ROW_TX_PAUSE_MS));
-      const part = file.rows.slice(i, i + MA_ROW_TX_BATCH);
+    let first = true;
+    for await (const part of batchesOf(file, MA_ROW_TX_BATCH)) {
+      if (!first) await new Promise((r) => setTimeout(r, MA_ROW_TX_PAUSE_MS));
+      first = false;
       await immediate(db, async (trx) => {
         await insertRows(trx, id, part, c);
         await trx
@@ -163,7 +196,7 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
           return { id: c.readInt(existing.id), duplicate: true };
         }
         const id = c.readInt(inserted.id);
-        await insertRowsPg(trx, id, file.rows, c);
+        for await (const part of batchesOf(file, MA_ROW_BATCH_PG)) await insertRowsPg(trx, id, part, c);
         return { id, duplicate: false };
       });
     },
