@@ -24,7 +24,6 @@ import {
 import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
 import {
   MA_SIGNING_ROLE,
-  md5Hex,
   parsePasswordFile,
   type PasswordFile,
 } from '../core/formats/ma/password-file.js';

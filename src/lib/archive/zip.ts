@@ -290,7 +290,7 @@ export async function streamSingleEntryZip<T>(
     let slot: { chunk: Uint8Array; taken: () => void } | null = null;
     let wake: (() => void) | null = null;
     let finished = false;
-    let failure: unknown;
+    let failure: Error | undefined;
     let stopped = false;
     const signal = () => {
       const w = wake;

@@ -70,7 +70,7 @@ async function* batchesOf(file: ReceivedMaFile, size: number): AsyncGenerator<Re
   const expected = rowCountOf(file);
   let seen = 0;
   let pending: ReceivedMaRow[] = [];
-  for await (const batch of rows as AsyncIterable<ReceivedMaRow[]>) {
+  for await (const batch of rows) {
     seen += batch.length;
     for (const r of batch) pending.push(r);
     while (pending.length >= size) {
