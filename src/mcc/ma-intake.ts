@@ -22,11 +22,7 @@ import {
   type OmittedProblems,
 } from '../core/bounded-problems.js';
 import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
-import {
-  MA_SIGNING_ROLE,
-  parsePasswordFile,
-  type PasswordFile,
-} from '../core/formats/ma/password-file.js';
+import { MA_SIGNING_ROLE, parsePasswordFile, type PasswordFile } from '../core/formats/ma/password-file.js';
 import {
   MaValidator,
   readMaHeaderLeniently,

@@ -109,6 +109,31 @@ export async function writeEncryptedZip(
   return writer.close();
 }
 
+/**
+ * As writeEncryptedZip, streaming: the entry is read from a Blob (`fs.openAsBlob(path)`) and the
+ * archive written to `sink`, so neither is held in memory.
+ */
+export async function writeEncryptedZipStream(
+  entryName: string,
+  content: Blob,
+  password: string,
+  sink: WritableStream<Uint8Array>,
+  opts: WriteZipOptions = {},
+): Promise<void> {
+  const nameProblem = unsafeEntryName(entryName, false);
+  if (nameProblem) throw new Error(`cannot write entry ${JSON.stringify(entryName)}: ${nameProblem}`);
+  if (password.length === 0) throw new Error('cannot write an encrypted zip with an empty password');
+  const writer = new ZipWriter(sink, {
+    password,
+    encryptionStrength: 3, // AES-256
+    zipCrypto: false,
+    level: opts.level ?? 6,
+    useWebWorkers: false,
+  });
+  await writer.add(entryName, new BlobReader(content), { lastModDate: opts.lastModDate ?? new Date() });
+  await writer.close();
+}
+
 export interface ReadZipOptions {
   /** Name used in error messages (usually the file name of the archive). */
   archiveName: string;
