@@ -1,6 +1,6 @@
 // `s1mig ma validate` and `s1mig ma build` (MAM 4, 7.1–7.2; TMAD 4.35–4.40). The `ma seal` / `ma open`
 // sub-commands live in another module and join the same group through commandGroup.
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { EXIT, UsageError, commandGroup, parseInstant, printJson, setExit } from '../io.js';
@@ -355,7 +355,13 @@ function registerBuild(ma: Command) {
               );
             try {
               mkdirSync(dir, { recursive: true });
-              writeFileSync(file, r.content, { flag: 'wx' });
+              // Written piece by piece: a large MA is never one string in memory (issue #10).
+              const fd = openSync(file, 'wx');
+              try {
+                for (const piece of r.chunks()) writeSync(fd, piece, null, 'latin1');
+              } finally {
+                closeSync(fd);
+              }
             } catch (e) {
               const code = (e as NodeJS.ErrnoException).code;
               throw new UsageError(

@@ -31,6 +31,8 @@ export { readMaHeaderLeniently } from './loose-header.js';
 export {
   writeMigrationAuthorisation,
   renderMigrationAuthorisation,
+  renderMaHeader,
+  renderMaRow,
   maRowValues,
   MaWriteError,
 } from './writer.js';
