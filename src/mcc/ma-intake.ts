@@ -405,8 +405,8 @@ async function* rowBatches(
   if (batch.length > 0) yield batch;
 }
 
-/** Rows handed to the store at a time (it writes them in its own transactions). */
-const ROW_BATCH = 10_000;
+/** Rows handed to the store at a time (it groups them into its own transactions). */
+const ROW_BATCH = 2000;
 
 async function readMaZip<T>(
   zipPath: string,

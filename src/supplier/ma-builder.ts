@@ -96,9 +96,19 @@ export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
   const problems: MaProblem[] = [];
   const entries: MpxnEntry[] = [];
   const seen = { mpan: new SeenValues(), mprn: new SeenValues() };
-  const lines = text.replace(/^\uFEFF/, '').split('\n');
   let first = true;
-  lines.forEach((raw, k) => {
+  // Line by line without splitting the text into an array (a list of a million MPxNs, issue #10).
+  const body = text.replace(/^\uFEFF/, '');
+  let k = -1;
+  for (let at = 0; at <= body.length;) {
+    let lf = body.indexOf('\n', at);
+    if (lf < 0) lf = body.length;
+    k++;
+    const raw = body.slice(at, lf);
+    at = lf + 1;
+    perLine(raw, k);
+  }
+  function perLine(raw: string, k: number): void {
     const line = k + 1;
     const s = raw.replace(/\r$/, '');
     if (s.trim() === '' || s.trimStart().startsWith('#')) return;
@@ -124,7 +134,7 @@ export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
     }
     const e: MpxnEntry = { line, mpan: values[0] || null, mprn: values[1] || null };
     if (checkEntry(e, problems, seen)) entries.push(e);
-  });
+  }
   if (entries.length === 0 && problems.length === 0)
     problems.push({
       line: null,

@@ -58,8 +58,8 @@ function rowCountOf(file: ReceivedMaFile): number {
 }
 
 /**
- * The rows in batches of at most `size`, from an array or a stream of batches; throws if the stream
- * does not add up to the row count declared in the header row.
+ * The rows in batches of at most `size`, from an array or a stream of batches (split, never gathered:
+ * memory holds one batch); throws if the stream does not add up to the row count of the header row.
  */
 async function* batchesOf(file: ReceivedMaFile, size: number): AsyncGenerator<ReceivedMaRow[]> {
   const rows = file.rows;
@@ -69,16 +69,11 @@ async function* batchesOf(file: ReceivedMaFile, size: number): AsyncGenerator<Re
   }
   const expected = rowCountOf(file);
   let seen = 0;
-  let pending: ReceivedMaRow[] = [];
   for await (const batch of rows) {
     seen += batch.length;
-    for (const r of batch) pending.push(r);
-    while (pending.length >= size) {
-      yield pending.slice(0, size);
-      pending = pending.slice(size);
-    }
+    for (let i = 0; i < batch.length; i += size)
+      yield batch.length <= size ? batch : batch.slice(i, i + size);
   }
-  if (pending.length > 0) yield pending;
   if (seen !== expected)
     throw new Error(`received MA rows: ${seen} streamed but the receipt declares ${expected}`);
 }
@@ -135,12 +130,22 @@ async function recordSqlite(
   if (head.duplicate) return head;
   const id = head.id;
   try {
+    // Each transaction takes batches until it holds MA_ROW_TX_BATCH rows. With streamed rows the
+    // transaction also spans reading them (a fraction of a second per 10,000 rows), but memory holds one
+    // batch of MA_ROW_BATCH, not the transaction's rows.
+    const batches = batchesOf(file, MA_ROW_BATCH)[Symbol.asyncIterator]();
+    let next = await batches.next();
     let first = true;
-    for await (const part of batchesOf(file, MA_ROW_TX_BATCH)) {
+    while (!next.done) {
       if (!first) await new Promise((r) => setTimeout(r, MA_ROW_TX_PAUSE_MS));
       first = false;
       await immediate(db, async (trx) => {
-        await insertRows(trx, id, part, c);
+        let n = 0;
+        while (!next.done && n < MA_ROW_TX_BATCH) {
+          await insertRows(trx, id, next.value, c);
+          n += next.value.length;
+          next = await batches.next();
+        }
         await trx
           .updateTable('received_ma')
           .set({ heartbeat_at: c.date(new Date()) })
