@@ -8,27 +8,32 @@
 //      file's User ID must be the MA header's;
 //   5. validate the MA (MAM 7.1, 7.2) and record the receipt in the store (idempotent).
 // Rejected receipts are recorded too whenever the CSV (and so its header) could be read.
+// Memory is flat in the rows (issue #10): the zip entry is streamed through the hashes and the
+// validator in one pass; an accepted MA is decrypted a second time to store its rows in batches; after
+// a failed signature only the first KiB (the header) is decrypted.
 import { createHash } from 'node:crypto';
-import { promises as fs, openAsBlob } from 'node:fs';
+import { createReadStream, promises as fs, openAsBlob } from 'node:fs';
 import path from 'node:path';
-import { readSingleEntryZip, ZipError, type ZipLimits, type ZipEntryContent } from '../lib/archive/zip.js';
+import { streamSingleEntryZip, ZipError, type ZipLimits, type ZipEntryInfo } from '../lib/archive/zip.js';
+import {
+  BoundedProblems,
+  DEFAULT_MAX_PROBLEMS,
+  withSummary,
+  type OmittedProblems,
+} from '../core/bounded-problems.js';
 import { verifyDetached, type CertificateTrust, type SignerDescription } from '../core/crypto/cms.js';
+import { MA_SIGNING_ROLE, parsePasswordFile, type PasswordFile } from '../core/formats/ma/password-file.js';
 import {
-  MA_SIGNING_ROLE,
-  md5Hex,
-  parsePasswordFile,
-  type PasswordFile,
-} from '../core/formats/ma/password-file.js';
-import {
+  MaValidator,
   readMaHeaderLeniently,
-  validateMigrationAuthorisation,
   type MaProblem,
+  type MaRow,
   type MaValidationReport,
 } from '../core/formats/ma/index.js';
 import { parseCertificate } from '../core/pki/certificate.js';
 import { confirmValidity, emptyTrustStore, type TrustStore } from '../core/pki/validity.js';
 import { loadTrustStore } from '../files/trust-store.js';
-import type { ReceivedMaRow, Store } from '../store/index.js';
+import type { ReceivedMaFile, ReceivedMaRow, Store } from '../store/index.js';
 
 /** The role the password file's signer must hold when its certificate carries one (MAM 7.5.3). */
 export { MA_SIGNING_ROLE };
@@ -51,23 +56,34 @@ export interface IntakeOptions {
    * without one a revoked signer would pass; a CRL present is always used).
    */
   requireCrl?: boolean;
+  /** Errors kept in the result and the store (the count stays exact; the rest summarised per rule). Default 100. */
+  maxErrors?: number;
+  maxWarnings?: number;
+  /** Write the decrypted CSV into this directory, only when accepted (streamed, never held in memory). */
+  csvOutDir?: string;
 }
 
 export interface IntakeResult {
   outcome: 'accepted' | 'rejected';
   /** Where it failed (absent when accepted). */
   stage?: IntakeStage;
-  /** Envelope problems and the MA validator's errors. */
+  /** Envelope problems and the MA validator's errors: the first maxErrors (default 100). */
   errors: MaProblem[];
   warnings: MaProblem[];
+  /** Every error and warning found, listed or not. */
+  errorCount: number;
+  warningCount: number;
+  /** Errors and warnings not listed, counted per rule. */
+  omittedErrors: OmittedProblems[];
+  omittedWarnings: OmittedProblems[];
   files: { zip: string; passwordFile: string; signature: string };
   csvFileName?: string;
   signer?: Omit<SignerDescription, 'certificate'>;
   signingTime?: Date;
-  /** The MA validator's report, when the CSV could be read. */
+  /** The MA validator's report, when the CSV was read (not after a failed signature: only its header is). */
   report?: MaValidationReport;
-  /** The decrypted CSV, when it could be read. */
-  csv?: Uint8Array;
+  /** Where the decrypted CSV was written (csvOutDir, accepted only). */
+  csvWritten?: string;
   /** The store's answer, when recorded. */
   stored?: { id: number; duplicate: boolean };
   /** Why the receipt was not recorded although a store was given. */
@@ -90,6 +106,9 @@ export function conventionalPaths(zipPath: string): { passwordFile: string; sign
   return { passwordFile: path.join(dir, pw), signature: path.join(dir, `${pw}.p7s`) };
 }
 
+/** Bytes of the decrypted CSV read for the header after a failed signature (MAM 7.5.3; see loose-header). */
+const HEADER_BYTES = 1024;
+
 /** Open, check, validate and record a sealed MA. Throws IntakeIoError only when a file cannot be read. */
 export async function open(
   zipPath: string,
@@ -104,7 +123,9 @@ export async function open(
   const sigRead = await readBounded(signaturePath, MAX_SIGNATURE, 'signature');
   await fileSize(zipPath, 'zip'); // read later, within the archive bounds
 
-  const errors: MaProblem[] = [];
+  const maxErrors = opts.maxErrors ?? DEFAULT_MAX_PROBLEMS;
+  const errors = new BoundedProblems<MaProblem>(maxErrors);
+  const warnings = new BoundedProblems<MaProblem>(opts.maxWarnings ?? DEFAULT_MAX_PROBLEMS);
   let stage: IntakeStage | undefined;
   const reject = (
     s: IntakeStage,
@@ -145,6 +166,7 @@ export async function open(
         `Digital Signature on ${path.basename(signaturePath)} rejected: ${p}`,
       );
   }
+  const signatureFailed = stage === 'signature';
 
   // 2. Password file (Table 7.5.1).
   const parsed = parsePasswordFile(pwBytes);
@@ -160,43 +182,50 @@ export async function open(
       );
   } else pf = parsed.value;
 
-  // 3. Decrypt within bounds (read even after a signature failure, to record the header; never trusted).
-  let entry: ZipEntryContent | undefined;
+  // 3. Decrypt within bounds, streaming. After a failed signature only the header is read, to record
+  // the rejection (never trusted): an unsigned archive gets no more of our memory or time (issue #10).
+  let pass: FirstPass | undefined;
+  let csvTemp: string | undefined;
   if (pf) {
+    if (opts.csvOutDir && !signatureFailed) {
+      await fs.mkdir(opts.csvOutDir, { recursive: true });
+      csvTemp = path.join(opts.csvOutDir, `.${path.basename(pf.csvFileName)}.${process.pid}.part`);
+    }
     try {
-      entry = await readMaZip(zipPath, pf, opts.limits);
+      pass = await readMaZip(zipPath, pf, opts.limits, (info, chunks) =>
+        signatureFailed
+          ? headerPass(info, chunks)
+          : firstPass(info, chunks, { receivedAt, maxErrors, csvTemp }),
+      );
     } catch (e) {
+      if (csvTemp) await fs.rm(csvTemp, { force: true });
       if (!(e instanceof ZipError)) throw e;
       reject('archive', 'MAM 7.5.1', `${e.message} [${e.code}]`);
     }
   }
 
   // 4. Envelope consistency.
-  let report: MaValidationReport | undefined;
-  let header: ReturnType<typeof readMaHeaderLeniently>;
-  if (entry && pf) {
-    if (entry.name !== pf.csvFileName) {
+  const report = pass?.report;
+  const header = pass ? (report?.header ?? readMaHeaderLeniently(pass.head)) : undefined;
+  if (pass && pf) {
+    if (pass.name !== pf.csvFileName) {
       reject(
         'envelope',
         'MAM 7.5.2 Table 7.5.1',
-        `zip entry ${JSON.stringify(entry.name)} is not the CSV File Name ${JSON.stringify(pf.csvFileName)} of the password file`,
+        `zip entry ${JSON.stringify(pass.name)} is not the CSV File Name ${JSON.stringify(pf.csvFileName)} of the password file`,
         'CSV File Name',
         2,
       );
     }
-    const md5 = md5Hex(entry.data);
-    if (md5 !== pf.md5) {
+    if (pass.md5 !== undefined && pass.md5 !== pf.md5) {
       reject(
         'envelope',
         'MAM 7.5.2',
-        `MD5 of ${entry.name} is ${md5}, the password file says ${pf.md5}`,
+        `MD5 of ${pass.name} is ${pass.md5}, the password file says ${pf.md5}`,
         'MD5 HASH Value',
         3,
       );
     }
-    // 5. The MA itself (MAM 7.1, 7.2).
-    report = validateMigrationAuthorisation(entry.data, { fileName: entry.name, receivedAt });
-    header = report.authorisation?.header ?? readMaHeaderLeniently(entry.data);
     if (header?.userId && header.userId !== pf.userId) {
       reject(
         'envelope',
@@ -206,76 +235,198 @@ export async function open(
         1,
       );
     }
-    if (!report.valid) {
+    // 5. The MA itself (MAM 7.1, 7.2), validated in the same pass.
+    if (report && !report.valid) {
       stage ??= 'validation';
-      errors.push(...report.errors);
+      errors.pushAll(report.errors);
+      errors.addOmitted(report.omittedErrors);
     }
   }
+  if (report) {
+    warnings.pushAll(report.warnings);
+    warnings.addOmitted(report.omittedWarnings);
+  }
 
-  const outcome: IntakeResult['outcome'] = errors.length === 0 ? 'accepted' : 'rejected';
-  const warnings = report?.warnings ?? [];
+  const outcome: IntakeResult['outcome'] = errors.count === 0 ? 'accepted' : 'rejected';
+  let csvWritten: string | undefined;
+  if (csvTemp && pass) {
+    if (outcome === 'accepted') {
+      csvWritten = path.join(opts.csvOutDir!, path.basename(pass.name));
+      await fs.rename(csvTemp, csvWritten);
+    } else await fs.rm(csvTemp, { force: true });
+  }
+  const byLine = (x: MaProblem, y: MaProblem) => (x.line ?? 0) - (y.line ?? 0);
   const result: IntakeResult = {
     outcome,
     ...(stage && outcome === 'rejected' ? { stage } : {}),
-    errors,
-    warnings,
+    errors: [...errors.kept],
+    warnings: [...warnings.kept].sort(byLine),
+    errorCount: errors.count,
+    warningCount: warnings.count,
+    omittedErrors: errors.omitted,
+    omittedWarnings: warnings.omitted,
     files,
-    ...(entry ? { csvFileName: entry.name, csv: entry.data } : pf ? { csvFileName: pf.csvFileName } : {}),
+    ...(pass ? { csvFileName: pass.name } : pf ? { csvFileName: pf.csvFileName } : {}),
     ...(verdict.signer ? { signer: withoutCert(verdict.signer) } : {}),
     ...(verdict.signingTime ? { signingTime: verdict.signingTime } : {}),
     ...(report ? { report } : {}),
+    ...(csvWritten ? { csvWritten } : {}),
   };
 
   if (opts.store) {
-    if (!entry) {
+    if (!pass) {
       result.notStoredReason = 'the MA CSV could not be read, so there is no header to record';
     } else if (!header?.userId) {
       result.notStoredReason = 'the MA header holds no readable User ID';
     } else {
       // Idempotency key: the CSV's SHA-256 once the envelope is sound; for envelope rejections the
-      // SHA-256 of the received package, so a corrected resubmission of the same CSV is not a duplicate.
-      const envelopeOk = !errors.some((e) => e.rule.startsWith('MAM 4') || e.rule.startsWith('MAM 7.5'));
-      const sha256 = envelopeOk
-        ? sha256Hex(entry.data)
-        : sha256Hex(
-            Buffer.concat([
-              Buffer.from('envelope-rejected\n'),
-              hashOf(entry.data),
-              hashOf(pwBytes),
-              hashOf(sigBytes),
-            ]),
-          );
-      result.stored = await opts.store.receivedMas.record({
-        fileName: entry.name,
+      // SHA-256 of the received package (zip, password file, signature), so a corrected resubmission
+      // of the same CSV is not a duplicate.
+      const envelopeOk = !errors.kept.some((e) => e.rule.startsWith('MAM 4') || e.rule.startsWith('MAM 7.5'));
+      const sha256 =
+        envelopeOk && pass.sha256
+          ? pass.sha256
+          : sha256Hex(
+              Buffer.concat([
+                Buffer.from('envelope-rejected\n'),
+                await fileHash(zipPath),
+                hashOf(pwBytes),
+                hashOf(sigBytes),
+              ]),
+            );
+      const stored: Omit<ReceivedMaFile, 'rows'> = {
+        fileName: pass.name,
         sha256,
         userId: header.userId,
         smsoCode: header.smsoCode ?? null,
         commissionedByDcc: header.commissionedByDcc ?? null,
         receivedAt,
         outcome,
-        errors,
-        warnings,
-        rows: outcome === 'accepted' ? storeRows(report) : [],
-      });
+        errors: withSummary(errors, 'error', (rule, message) => ({ line: null, field: null, rule, message })),
+        warnings: withSummary(warnings, 'warning', (rule, message) => ({
+          line: null,
+          field: null,
+          rule,
+          message,
+        })),
+      };
+      const storeRecord = opts.store;
+      if (outcome === 'accepted' && report && pf) {
+        // Second pass: the rows go to the store in batches as they are decrypted again (issue #10).
+        result.stored = await readMaZip(zipPath, pf, opts.limits, (_info, chunks) =>
+          storeRecord.receivedMas.record({
+            ...stored,
+            rowCount: report.validRowCount,
+            rows: rowBatches(chunks, pass.sha256!, receivedAt),
+          }),
+        );
+      } else result.stored = await storeRecord.receivedMas.record({ ...stored, rows: [] });
     }
   }
   return result;
 }
 
-async function readMaZip(
+/** What one streamed read of the zip entry found. */
+interface FirstPass {
+  name: string;
+  /** The first bytes of the CSV (for the lenient header). */
+  head: Uint8Array;
+  /** Absent when only the header was read. */
+  md5?: string;
+  sha256?: string;
+  report?: MaValidationReport;
+}
+
+async function headerPass(info: ZipEntryInfo, chunks: AsyncIterable<Uint8Array>): Promise<FirstPass> {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    have += c.length;
+    if (have >= HEADER_BYTES) break;
+  }
+  return { name: info.name, head: Buffer.concat(parts).subarray(0, HEADER_BYTES) };
+}
+
+async function firstPass(
+  info: ZipEntryInfo,
+  chunks: AsyncIterable<Uint8Array>,
+  o: { receivedAt: Date; maxErrors: number; csvTemp?: string | undefined },
+): Promise<FirstPass> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  const v = new MaValidator({ fileName: info.name, receivedAt: o.receivedAt, maxErrors: o.maxErrors });
+  const out = o.csvTemp ? await fs.open(o.csvTemp, 'w', 0o640) : undefined;
+  try {
+    for await (const c of chunks) {
+      md5.update(c);
+      sha.update(c);
+      if (headBytes < HEADER_BYTES) {
+        head.push(c.subarray(0, HEADER_BYTES - headBytes));
+        headBytes += Math.min(c.length, HEADER_BYTES - headBytes);
+      }
+      v.write(c);
+      if (out) await out.write(c);
+    }
+  } finally {
+    await out?.close();
+  }
+  return {
+    name: info.name,
+    head: Buffer.concat(head),
+    md5: md5.digest('hex'),
+    sha256: sha.digest('hex'),
+    report: v.end(),
+  };
+}
+
+/** Second pass of an accepted MA: its rows in batches, checked to be the content of the first pass. */
+async function* rowBatches(
+  chunks: AsyncIterable<Uint8Array>,
+  sha256: string,
+  receivedAt: Date,
+): AsyncGenerator<ReceivedMaRow[]> {
+  let batch: ReceivedMaRow[] = [];
+  const sha = createHash('sha256');
+  const v = new MaValidator({ receivedAt, onRow: (r) => batch.push(storeRow(r)) });
+  for await (const c of chunks) {
+    sha.update(c);
+    v.write(c);
+    if (batch.length >= ROW_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  v.end();
+  if (sha.digest('hex') !== sha256)
+    throw new Error('the MA zip changed while it was being stored: its CSV is not the one validated');
+  if (batch.length > 0) yield batch;
+}
+
+/** Rows handed to the store at a time (it groups them into its own transactions). */
+const ROW_BATCH = 2000;
+
+async function readMaZip<T>(
   zipPath: string,
   pf: PasswordFile,
-  limits?: Partial<ZipLimits>,
-): Promise<ZipEntryContent> {
+  limits: Partial<ZipLimits> | undefined,
+  consume: (info: ZipEntryInfo, chunks: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
   const archiveName = path.basename(zipPath);
   // The password is the MD5 as the sender wrote it; the MAM does not fix its case, so also try the
-  // other cases (SPEC-DECISIONS "MA password case").
+  // other cases (SPEC-DECISIONS "MA password case"). Each try reads afresh.
   const candidates = [...new Set([pf.md5AsWritten, pf.md5.toLowerCase(), pf.md5.toUpperCase()])];
   const blob = await openAsBlob(zipPath);
   let last: ZipError | undefined;
   for (const password of candidates) {
     try {
-      return await readSingleEntryZip(blob, { archiveName, password, requireAes256: true, limits });
+      return await streamSingleEntryZip(
+        blob,
+        { archiveName, password, requireAes256: true, limits },
+        consume,
+      );
     } catch (e) {
       if (e instanceof ZipError && e.code === 'wrong-password') {
         last = e;
@@ -287,8 +438,8 @@ async function readMaZip(
   throw last ?? new ZipError('wrong-password', archiveName, undefined, 'wrong password');
 }
 
-function storeRows(report: MaValidationReport | undefined): ReceivedMaRow[] {
-  return (report?.authorisation?.rows ?? []).map((r) => ({
+function storeRow(r: MaRow): ReceivedMaRow {
+  return {
     line: r.line,
     mpan: r.mpan,
     mprn: r.mprn,
@@ -297,7 +448,7 @@ function storeRows(report: MaValidationReport | undefined): ReceivedMaRow[] {
     migrateOn: r.migrateOn,
     priority: r.priority,
     fields: r.fields,
-  }));
+  };
 }
 
 function withoutCert(s: SignerDescription): Omit<SignerDescription, 'certificate'> {
@@ -375,6 +526,13 @@ async function readBounded(
   const size = await fileSize(file, what);
   if (size > max) return { bytes: new Uint8Array(0), tooLarge: size };
   return { bytes: new Uint8Array(await fs.readFile(file)) };
+}
+
+/** SHA-256 of a file, read as a stream. */
+async function fileHash(file: string): Promise<Buffer> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(file)) h.update(c as Buffer);
+  return h.digest();
 }
 
 function sha256Hex(b: Uint8Array): string {

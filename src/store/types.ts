@@ -22,7 +22,13 @@ export interface ReceivedMaFile {
   outcome: 'accepted' | 'rejected';
   errors: unknown[];
   warnings: unknown[];
-  rows: ReceivedMaRow[];
+  /**
+   * The rows: an array, or batches read as they are stored (a stream of a large MA, issue #10); then
+   * rowCount must be given and the batches must add up to it.
+   */
+  rows: ReceivedMaRow[] | AsyncIterable<ReceivedMaRow[]>;
+  /** The number of rows (default rows.length). */
+  rowCount?: number;
 }
 
 export type ReceivedMaSummary = Omit<ReceivedMaFile, 'rows' | 'errors' | 'warnings'> & {

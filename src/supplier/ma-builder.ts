@@ -6,18 +6,19 @@ import {
   MA_CERTIFICATE_KEYS,
   MANDATORY_WITH_MPAN,
   MANDATORY_WITH_MPRN,
-  MaWriteError,
+  MaValidator,
   certificateFields,
   certificateLabel,
   maFileName,
-  validateMigrationAuthorisation,
-  writeMigrationAuthorisation,
+  renderMaHeader,
+  renderMaRow,
   tokenizeCsvLine,
   type MaCertificateKey,
   type MaCertificates,
   type MaProblem,
   type MaRowInput,
 } from '../core/formats/ma/index.js';
+import { DigitLineIndex } from '../core/formats/ma/line-index.js';
 import {
   type CertificateId,
   type Eui64,
@@ -44,11 +45,19 @@ export interface ParsedList<T> {
 
 const LIST_RULE = 'MAM 4';
 
-function checkEntry(
-  e: MpxnEntry,
-  problems: MaProblem[],
-  seen: { mpan: Map<string, number>; mprn: Map<string, number> },
-) {
+/** MPANs or MPRNs seen in a list → their first line: digit strings compactly (DigitLineIndex), others in a Map. */
+class SeenValues {
+  private readonly digits = new DigitLineIndex();
+  private readonly other = new Map<string, number>();
+  firstLineOrSet(value: string, line: number): number | undefined {
+    if (/^\d{1,15}$/.test(value)) return this.digits.firstLineOrSet(value, line);
+    const first = this.other.get(value);
+    if (first === undefined) this.other.set(value, line);
+    return first;
+  }
+}
+
+function checkEntry(e: MpxnEntry, problems: MaProblem[], seen: { mpan: SeenValues; mprn: SeenValues }) {
   if (e.mpan === null && e.mprn === null) {
     problems.push({
       line: e.line,
@@ -65,7 +74,7 @@ function checkEntry(
   ] as const) {
     if (value === null) continue;
     const p = parse(value);
-    const first = firstLines.get(value);
+    const first = p.ok ? firstLines.firstLineOrSet(value, e.line) : undefined;
     if (!p.ok) problems.push({ line: e.line, field, rule: 'MAM 7.2.3', message: p.error });
     else if (first !== undefined)
       problems.push({
@@ -74,7 +83,6 @@ function checkEntry(
         rule: 'MAM 7.2.3',
         message: `${field} ${value} is also on line ${first} of the list: each ${field} may appear only once`,
       });
-    else firstLines.set(value, e.line);
     if (!p.ok || first !== undefined) ok = false;
   }
   return ok;
@@ -87,10 +95,20 @@ function checkEntry(
 export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
   const problems: MaProblem[] = [];
   const entries: MpxnEntry[] = [];
-  const seen = { mpan: new Map<string, number>(), mprn: new Map<string, number>() };
-  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  const seen = { mpan: new SeenValues(), mprn: new SeenValues() };
   let first = true;
-  lines.forEach((raw, k) => {
+  // Line by line without splitting the text into an array (a list of a million MPxNs, issue #10).
+  const body = text.replace(/^\uFEFF/, '');
+  let k = -1;
+  for (let at = 0; at <= body.length;) {
+    let lf = body.indexOf('\n', at);
+    if (lf < 0) lf = body.length;
+    k++;
+    const raw = body.slice(at, lf);
+    at = lf + 1;
+    perLine(raw, k);
+  }
+  function perLine(raw: string, k: number): void {
     const line = k + 1;
     const s = raw.replace(/\r$/, '');
     if (s.trim() === '' || s.trimStart().startsWith('#')) return;
@@ -116,7 +134,7 @@ export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
     }
     const e: MpxnEntry = { line, mpan: values[0] || null, mprn: values[1] || null };
     if (checkEntry(e, problems, seen)) entries.push(e);
-  });
+  }
   if (entries.length === 0 && problems.length === 0)
     problems.push({
       line: null,
@@ -187,7 +205,7 @@ export function parseMpxnJson(text: string): ParsedList<MpxnEntry[]> {
       ],
     };
   const lines = arrayElementLines(text);
-  const seen = { mpan: new Map<string, number>(), mprn: new Map<string, number>() };
+  const seen = { mpan: new SeenValues(), mprn: new SeenValues() };
   data.forEach((item: unknown, i) => {
     const line = lines[i] ?? i + 1;
     const str = (v: unknown, what: string): string | null | undefined => {
@@ -441,7 +459,13 @@ export interface BuildMaInput {
 export interface BuildMaResult {
   ok: boolean;
   fileName: string;
-  content: string;
+  /**
+   * The file in pieces of up to CHUNK_LINES lines, generated afresh on each call: write them to a file
+   * so a large MA is never held in memory (issue #10). Empty when not ok.
+   */
+  chunks(): Iterable<string>;
+  /** The whole file as one string (for small files and tests: it holds the file in memory). */
+  readonly content: string;
   rows: number;
   migrationWeek: string;
   /** Problems with the input (line = line of the MPxN list, null = options or certificates). */
@@ -459,6 +483,7 @@ export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult 
   const fail = (): BuildMaResult => ({
     ok: false,
     fileName,
+    chunks: () => [],
     content: '',
     rows: 0,
     migrationWeek: week,
@@ -488,7 +513,7 @@ export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult 
   need(MANDATORY_WITH_MPRN, firstMprn, 'an MPRN');
   if (errors.length) return fail();
 
-  const rows: MaRowInput[] = input.entries.map((e) => {
+  const rowFor = (e: MpxnEntry): MaRowInput => {
     const row: MaRowInput = { mpan: e.mpan, mprn: e.mprn, priority: e.priority ?? input.priority ?? false };
     const migrateOn = e.migrateOn ?? (e.migrationWeek ? undefined : input.migrateOn);
     row.migrateOn = migrateOn ?? null;
@@ -507,50 +532,65 @@ export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult 
         row.esmeNetworkOperatorNonCritical = byDist.esmeNetworkOperatorNonCritical;
     }
     return row;
-  });
+  };
+  const header = {
+    userId: input.userId,
+    commissionedByDcc: input.commissionedByDcc,
+    smsoCode: input.smsoCode,
+  };
+  function* chunks(): Generator<string> {
+    let piece = renderMaHeader(header);
+    let n = 0;
+    for (const e of input.entries) {
+      piece += renderMaRow(rowFor(e));
+      if (++n % CHUNK_LINES === 0) {
+        yield piece;
+        piece = '';
+      }
+    }
+    if (piece !== '') yield piece;
+  }
 
-  let content: string;
-  try {
-    content = writeMigrationAuthorisation(
-      {
-        header: {
-          userId: input.userId,
-          commissionedByDcc: input.commissionedByDcc,
-          smsoCode: input.smsoCode,
-        },
-        rows,
-      },
-      input.smsoCodes ? { smsoCodes: input.smsoCodes } : {},
-    );
-  } catch (e) {
-    if (!(e instanceof MaWriteError)) throw e;
+  // The file is validated as it is generated, streamed (the builder's own SMSO list may differ from
+  // the defaults; the header is checked against it), before anyone writes it.
+  const v = new MaValidator({
+    fileName,
+    receivedAt: input.now,
+    ...(input.smsoCodes ? { smsoCodes: input.smsoCodes } : {}),
+  });
+  for (const piece of chunks()) v.write(Buffer.from(piece, 'latin1'));
+  const report = v.end();
+  if (!report.valid) {
     // Map lines of the would-be file back to lines of the input list (row i is on line i + 4).
-    for (const p of e.problems) {
+    for (const p of report.errors) {
       const entry = p.line !== null && p.line > 3 ? input.entries[p.line - 4] : undefined;
       errors.push({ ...p, line: entry ? entry.line : null });
     }
-    return fail();
-  }
-  // The builder's own SMSO list may differ from the defaults; check the header against it.
-  const report = validateMigrationAuthorisation(content, {
-    fileName,
-    receivedAt: input.now,
-    smsoCodes: input.smsoCodes,
-  });
-  if (!report.valid) {
-    errors.push(...report.errors);
+    for (const o of report.omittedErrors)
+      errors.push({
+        line: null,
+        field: null,
+        rule: o.rule,
+        message: `and ${o.count.toLocaleString('en-GB')} more error${o.count === 1 ? '' : 's'} of rule ${o.rule} not listed`,
+      });
     return fail();
   }
   return {
     ok: true,
     fileName,
-    content,
-    rows: rows.length,
+    chunks,
+    get content() {
+      return [...chunks()].join('');
+    },
+    rows: input.entries.length,
     migrationWeek: week,
     errors,
     warnings: report.warnings,
   };
 }
+
+/** Lines of the built file per piece of chunks(). */
+const CHUNK_LINES = 1000;
 
 function migrationWeekOfSafe(date: string): string {
   try {

@@ -3,21 +3,19 @@
 //   7.5.2 write the password file (Table 7.5.1) `MAPASSWORD_<SMSO>_<UserID>_<YYYYMMDD>_<HHMMSS>.csv`;
 //   7.5.3 sign the password file (TMAD 4.39: IKI File Signing Key) → detached CMS `<password file>.p7s`.
 // The password is written only into the password file; it is never returned, logged or printed.
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createReadStream, createWriteStream, openAsBlob, promises as fs } from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
-import { writeEncryptedZip } from '../lib/archive/zip.js';
+import { writeEncryptedZipStream } from '../lib/archive/zip.js';
+import { BoundedProblems, withSummary } from '../core/bounded-problems.js';
 import { describe, pemCertificates, signDetached } from '../core/crypto/cms.js';
-import {
-  MA_SIGNING_ROLE,
-  md5Hex,
-  passwordFileNameFor,
-  writePasswordFile,
-} from '../core/formats/ma/password-file.js';
+import { MA_SIGNING_ROLE, passwordFileNameFor, writePasswordFile } from '../core/formats/ma/password-file.js';
 import {
   readMaHeaderLeniently,
-  validateMigrationAuthorisation,
+  validateMaStream,
   type MaProblem,
+  type MaValidationReport,
 } from '../core/formats/ma/index.js';
 
 /** Role a certificate must carry (when it carries one) to sign MA password files (MAM 7.5.3). */
@@ -72,17 +70,29 @@ export function sealedFileNames(csvFileName: string): {
 /** Seal an MA CSV (MAM 7.5.1–7.5.3): writes the zip, the password file and its detached signature. */
 export async function seal(csvPath: string, opts: SealOptions): Promise<SealResult> {
   const at = opts.at ?? new Date();
-  const csv = new Uint8Array(await fs.readFile(csvPath));
   const csvFileName = path.basename(csvPath);
 
-  const report = validateMigrationAuthorisation(csv, { fileName: csvFileName });
+  // One streamed pass: the MD5 (the password, MAM 7.5.2) and the validation; memory flat in the rows.
+  const md5 = createHash('md5');
+  let head: Buffer | undefined;
+  const report = await validateMaStream(
+    (async function* () {
+      for await (const c of createReadStream(csvPath)) {
+        const chunk = c as Buffer;
+        head ??= chunk.subarray(0, 1024);
+        md5.update(chunk);
+        yield chunk;
+      }
+    })(),
+    { fileName: csvFileName },
+  );
   if (!report.valid && !opts.allowInvalid) {
     throw new SealError(
-      `${csvFileName} is not a valid Migration Authorisation (${report.errors.length} error(s)); not sealed`,
-      report.errors,
+      `${csvFileName} is not a valid Migration Authorisation (${report.errorCount} error(s)); not sealed`,
+      withSummary(bounded(report), 'error', (rule, message) => ({ line: null, field: null, rule, message })),
     );
   }
-  const userId = report.authorisation?.header.userId ?? readMaHeaderLeniently(csv)?.userId;
+  const userId = report.header?.userId ?? readMaHeaderLeniently(head ?? new Uint8Array(0))?.userId;
   if (!userId)
     throw new SealError(`${csvFileName}: line 1 holds no User ID (MAM 7.2.2), needed for the password file`);
 
@@ -94,15 +104,27 @@ export async function seal(csvPath: string, opts: SealOptions): Promise<SealResu
   const outDir = opts.outDir ?? path.dirname(csvPath);
   await fs.mkdir(outDir, { recursive: true });
   const names = sealedFileNames(csvFileName);
-  const password = md5Hex(csv); // MAM 7.5.2
-  const zip = await writeEncryptedZip(csvFileName, csv, password, { lastModDate: at });
+  const password = md5.digest('hex'); // MAM 7.5.2: 32 hex digits, lower case
   const passwordFile = writePasswordFile({ userId, csvFileName, md5: password });
   const signature = signDetached(passwordFile, key, certDer, { signingTime: at });
 
   const zipPath = path.join(outDir, names.zip);
   const passwordFilePath = path.join(outDir, names.passwordFile);
   const signaturePath = path.join(outDir, names.signature);
-  await writeAtomically(zipPath, zip);
+  const zipTmp = `${zipPath}.${process.pid}.tmp`;
+  try {
+    await writeEncryptedZipStream(
+      csvFileName,
+      await openAsBlob(csvPath),
+      password,
+      Writable.toWeb(createWriteStream(zipTmp, { mode: 0o640 })) as WritableStream<Uint8Array>,
+      { lastModDate: at },
+    );
+    await fs.rename(zipTmp, zipPath);
+  } catch (e) {
+    await fs.rm(zipTmp, { force: true });
+    throw e;
+  }
   await writeAtomically(passwordFilePath, passwordFile);
   await writeAtomically(signaturePath, signature);
   return {
@@ -114,6 +136,14 @@ export async function seal(csvPath: string, opts: SealOptions): Promise<SealResu
     errors: report.errors,
     warnings: report.warnings,
   };
+}
+
+/** The report's errors as a bounded list (kept + omitted counts) for the summary. */
+function bounded(report: MaValidationReport): BoundedProblems<MaProblem> {
+  const b = new BoundedProblems<MaProblem>(report.errors.length);
+  b.pushAll(report.errors);
+  b.addOmitted(report.omittedErrors);
+  return b;
 }
 
 function checkSigner(certDer: Uint8Array, key: KeyObject, at: Date): void {

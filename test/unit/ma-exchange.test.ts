@@ -117,9 +117,10 @@ test('MAM 7.5 round trip: open verifies, decrypts, validates and records; receip
   const s = await sealed();
   const store = await openStore({ url: 'sqlite::memory:' });
   try {
-    const r = await openIt(s, { store });
+    const outDir = path.join(work, 'opened-csv');
+    const r = await openIt(s, { store, csvOutDir: outDir });
     assert.equal(r.outcome, 'accepted', JSON.stringify(r.errors));
-    assert.deepEqual(Buffer.from(r.csv!), readFileSync(SAMPLE));
+    assert.deepEqual(readFileSync(r.csvWritten!), readFileSync(SAMPLE));
     assert.equal(r.signer?.roles[0], 'ikiFileSigning');
     assert.equal(r.stored?.duplicate, false);
     const rec = await store.receivedMas.get(r.stored.id);

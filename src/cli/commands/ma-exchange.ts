@@ -21,6 +21,7 @@ import { seal, SealError } from '../../supplier/ma-seal.js';
 import { conventionalPaths, IntakeIoError, loadTrust, open, type IntakeResult } from '../../mcc/ma-intake.js';
 import { openStore, type Store } from '../../store/index.js';
 import type { MaProblem } from '../../core/formats/ma/index.js';
+import { omittedSummary } from '../../core/bounded-problems.js';
 import {
   checkInputFile,
   escapeControls,
@@ -53,6 +54,7 @@ interface OpenOpts {
   requireCrl?: boolean;
   maxBytes?: string;
   maxRatio?: string;
+  maxErrors: string;
   json?: boolean;
 }
 
@@ -150,6 +152,11 @@ export function register(program: Command): void {
     )
     .option('--max-bytes <n>', 'maximum uncompressed size of the CSV (default 536870912)')
     .option('--max-ratio <n>', 'maximum compression ratio (default 200)')
+    .option(
+      '--max-errors <n>',
+      'list (and store) at most this many errors and warnings of a zip; the rest are counted per rule',
+      '100',
+    )
     .option('--json', 'print the result as JSON (an array for several zips)')
     .action(async (zips: string[], o: OpenOpts) => {
       if (zips.length > 1 && (o.passwordFile || o.signature))
@@ -161,6 +168,7 @@ export function register(program: Command): void {
       const maxBytes = o.maxBytes ? positiveInt(o.maxBytes, '--max-bytes') : undefined;
       const maxRatio = o.maxRatio ? positiveInt(o.maxRatio, '--max-ratio') : undefined;
       const requireCrl = o.requireCrl !== false;
+      const maxErrors = positiveInt(o.maxErrors, '--max-errors');
       const jobs: Array<{ zip: string; passwordFile: string; signature: string }> = [];
       for (const zip of zips) {
         await checkOpenInput(zip);
@@ -191,6 +199,8 @@ export function register(program: Command): void {
             at,
             ...(store ? { store } : {}),
             requireCrl,
+            maxErrors,
+            ...(o.out ? { csvOutDir: o.out } : {}),
             limits: {
               ...(maxBytes ? { maxEntryBytes: maxBytes, maxTotalBytes: maxBytes } : {}),
               ...(maxRatio ? { maxRatio } : {}),
@@ -203,12 +213,7 @@ export function register(program: Command): void {
               rule: 'TMAD 5.9.4',
               message: `no CRL of '${r.signer.issuerName}' in --trust: revocation of the signer was not checked (--no-require-crl)`,
             });
-          let written: string | undefined;
-          if (o.out && r.outcome === 'accepted' && r.csv && r.csvFileName) {
-            await fs.mkdir(o.out, { recursive: true });
-            written = path.join(o.out, path.basename(r.csvFileName));
-            await fs.writeFile(written, r.csv);
-          }
+          const written = r.csvWritten;
           if (o.json) outputs.push(reportJson(r, written));
           else report(r, written);
           if (r.outcome !== 'accepted') allAccepted = false;
@@ -305,7 +310,7 @@ async function loadSigningKey(file: string): Promise<KeyObject> {
 }
 
 function reportJson(r: IntakeResult, written: string | undefined): unknown {
-  const rows = r.report?.authorisation?.rows.length;
+  const rows = r.report?.validRowCount;
   return {
     file: r.csvFileName ?? path.basename(r.files.zip),
     files: r.files,
@@ -314,9 +319,19 @@ function reportJson(r: IntakeResult, written: string | undefined): unknown {
     ...(r.stage ? { stage: r.stage } : {}),
     errors: r.errors,
     warnings: r.warnings,
+    ...(r.errorCount > r.errors.length
+      ? {
+          errorCount: r.errorCount,
+          moreErrors: r.errorCount - r.errors.length,
+          omittedErrors: r.omittedErrors,
+        }
+      : {}),
+    ...(r.warningCount > r.warnings.length
+      ? { warningCount: r.warningCount, omittedWarnings: r.omittedWarnings }
+      : {}),
     ...(r.signer ? { signer: r.signer } : {}),
     ...(r.signingTime ? { signingTime: r.signingTime.toISOString() } : {}),
-    ...(r.report?.authorisation ? { header: r.report.authorisation.header, rows } : {}),
+    ...(r.report?.valid && r.report.header ? { header: r.report.header, rows } : {}),
     stored: r.stored ?? null,
     ...(r.notStoredReason ? { notStoredReason: r.notStoredReason } : {}),
     ...(written ? { csv: written } : {}),
@@ -324,19 +339,21 @@ function reportJson(r: IntakeResult, written: string | undefined): unknown {
 }
 
 function report(r: IntakeResult, written: string | undefined): void {
-  const rows = r.report?.authorisation?.rows.length;
+  const rows = r.report?.validRowCount;
   const name = r.csvFileName ?? path.basename(r.files.zip);
   const lines: string[] = [];
   if (r.outcome === 'accepted') lines.push(`${name}: ACCEPTED (${rows ?? 0} row(s))`);
-  else lines.push(`${name}: REJECTED at ${r.stage ?? 'unknown stage'} (${r.errors.length} error(s))`);
+  else lines.push(`${name}: REJECTED at ${r.stage ?? 'unknown stage'} (${r.errorCount} error(s))`);
   if (r.signer) lines.push(`signer: serial ${r.signer.serialNumber} issued by ${r.signer.issuerName}`);
   for (const e of r.errors) lines.push(`error: ${problemText(e)}`);
+  for (const l of omittedSummary(r.omittedErrors, 'error')) lines.push(`error: … ${l} (--max-errors)`);
   if (r.errors.some((e) => /no CRL from /.test(e.message)))
     lines.push(
       "hint: put the CRL of the signer's issuing CA into --trust (s1mig pki init writes issuing-ca.crl.pem), " +
         'or pass --no-require-crl to accept without checking revocation',
     );
   for (const w of r.warnings) lines.push(`warning: ${problemText(w)}`);
+  for (const l of omittedSummary(r.omittedWarnings, 'warning')) lines.push(`warning: … ${l} (--max-errors)`);
   if (r.stored)
     lines.push(`stored: id ${r.stored.id}${r.stored.duplicate ? ' (duplicate: already received)' : ''}`);
   else if (r.notStoredReason) lines.push(`not stored: ${r.notStoredReason}`);

@@ -1,6 +1,6 @@
 // `s1mig ma validate` and `s1mig ma build` (MAM 4, 7.1–7.2; TMAD 4.35–4.40). The `ma seal` / `ma open`
 // sub-commands live in another module and join the same group through commandGroup.
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import {
@@ -13,8 +13,9 @@ import {
   printLines,
   setExit,
 } from '../io.js';
+import { omittedSummary, type OmittedProblems } from '../../core/bounded-problems.js';
 import {
-  validateMigrationAuthorisation,
+  validateMaStream,
   MA_CERTIFICATE_KEYS,
   type MaCertificateKey,
   type MaProblem,
@@ -75,6 +76,9 @@ interface MaVerdict {
   warnings: MaProblem[];
   /** Errors found but not listed (over --max-errors). */
   moreErrors: number;
+  /** Those errors, and the warnings not listed, counted per rule. */
+  omittedErrors: OmittedProblems[];
+  omittedWarnings: OmittedProblems[];
   rows: number;
 }
 
@@ -102,12 +106,21 @@ async function validateOne(file: string, receivedAt: Date, maxErrors: number): P
       errors: [{ line: null, field: null, rule: 'MAM 7.1', message: wrong }],
       warnings: [],
       moreErrors: 0,
+      omittedErrors: [],
+      omittedWarnings: [],
       rows: 0,
     };
   const name = path.basename(file);
-  const bytes = await readInputFile(file, 'Migration Authorisation');
-  const report = validateMigrationAuthorisation(bytes, { fileName: name, receivedAt });
-  const errors = report.errors.slice(0, maxErrors);
+  // Streamed line by line: memory flat in the rows, bounded per line (issue #10).
+  let report;
+  try {
+    report = await validateMaStream(createReadStream(file), { fileName: name, receivedAt, maxErrors });
+  } catch (e) {
+    throw new UsageError(
+      `cannot read Migration Authorisation '${shown(file)}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  const errors = [...report.errors];
   if (isPasswordFileName(name) && !report.valid)
     errors.unshift({
       line: null,
@@ -120,8 +133,10 @@ async function validateOne(file: string, receivedAt: Date, maxErrors: number): P
     valid: report.valid,
     errors,
     warnings: report.warnings,
-    moreErrors: report.errors.length - Math.min(report.errors.length, maxErrors),
-    rows: report.authorisation?.rows.length ?? 0,
+    moreErrors: report.errorCount - report.errors.length,
+    omittedErrors: report.omittedErrors,
+    omittedWarnings: report.omittedWarnings,
+    rows: report.validRowCount,
   };
 }
 
@@ -137,7 +152,11 @@ function registerValidate(ma: Command) {
       '<files...>',
       'MA files (their names are checked too: MA_<SMSO>_<User ID>_<YYYYMMDD>_<HHMMSS>.csv)',
     )
-    .option('--max-errors <n>', 'stop listing errors of a file after this many', DEFAULT_MAX_ERRORS)
+    .option(
+      '--max-errors <n>',
+      'stop listing errors (and warnings) of a file after this many; the rest are counted per rule',
+      DEFAULT_MAX_ERRORS,
+    )
     .option(
       '--json',
       'print {"valid", "errors", "warnings"} as JSON (an array of {"file", "valid", "errors", "warnings"} for several files)',
@@ -159,9 +178,13 @@ function registerValidate(ma: Command) {
           ...(v.moreErrors > 0
             ? [
                 `${shown(file)}: … and ${plural(v.moreErrors, 'more error')} not listed (--max-errors ${maxErrors})`,
+                ...omittedSummary(v.omittedErrors, 'error').map((l) => `${shown(file)}:   ${l}`),
               ]
             : []),
           ...v.warnings.map((p) => formatProblem(file, p, 'warning')),
+          ...omittedSummary(v.omittedWarnings, 'warning').map(
+            (l) => `${shown(file)}: warning: … ${l} (--max-errors ${maxErrors})`,
+          ),
         ];
         const total = v.errors.length + v.moreErrors;
         out.push(
@@ -177,7 +200,8 @@ function registerValidate(ma: Command) {
           valid: v.valid,
           errors: v.errors,
           warnings: v.warnings,
-          ...(v.moreErrors > 0 ? { moreErrors: v.moreErrors } : {}),
+          ...(v.moreErrors > 0 ? { moreErrors: v.moreErrors, omittedErrors: v.omittedErrors } : {}),
+          ...(v.omittedWarnings.length > 0 ? { omittedWarnings: v.omittedWarnings } : {}),
         });
         printJson(verdicts.length === 1 ? json(verdicts[0]!, false) : verdicts.map((v) => json(v, true)));
       }
@@ -340,7 +364,13 @@ function registerBuild(ma: Command) {
               );
             try {
               mkdirSync(dir, { recursive: true });
-              writeFileSync(file, r.content, { flag: 'wx' });
+              // Written piece by piece: a large MA is never one string in memory (issue #10).
+              const fd = openSync(file, 'wx');
+              try {
+                for (const piece of r.chunks()) writeSync(fd, piece, null, 'latin1');
+              } finally {
+                closeSync(fd);
+              }
             } catch (e) {
               const code = (e as NodeJS.ErrnoException).code;
               throw new UsageError(

@@ -109,6 +109,31 @@ export async function writeEncryptedZip(
   return writer.close();
 }
 
+/**
+ * As writeEncryptedZip, streaming: the entry is read from a Blob (`fs.openAsBlob(path)`) and the
+ * archive written to `sink`, so neither is held in memory.
+ */
+export async function writeEncryptedZipStream(
+  entryName: string,
+  content: Blob,
+  password: string,
+  sink: WritableStream<Uint8Array>,
+  opts: WriteZipOptions = {},
+): Promise<void> {
+  const nameProblem = unsafeEntryName(entryName, false);
+  if (nameProblem) throw new Error(`cannot write entry ${JSON.stringify(entryName)}: ${nameProblem}`);
+  if (password.length === 0) throw new Error('cannot write an encrypted zip with an empty password');
+  const writer = new ZipWriter(sink, {
+    password,
+    encryptionStrength: 3, // AES-256
+    zipCrypto: false,
+    level: opts.level ?? 6,
+    useWebWorkers: false,
+  });
+  await writer.add(entryName, new BlobReader(content), { lastModDate: opts.lastModDate ?? new Date() });
+  await writer.close();
+}
+
 export interface ReadZipOptions {
   /** Name used in error messages (usually the file name of the archive). */
   archiveName: string;
@@ -252,6 +277,126 @@ export async function readSingleEntryZip(
   const only = entries[0];
   if (!only) throw new ZipError('no-entries', opts.archiveName, undefined, 'archive holds no entry');
   return only;
+}
+
+/**
+ * Stream the one file entry of an archive to `consume` as chunks of inflated bytes, within the same
+ * bounds as readZip (checked from the central directory first, enforced on the bytes produced), in
+ * memory bounded by the chunk size: nothing is gathered. The data is not authenticated until the end
+ * (AE-2 checks its code after the last byte), so `consume` must treat what it reads as provisional
+ * until this resolves; a wrong password usually fails before the first chunk, and always by the end.
+ * `consume` may stop early by returning without reading everything: the rest is not inflated and the
+ * size checks at the end are skipped. Throws ZipError (or what `consume` throws).
+ */
+export async function streamSingleEntryZip<T>(
+  source: Uint8Array | Blob,
+  opts: ReadZipOptions,
+  consume: (info: ZipEntryInfo, chunks: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
+  const limits = limitsOf({ ...opts.limits, maxEntries: 1 });
+  const archive = opts.archiveName;
+  const reader = openReader(source);
+  try {
+    const entries = checkDirectory(await getEntries(reader, archive), { ...opts, limits });
+    const entry = entries[0]!;
+    const info = infoOf(entry);
+    if (info.encrypted && !opts.password)
+      throw new ZipError(
+        'password-required',
+        archive,
+        info.name,
+        'entry is encrypted and no password was given',
+      );
+    const ratioCap = Math.max(limits.ratioFloorBytes, Math.floor(info.compressedSize * limits.maxRatio));
+    const cap = Math.min(info.uncompressedSize, limits.maxEntryBytes, limits.maxTotalBytes, ratioCap);
+    // A one-slot hand-over between zip.js's sink and the consumer: the sink's write() waits until the
+    // consumer has taken the chunk, so at most one chunk is in flight.
+    let produced = 0;
+    let slot: { chunk: Uint8Array; taken: () => void } | null = null;
+    let wake: (() => void) | null = null;
+    let finished = false;
+    let failure: Error | undefined;
+    let stopped = false;
+    const signal = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const sink = new WritableStream<Uint8Array>({
+      write(chunk) {
+        if (stopped) throw new ZipError('corrupt', archive, info.name, 'reading stopped');
+        produced += chunk.length;
+        if (produced > cap)
+          throw new ZipError(
+            capCode(produced, info, limits, 0),
+            archive,
+            info.name,
+            `inflated data exceeds ${describeCap(cap, info, limits, 0)} (stopped after ${produced} bytes)`,
+          );
+        return new Promise<void>((taken) => {
+          slot = { chunk, taken };
+          signal();
+        });
+      },
+    });
+    const inflating = (entry as FileEntry)
+      .getData(sink, {
+        password: info.encrypted ? opts.password : undefined,
+        checkSignature: true,
+        useWebWorkers: false,
+      })
+      .then(
+        () => {
+          finished = true;
+          signal();
+        },
+        (e: unknown) => {
+          failure = translate(e, archive, info.name);
+          finished = true;
+          signal();
+        },
+      );
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        if (slot) {
+          const s: { chunk: Uint8Array; taken: () => void } = slot;
+          slot = null;
+          s.taken();
+          yield s.chunk;
+          continue;
+        }
+        if (finished) {
+          if (failure !== undefined) throw failure;
+          if (produced !== info.uncompressedSize)
+            throw new ZipError(
+              'corrupt',
+              archive,
+              info.name,
+              `inflated ${produced} bytes but the central directory declares ${info.uncompressedSize}`,
+            );
+          return;
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
+    }
+    let out: T;
+    try {
+      out = await consume(info, chunks());
+    } finally {
+      if (!finished) {
+        // The consumer stopped early: make the sink refuse the rest and let zip.js unwind.
+        stopped = true;
+        const s = slot as { taken: () => void } | null;
+        slot = null;
+        s?.taken();
+      }
+      await inflating;
+    }
+    if (failure !== undefined && !stopped) throw failure;
+    return out;
+  } finally {
+    await reader.close().catch(() => undefined);
+  }
 }
 
 type Entry = Awaited<ReturnType<ZipReader<unknown>['getEntries']>>[number];

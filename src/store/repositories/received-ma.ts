@@ -47,8 +47,35 @@ function headerValues(file: ReceivedMaFile, sha256: string, c: Codec) {
     outcome: file.outcome,
     errors: c.json(file.errors ?? []),
     warnings: c.json(file.warnings ?? []),
-    row_count: file.rows.length,
+    row_count: rowCountOf(file),
   };
+}
+
+function rowCountOf(file: ReceivedMaFile): number {
+  if (Array.isArray(file.rows)) return file.rowCount ?? file.rows.length;
+  if (file.rowCount === undefined) throw new TypeError('rowCount must be given when rows are streamed');
+  return file.rowCount;
+}
+
+/**
+ * The rows in batches of at most `size`, from an array or a stream of batches (split, never gathered:
+ * memory holds one batch); throws if the stream does not add up to the row count of the header row.
+ */
+async function* batchesOf(file: ReceivedMaFile, size: number): AsyncGenerator<ReceivedMaRow[]> {
+  const rows = file.rows;
+  if (Array.isArray(rows)) {
+    for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+    return;
+  }
+  const expected = rowCountOf(file);
+  let seen = 0;
+  for await (const batch of rows) {
+    seen += batch.length;
+    for (let i = 0; i < batch.length; i += size)
+      yield batch.length <= size ? batch : batch.slice(i, i + size);
+  }
+  if (seen !== expected)
+    throw new Error(`received MA rows: ${seen} streamed but the receipt declares ${expected}`);
 }
 
 /** SQLite: fn in a BEGIN IMMEDIATE transaction (takes the write lock first, waiting per busy_timeout,
@@ -103,11 +130,22 @@ async function recordSqlite(
   if (head.duplicate) return head;
   const id = head.id;
   try {
-    for (let i = 0; i < file.rows.length; i += MA_ROW_TX_BATCH) {
-      if (i > 0) await new Promise((r) => setTimeout(r, MA_ROW_TX_PAUSE_MS));
-      const part = file.rows.slice(i, i + MA_ROW_TX_BATCH);
+    // Each transaction takes batches until it holds MA_ROW_TX_BATCH rows. With streamed rows the
+    // transaction also spans reading them (a fraction of a second per 10,000 rows), but memory holds one
+    // batch of MA_ROW_BATCH, not the transaction's rows.
+    const batches = batchesOf(file, MA_ROW_BATCH)[Symbol.asyncIterator]();
+    let next = await batches.next();
+    let first = true;
+    while (!next.done) {
+      if (!first) await new Promise((r) => setTimeout(r, MA_ROW_TX_PAUSE_MS));
+      first = false;
       await immediate(db, async (trx) => {
-        await insertRows(trx, id, part, c);
+        let n = 0;
+        while (!next.done && n < MA_ROW_TX_BATCH) {
+          await insertRows(trx, id, next.value, c);
+          n += next.value.length;
+          next = await batches.next();
+        }
         await trx
           .updateTable('received_ma')
           .set({ heartbeat_at: c.date(new Date()) })
@@ -163,7 +201,7 @@ export function receivedMaRepository(db: Kysely<Database>, c: Codec): ReceivedMa
           return { id: c.readInt(existing.id), duplicate: true };
         }
         const id = c.readInt(inserted.id);
-        await insertRowsPg(trx, id, file.rows, c);
+        for await (const part of batchesOf(file, MA_ROW_BATCH_PG)) await insertRowsPg(trx, id, part, c);
         return { id, duplicate: false };
       });
     },

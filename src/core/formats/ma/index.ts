@@ -20,11 +20,19 @@ export type {
   MaValidationReport,
   MaValidateOptions,
 } from './model.js';
-export { validateMigrationAuthorisation } from './validator.js';
+export {
+  validateMigrationAuthorisation,
+  validateMaStream,
+  MaValidator,
+  MA_MAX_LINE_BYTES,
+  type MaStreamOptions,
+} from './validator.js';
 export { readMaHeaderLeniently } from './loose-header.js';
 export {
   writeMigrationAuthorisation,
   renderMigrationAuthorisation,
+  renderMaHeader,
+  renderMaRow,
   maRowValues,
   MaWriteError,
 } from './writer.js';

@@ -52,9 +52,22 @@ export interface MaProblem extends Problem {
 
 export interface MaValidationReport {
   valid: boolean;
+  /** The first errors (maxErrors, default 100), by line; errorCount counts them all. */
   errors: MaProblem[];
   warnings: MaProblem[];
-  /** Present when valid. */
+  /** Every error found, listed or not. */
+  errorCount: number;
+  warningCount: number;
+  /** The errors not listed, counted per rule. */
+  omittedErrors: Array<{ rule: string; count: number }>;
+  omittedWarnings: Array<{ rule: string; count: number }>;
+  /** Body lines (rows) after the three header lines, valid or not. */
+  rowCount: number;
+  /** Rows that passed every row check. */
+  validRowCount: number;
+  /** The header, when all three lines are valid (even if the body is not). */
+  header?: MaHeader;
+  /** Present when valid and the rows were kept (validateMigrationAuthorisation). */
   authorisation?: MigrationAuthorisation;
 }
 

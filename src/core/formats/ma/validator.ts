@@ -1,5 +1,5 @@
 // Migration Authorisation parser and validator (MAM 7.1, 7.2; TMAD 4.35–4.40). Reports EVERY
-// problem: the file is split on LF and each physical line is checked on its own, so one bad line
+// problem, in one pass over a stream of chunks (memory flat in the rows): the file is split on LF and each physical line is checked on its own, so one bad line
 // never hides the others. Pure: no I/O, no clock (lateness needs opts.receivedAt).
 import {
   type CertificateId,
@@ -40,6 +40,8 @@ import {
   certificateLabel,
 } from './fields.js';
 import { parseMaFileName } from './file-name.js';
+import { DigitLineIndex, LineRanges } from './line-index.js';
+import { BoundedProblems, DEFAULT_MAX_PROBLEMS } from '../../bounded-problems.js';
 import type { MaHeader, MaProblem, MaRow, MaValidateOptions, MaValidationReport } from './model.js';
 
 const R71 = 'MAM 7.1';
@@ -51,44 +53,198 @@ const R724 = 'MAM 7.2.4';
 /** Lines per problem list before "and N more" in lateness messages. */
 const MAX_LINES_LISTED = 20;
 
+/**
+ * The longest physical line read (bytes, without its LF). A valid row is far shorter (25 fields; the
+ * issuer names are the only unbounded ones); a longer line is one error and is skipped to the next LF,
+ * so memory stays bounded per line (issue #10; SPEC-DECISIONS "MA intake limits").
+ */
+export const MA_MAX_LINE_BYTES = 64 * 1024;
+
+export interface MaStreamOptions extends MaValidateOptions {
+  /** Errors kept in the report (the count stays exact; the rest are summarised per rule). Default 100. */
+  maxErrors?: number;
+  /** Warnings kept (as maxErrors). Default 100. */
+  maxWarnings?: number;
+  /** Longest line read, in bytes (default MA_MAX_LINE_BYTES). */
+  maxLineBytes?: number;
+  /** Keep the valid rows in report.authorisation.rows (default false: memory flat in the rows). */
+  keepRows?: boolean;
+  /** Called with every valid row, in line order (rows of an MA that fails later are passed too). */
+  onRow?: (row: MaRow) => void;
+}
+
+/** Validate a whole MA held in memory (MAM 7.1, 7.2): the rows are kept in report.authorisation. */
 export function validateMigrationAuthorisation(
   content: Uint8Array | string,
-  opts: MaValidateOptions = {},
+  opts: MaStreamOptions = {},
 ): MaValidationReport {
-  const errors: MaProblem[] = [];
-  const warnings: MaProblem[] = [];
-  const error = (line: number | null, field: string | null, rule: string, message: string) =>
-    errors.push({ line, field, rule, message });
-  const warn = (line: number | null, field: string | null, rule: string, message: string) =>
-    warnings.push({ line, field, rule, message });
+  const v = new MaValidator({ keepRows: true, ...opts });
+  v.write(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+  return v.end();
+}
 
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-  const smsoCodes = opts.smsoCodes ?? DEFAULT_SMSO_CODES;
+/** Validate an MA read as a stream of chunks (a file, a zip entry) in memory flat in the rows. */
+export async function validateMaStream(
+  source: AsyncIterable<Uint8Array>,
+  opts: MaStreamOptions = {},
+): Promise<MaValidationReport> {
+  const v = new MaValidator(opts);
+  for await (const chunk of source) v.write(chunk);
+  return v.end();
+}
 
-  if (bytes.length === 0) {
-    error(
-      null,
-      null,
-      R722,
-      'the file is empty: expected three header lines (User ID, Commissioned by DCC, SMSO) and one row per authorisation',
-    );
-    checkFileName(opts, null, error);
-    return finish(errors, warnings);
+/**
+ * The incremental validator: write() the bytes in chunks of any size, then end(). The file is split on
+ * LF and each physical line is checked on its own, so one bad line never hides the others; what spans
+ * lines (the header, duplicates, CR LF, lateness) is kept in compact form.
+ */
+export class MaValidator {
+  private readonly errors: BoundedProblems<MaProblem>;
+  private readonly warnings: BoundedProblems<MaProblem>;
+  private readonly error: Report;
+  private readonly warn: Report;
+  private readonly smsoCodes: Record<string, string>;
+  private readonly maxLineBytes: number;
+  private readonly rows: MaRow[] | null;
+  // line splitting
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private skipping = false;
+  private bytes = 0;
+  private lineCount = 0;
+  // what spans lines
+  private readonly headerTokens: Array<CsvField[] | null> = [];
+  private readonly crlf = new LineRanges(MAX_LINES_LISTED);
+  private readonly seenMpan = new DigitLineIndex();
+  private readonly seenMprn = new DigitLineIndex();
+  private readonly lateByWeek = new Map<string, LineRanges>();
+  private header: { userId: Eui64 | null; commissionedByDcc: boolean | null; smsoCode: string | null } = {
+    userId: null,
+    commissionedByDcc: null,
+    smsoCode: null,
+  };
+  private bodyRows = 0;
+  private validRows = 0;
+  /** A short row that would be a footer if it were the last line (MAM 7.2.4): decided by the next line. */
+  private shortRow: { line: number; fields: number } | null = null;
+  private ended = false;
+
+  constructor(private readonly opts: MaStreamOptions = {}) {
+    this.errors = new BoundedProblems(opts.maxErrors ?? DEFAULT_MAX_PROBLEMS);
+    this.warnings = new BoundedProblems(opts.maxWarnings ?? DEFAULT_MAX_PROBLEMS);
+    this.error = (line, field, rule, message) => this.errors.push({ line, field, rule, message });
+    this.warn = (line, field, rule, message) => this.warnings.push({ line, field, rule, message });
+    this.smsoCodes = opts.smsoCodes ?? DEFAULT_SMSO_CODES;
+    this.maxLineBytes = opts.maxLineBytes ?? MA_MAX_LINE_BYTES;
+    this.rows = opts.keepRows ? [] : null;
   }
 
-  // latin1: one character per byte, so columns are byte columns and non-ASCII bytes stay visible.
-  const text = bytes.toString('latin1');
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop(); // the final LF ends the last line (RFC 4180 2.2)
+  write(chunk: Uint8Array): void {
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.bytes += buf.length;
+    let at = 0;
+    while (at < buf.length) {
+      const lf = buf.indexOf(0x0a, at);
+      const end = lf < 0 ? buf.length : lf;
+      if (!this.skipping) {
+        if (this.pendingBytes + (end - at) > this.maxLineBytes) {
+          this.overlong();
+        } else if (lf >= 0 && this.pendingBytes === 0) {
+          // latin1: one character per byte, so columns are byte columns and non-ASCII bytes stay visible.
+          this.line(buf.toString('latin1', at, end));
+        } else {
+          this.pending.push(buf.subarray(at, end));
+          this.pendingBytes += end - at;
+          if (lf >= 0) this.flushPending();
+        }
+      }
+      if (lf < 0) break;
+      if (this.skipping) this.skipping = false;
+      at = lf + 1;
+    }
+  }
 
-  const tokenized: Array<CsvField[] | null> = [];
-  // MAM 7.2.2: a line-ending fault repeats on every line of a file saved with CR LF: one error per file.
-  const crlfLines: number[] = [];
-  for (let k = 0; k < lines.length; k++) {
-    const lineNo = k + 1;
-    let raw = lines[k]!;
+  end(): MaValidationReport {
+    if (this.ended) throw new Error('MaValidator.end() called twice');
+    this.ended = true;
+    // The final LF ends the last line (RFC 4180 2.2); bytes after it are one more line.
+    if (!this.skipping && this.pendingBytes > 0) this.flushPending();
+    const { error, warn } = this;
+    if (this.bytes === 0) {
+      error(
+        null,
+        null,
+        R722,
+        'the file is empty: expected three header lines (User ID, Commissioned by DCC, SMSO) and one row per authorisation',
+      );
+      checkFileName(this.opts, null, error);
+      return this.finish();
+    }
+    if (this.lineCount < 3) this.checkHeader();
+    if (this.shortRow) {
+      const { line, fields } = this.shortRow;
+      error(
+        line,
+        null,
+        R724,
+        `row has ${fields} field${fields === 1 ? '' : 's'}: expected the ${MA_FIELDS.length} fields of MAM Table 7.2.3: no footer is allowed`,
+      );
+    }
+    if (this.crlf.count > 0) {
+      const all = this.crlf.count === this.lineCount;
+      error(
+        this.crlf.first,
+        null,
+        R722,
+        all
+          ? `every line ends with CR LF (0x0D 0x0A), first here: each line must end with LF (0x0A) only (save the file with Unix line ends)`
+          : `${this.crlf.count} of ${this.lineCount} lines end with CR LF (0x0D 0x0A), the others with LF: each line must end with LF (0x0A) only (line${this.crlf.count === 1 ? '' : 's'} ${this.crlf.toString()})`,
+      );
+    }
+    // MAM 7.2.3: a header with no rows is almost never what the sender meant.
+    if (this.lineCount === 3 && this.bodyRows === 0)
+      warn(
+        null,
+        null,
+        R723,
+        'no installation rows: almost always a truncated export (the file has a header but authorises no Migration)',
+      );
+    // ---- lateness (MAM 4; TMAD 4.37): valid, but a warning per late Migration Week ----
+    if (this.opts.receivedAt) this.lateness(this.opts.receivedAt);
+    return this.finish();
+  }
+
+  private overlong(): void {
+    const lineNo = ++this.lineCount;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.skipping = true;
+    this.error(
+      lineNo,
+      null,
+      R71,
+      `line ${lineNo} is longer than ${this.maxLineBytes} bytes, the longest line read: a Migration Authorisation line holds one header field or the 25 fields of a row (MAM Table 7.2.3); the rest of the line is skipped`,
+    );
+    this.afterLine(lineNo, null);
+  }
+
+  private flushPending(): void {
+    const text = Buffer.concat(this.pending, this.pendingBytes).toString('latin1');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.line(text);
+  }
+
+  /** One physical line, without its LF. */
+  private line(raw: string): void {
+    const lineNo = ++this.lineCount;
+    const k = lineNo - 1;
+    const { error } = this;
     if (raw.endsWith('\r')) {
-      crlfLines.push(lineNo);
+      // MAM 7.2.2: a line-ending fault repeats on every line of a file saved with CR LF: one error per file.
+      this.crlf.add(lineNo);
       raw = raw.slice(0, -1);
     }
     const tok = tokenizeCsvLine(raw);
@@ -154,136 +310,139 @@ export function validateMigrationAuthorisation(
     }
     if (!tok.ok) {
       error(lineNo, nameAt(tok.column - 1), R71, `malformed quoting: ${tok.message}`);
-      tokenized.push(null);
-    } else {
-      tokenized.push(tok.fields);
-    }
+      this.afterLine(lineNo, null);
+    } else this.afterLine(lineNo, tok.fields);
   }
 
-  if (crlfLines.length > 0) {
-    const all = crlfLines.length === lines.length;
-    error(
-      crlfLines[0]!,
-      null,
-      R722,
-      all
-        ? `every line ends with CR LF (0x0D 0x0A), first here: each line must end with LF (0x0A) only (save the file with Unix line ends)`
-        : `${crlfLines.length} of ${lines.length} lines end with CR LF (0x0D 0x0A), the others with LF: each line must end with LF (0x0A) only (line${crlfLines.length === 1 ? '' : 's'} ${listLines(crlfLines)})`,
-    );
+  /** The line's fields (null when unreadable) in their place: header (lines 1-3) or body. */
+  private afterLine(lineNo: number, f: CsvField[] | null): void {
+    if (lineNo <= 3) {
+      this.headerTokens.push(f);
+      if (lineNo === 3) this.checkHeader();
+      return;
+    }
+    this.bodyRows++;
+    if (this.shortRow) {
+      // Not the last line after all: not a footer.
+      const { line, fields } = this.shortRow;
+      this.shortRow = null;
+      this.error(
+        line,
+        null,
+        R723,
+        `row has ${fields} field${fields === 1 ? '' : 's'}: expected the ${MA_FIELDS.length} fields of MAM Table 7.2.3`,
+      );
+    }
+    if (f) this.body(lineNo, f);
   }
 
   // ---- header (MAM 7.2.2, Table 7.2.2): three lines, one field each ----
-  const headerValues: [string | null, string | null, string | null] = [null, null, null];
-  for (let k = 0; k < 3; k++) {
-    const name = MA_HEADER_FIELDS[k]!;
-    if (k >= lines.length) {
-      error(
-        null,
-        name,
-        R722,
-        `header line ${k + 1} (${name}) is missing: the file has only ${lines.length} line${lines.length === 1 ? '' : 's'}; expected User ID, Commissioned by DCC and SMSO on lines 1-3`,
-      );
-      continue;
+  private checkHeader(): void {
+    const { error, warn, smsoCodes } = this;
+    const lines = this.lineCount;
+    const headerValues: [string | null, string | null, string | null] = [null, null, null];
+    for (let k = 0; k < 3; k++) {
+      const name = MA_HEADER_FIELDS[k]!;
+      if (k >= lines) {
+        error(
+          null,
+          name,
+          R722,
+          `header line ${k + 1} (${name}) is missing: the file has only ${lines} line${lines === 1 ? '' : 's'}; expected User ID, Commissioned by DCC and SMSO on lines 1-3`,
+        );
+        continue;
+      }
+      const f = this.headerTokens[k];
+      if (!f) continue;
+      if (f.length !== 1) {
+        error(
+          k + 1,
+          name,
+          R722,
+          `header line ${k + 1} has ${f.length} fields: expected exactly one field (${name}) on this line`,
+        );
+        // Still check the first field so its own problems are reported too.
+      }
+      const v = f[0]!.value;
+      const max = MA_HEADER_MAX_LENGTH[name]!;
+      if (v === '') {
+        error(k + 1, name, R722, `${name} is empty: it is mandatory`);
+      } else if (v.length > max) {
+        error(k + 1, name, R722, `${name} '${v}' has ${v.length} characters: at most ${max} allowed`);
+        headerValues[k] = null;
+      } else headerValues[k] = v;
     }
-    const f = tokenized[k];
-    if (!f) continue;
-    if (f.length !== 1) {
-      error(
-        k + 1,
-        name,
-        R722,
-        `header line ${k + 1} has ${f.length} fields: expected exactly one field (${name}) on this line`,
-      );
-      // Still check the first field so its own problems are reported too.
-    }
-    const v = f[0]!.value;
-    const max = MA_HEADER_MAX_LENGTH[name]!;
-    if (v === '') {
-      error(k + 1, name, R722, `${name} is empty: it is mandatory`);
-    } else if (v.length > max) {
-      error(k + 1, name, R722, `${name} '${v}' has ${v.length} characters: at most ${max} allowed`);
-      headerValues[k] = null;
-    } else headerValues[k] = v;
-  }
-  let userId: Eui64 | null = null;
-  let commissionedByDcc: boolean | null = null;
-  let smsoCode: string | null = null;
-  if (headerValues[0] !== null) {
-    const v = headerValues[0];
-    if (!isHyphenatedEui64(v)) {
-      error(
-        1,
-        'User ID',
-        R722,
-        `'${v}' is not a User ID: expected an EUI-64 written as 23 characters, 8 hex octets separated by hyphens (e.g. 70-B3-D5-1F-30-00-A0-08)`,
-      );
-    } else {
-      const p = parseEui64(v);
-      if (p.ok) {
-        userId = p.value;
-        if (p.value !== v) warn(1, 'User ID', R722, `User ID '${v}' is in lower case: read as ${p.value}`);
+    const h = this.header;
+    if (headerValues[0] !== null) {
+      const v = headerValues[0];
+      if (!isHyphenatedEui64(v)) {
+        error(
+          1,
+          'User ID',
+          R722,
+          `'${v}' is not a User ID: expected an EUI-64 written as 23 characters, 8 hex octets separated by hyphens (e.g. 70-B3-D5-1F-30-00-A0-08)`,
+        );
+      } else {
+        const p = parseEui64(v);
+        if (p.ok) {
+          h.userId = p.value;
+          if (p.value !== v) warn(1, 'User ID', R722, `User ID '${v}' is in lower case: read as ${p.value}`);
+        }
       }
     }
+    if (headerValues[1] !== null) {
+      const v = headerValues[1];
+      if (v === 'YES') h.commissionedByDcc = true;
+      else if (v === 'NO') h.commissionedByDcc = false;
+      else
+        error(2, 'Commissioned by DCC', R722, `'${v}' is not allowed: expected YES or NO (upper case only)`);
+    }
+    if (headerValues[2] !== null) {
+      const v = headerValues[2];
+      if (!/^[A-Z]{3}$/.test(v))
+        error(
+          3,
+          'SMSO',
+          R722,
+          `'${v}' is not an SMSO code: expected the 3-character SMSO name in upper case (${Object.keys(smsoCodes).join(', ')})`,
+        );
+      else if (!(v in smsoCodes))
+        error(
+          3,
+          'SMSO',
+          R722,
+          `'${v}' is not a known SMSO code: expected one of ${Object.keys(smsoCodes).join(', ')}`,
+        );
+      else h.smsoCode = v;
+    }
+    checkFileName(this.opts, { userId: h.userId, smsoCode: h.smsoCode }, error);
   }
-  if (headerValues[1] !== null) {
-    const v = headerValues[1];
-    if (v === 'YES') commissionedByDcc = true;
-    else if (v === 'NO') commissionedByDcc = false;
-    else error(2, 'Commissioned by DCC', R722, `'${v}' is not allowed: expected YES or NO (upper case only)`);
-  }
-  if (headerValues[2] !== null) {
-    const v = headerValues[2];
-    if (!/^[A-Z]{3}$/.test(v))
-      error(
-        3,
-        'SMSO',
-        R722,
-        `'${v}' is not an SMSO code: expected the 3-character SMSO name in upper case (${Object.keys(smsoCodes).join(', ')})`,
-      );
-    else if (!(v in smsoCodes))
-      error(
-        3,
-        'SMSO',
-        R722,
-        `'${v}' is not a known SMSO code: expected one of ${Object.keys(smsoCodes).join(', ')}`,
-      );
-    else smsoCode = v;
-  }
-
-  checkFileName(opts, { userId, smsoCode }, error);
 
   // ---- body (MAM 7.2.3): one row per authorisation, 25 fields, no title row, no footer ----
-  const rows: MaRow[] = [];
-  const seenMpan = new Map<string, number>();
-  const seenMprn = new Map<string, number>();
-  for (let k = 3; k < lines.length; k++) {
-    const lineNo = k + 1;
-    const f = tokenized[k];
-    if (!f) continue;
+  private body(lineNo: number, f: CsvField[]): void {
+    const { error, warn } = this;
     if (f.length !== MA_FIELDS.length) {
       const blank = f.length === 1 && f[0]!.value === '';
-      const footer = !blank && f.length < 5 && k === lines.length - 1;
-      const hint = blank
-        ? ': the line is blank (blank lines are not allowed)'
-        : footer
-          ? ': no footer is allowed'
-          : '';
+      if (!blank && f.length < 5) {
+        this.shortRow = { line: lineNo, fields: f.length };
+        return;
+      }
       error(
         lineNo,
         null,
-        footer ? R724 : R723,
-        `row has ${f.length} field${f.length === 1 ? '' : 's'}: expected the ${MA_FIELDS.length} fields of MAM Table 7.2.3${hint}`,
+        R723,
+        `row has ${f.length} field${f.length === 1 ? '' : 's'}: expected the ${MA_FIELDS.length} fields of MAM Table 7.2.3${blank ? ': the line is blank (blank lines are not allowed)' : ''}`,
       );
-      continue;
+      return;
     }
-    if (k === 3 && /^mpan$/i.test(f[0]!.value.trim()) && /^mprn$/i.test(f[1]!.value.trim())) {
+    if (lineNo === 4 && /^mpan$/i.test(f[0]!.value.trim()) && /^mprn$/i.test(f[1]!.value.trim())) {
       error(
         lineNo,
         null,
         R723,
         'a column-title row is not allowed: the body starts with the first authorisation right after the three header lines',
       );
-      continue;
+      return;
     }
     const { row, mpan, mprn } = validateRow(
       f.map((x) => x.value),
@@ -293,11 +452,11 @@ export function validateMigrationAuthorisation(
     );
     // One MPxN, one authorisation per file (MAM 7.2.3): checked even when the row has other faults.
     for (const [field, value, firstLines] of [
-      [F_MPAN, mpan, seenMpan],
-      [F_MPRN, mprn, seenMprn],
+      [F_MPAN, mpan, this.seenMpan],
+      [F_MPRN, mprn, this.seenMprn],
     ] as const) {
       if (value === null) continue;
-      const first = firstLines.get(value);
+      const first = firstLines.firstLineOrSet(value, lineNo);
       if (first !== undefined)
         error(
           lineNo,
@@ -305,28 +464,71 @@ export function validateMigrationAuthorisation(
           R723,
           `${field} ${value} is also on line ${first}: each ${field} may appear only once in a Migration Authorisation (lines ${first} and ${lineNo})`,
         );
-      else firstLines.set(value, lineNo);
     }
-    if (row) rows.push(row);
+    if (!row) return;
+    this.validRows++;
+    if (this.opts.receivedAt) {
+      let r = this.lateByWeek.get(row.effectiveMigrationWeek);
+      if (!r) this.lateByWeek.set(row.effectiveMigrationWeek, (r = new LineRanges(MAX_LINES_LISTED)));
+      r.add(row.line);
+    }
+    this.rows?.push(row);
+    this.opts.onRow?.(row);
   }
 
-  // MAM 7.2.3: valid, but a header with no rows is almost never what the sender meant.
-  if (lines.length === 3 && rows.length === 0)
-    warn(
-      null,
-      null,
-      R723,
-      'no installation rows: almost always a truncated export (the file has a header but authorises no Migration)',
-    );
-
-  // ---- lateness (MAM 4; TMAD 4.37): valid, but a warning per late Migration Week ----
-  if (opts.receivedAt) lateness(rows, opts.receivedAt, warn);
-
-  if (errors.length === 0 && userId && commissionedByDcc !== null && smsoCode) {
-    const header: MaHeader = { userId, commissionedByDcc, smsoCode };
-    return finish(errors, warnings, { header, rows });
+  /** MAM 4 / TMAD 4.37: the MA for a Migration Week is due by 10:00 (UK) on the Thursday before it. */
+  private lateness(receivedAt: Date): void {
+    for (const [week, lineNos] of [...this.lateByWeek].sort(([a], [b]) => a.localeCompare(b))) {
+      let cutoff: Date;
+      try {
+        cutoff = migrationCycle(week).migrationAuthorisation;
+      } catch (e) {
+        // e.g. a year outside the calendar's range: say so rather than fail the whole report.
+        this.warn(
+          lineNos.first,
+          F_MIGRATION_WEEK,
+          'MAM 4; TMAD 4.37',
+          `cannot work out the cut-off for Migration Week ${week}: ${(e as Error).message}`,
+        );
+        continue;
+      }
+      if (receivedAt.getTime() <= cutoff.getTime()) continue;
+      const ended = receivedAt.getTime() >= Date.parse(`${addDays(week, 7)}T00:00:00Z`);
+      const n = lineNos.count;
+      this.warn(
+        lineNos.first,
+        F_MIGRATION_WEEK,
+        'MAM 4; TMAD 4.37',
+        `received ${formatLondonIso(receivedAt)}, after the cut-off ${formatLondonIso(cutoff)} (10:00 UK time on the Thursday before) for Migration Week ${week}` +
+          (ended ? ' (that week has already ended)' : '') +
+          `: the DCC may still process these rows but is not obliged to; ${n} row${n === 1 ? '' : 's'} on line${n === 1 ? '' : 's'} ${lineNos.toString()}`,
+      );
+    }
   }
-  return finish(errors, warnings);
+
+  private finish(): MaValidationReport {
+    const byLine = (a: MaProblem, b: MaProblem) => (a.line ?? 0) - (b.line ?? 0);
+    const errors = [...this.errors.kept].sort(byLine);
+    const warnings = [...this.warnings.kept].sort(byLine);
+    const valid = this.errors.count === 0;
+    const { userId, commissionedByDcc, smsoCode } = this.header;
+    const header: MaHeader | undefined =
+      userId && commissionedByDcc !== null && smsoCode ? { userId, commissionedByDcc, smsoCode } : undefined;
+    const r: MaValidationReport = {
+      valid,
+      errors,
+      warnings,
+      errorCount: this.errors.count,
+      warningCount: this.warnings.count,
+      omittedErrors: this.errors.omitted,
+      omittedWarnings: this.warnings.omitted,
+      rowCount: this.bodyRows,
+      validRowCount: this.validRows,
+      ...(header ? { header } : {}),
+    };
+    if (valid && header && this.rows) r.authorisation = { header, rows: this.rows };
+    return r;
+  }
 }
 
 const FIELD_MAX: Array<number | undefined> = MA_FIELDS.map((f) => MA_FIELD_MAX_LENGTH[f]);
@@ -342,19 +544,6 @@ const CERT_TABLE = MA_CERTIFICATE_KEYS.map((key) => {
 });
 
 type Report = (line: number | null, field: string | null, rule: string, message: string) => void;
-
-function finish(
-  errors: MaProblem[],
-  warnings: MaProblem[],
-  authorisation?: MaValidationReport['authorisation'],
-): MaValidationReport {
-  const byLine = (a: MaProblem, b: MaProblem) => (a.line ?? 0) - (b.line ?? 0);
-  errors.sort(byLine);
-  warnings.sort(byLine);
-  const r: MaValidationReport = { valid: errors.length === 0, errors, warnings };
-  if (authorisation && r.valid) r.authorisation = authorisation;
-  return r;
-}
 
 function checkFileName(
   opts: MaValidateOptions,
@@ -566,53 +755,4 @@ function validateRow(
     fields,
   };
   return { row, mpan, mprn };
-}
-
-/** MAM 4 / TMAD 4.37: the MA for a Migration Week is due by 10:00 (UK) on the Thursday before it. */
-function lateness(rows: MaRow[], receivedAt: Date, warn: Report) {
-  const byWeek = new Map<string, number[]>();
-  for (const r of rows) {
-    const list = byWeek.get(r.effectiveMigrationWeek) ?? [];
-    list.push(r.line);
-    byWeek.set(r.effectiveMigrationWeek, list);
-  }
-  for (const [week, lineNos] of [...byWeek].sort(([a], [b]) => a.localeCompare(b))) {
-    let cutoff: Date;
-    try {
-      cutoff = migrationCycle(week).migrationAuthorisation;
-    } catch (e) {
-      // e.g. a year outside the calendar's range: say so rather than fail the whole report.
-      warn(
-        lineNos[0]!,
-        F_MIGRATION_WEEK,
-        'MAM 4; TMAD 4.37',
-        `cannot work out the cut-off for Migration Week ${week}: ${(e as Error).message}`,
-      );
-      continue;
-    }
-    if (receivedAt.getTime() <= cutoff.getTime()) continue;
-    const ended = receivedAt.getTime() >= Date.parse(`${addDays(week, 7)}T00:00:00Z`);
-    warn(
-      lineNos[0]!,
-      F_MIGRATION_WEEK,
-      'MAM 4; TMAD 4.37',
-      `received ${formatLondonIso(receivedAt)}, after the cut-off ${formatLondonIso(cutoff)} (10:00 UK time on the Thursday before) for Migration Week ${week}` +
-        (ended ? ' (that week has already ended)' : '') +
-        `: the DCC may still process these rows but is not obliged to; ${lineNos.length} row${lineNos.length === 1 ? '' : 's'} on line${lineNos.length === 1 ? '' : 's'} ${listLines(lineNos)}`,
-    );
-  }
-}
-
-function listLines(lines: number[]): string {
-  const ranges: string[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    let j = i;
-    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
-    ranges.push(i === j ? `${lines[i]}` : `${lines[i]}-${lines[j]}`);
-    i = j + 1;
-  }
-  return ranges.length > MAX_LINES_LISTED
-    ? `${ranges.slice(0, MAX_LINES_LISTED).join(', ')} and ${ranges.length - MAX_LINES_LISTED} more ranges`
-    : ranges.join(', ');
 }

@@ -47,6 +47,16 @@ export function maRowValues(row: MaRowInput): string[] {
   ];
 }
 
+/** The three header lines (MAM Table 7.2.2), each ending with LF. */
+export function renderMaHeader(h: MaHeader): string {
+  return [h.userId, h.commissionedByDcc ? 'YES' : 'NO', h.smsoCode].map((v) => `${csvField(v)}\n`).join('');
+}
+
+/** One body line (MAM Table 7.2.3), ending with LF. */
+export function renderMaRow(row: MaRowInput): string {
+  return `${maRowValues(row).map(csvField).join(',')}\n`;
+}
+
 /** Render without validating (for tests that need a deliberately broken file, use plain strings instead). */
 export function renderMigrationAuthorisation(ma: { header: MaHeader; rows: MaRowInput[] }): string {
   const lines = [ma.header.userId, ma.header.commissionedByDcc ? 'YES' : 'NO', ma.header.smsoCode].map(
@@ -62,7 +72,10 @@ export function writeMigrationAuthorisation(
   opts: { smsoCodes?: Record<string, string> } = {},
 ): string {
   const text = renderMigrationAuthorisation(ma);
-  const report = validateMigrationAuthorisation(text, opts.smsoCodes ? { smsoCodes: opts.smsoCodes } : {});
+  const report = validateMigrationAuthorisation(text, {
+    keepRows: false,
+    ...(opts.smsoCodes ? { smsoCodes: opts.smsoCodes } : {}),
+  });
   if (!report.valid) throw new MaWriteError(report.errors);
   return text;
 }
