@@ -9,6 +9,7 @@ import { InCodeMigrationProvider, migrationsFor } from './migrations/index.js';
 import { receivedMaRepository } from './repositories/received-ma.js';
 import { storedCounterRepository } from './repositories/counters.js';
 import { incidentRepository } from './repositories/incidents.js';
+import { acceptedFileRepository } from './repositories/accepted-files.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -131,6 +132,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       receivedMas: receivedMaRepository(db, c),
       counters: storedCounterRepository(db, c),
       incidents: incidentRepository(db, c),
+      acceptedFiles: acceptedFileRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {
@@ -269,6 +271,7 @@ async function stats(db: Kysely<Database>): Promise<StoreStats> {
     receivedMaRows: await count('received_ma_row'),
     storedCounters: (await count('stored_counter')) + (await count('stored_counter_latest')),
     incidents: await count('incident'),
+    acceptedFiles: await count('accepted_file'),
   };
 }
 

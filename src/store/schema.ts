@@ -73,10 +73,23 @@ export interface IncidentTable {
   details: DbJson;
 }
 
+/** TMAD 5.9.5-5.9.9: a file an Authenticator accepted, written with its Stored Counter (migration 003). */
+export interface AcceptedFileTable {
+  authenticator: string;
+  sha256: string;
+  file_type: string;
+  counter: DbCounter;
+  party_id: string;
+  file_name: string | null;
+  accepted_at: DbDate;
+  verdict: DbJson;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
   stored_counter: StoredCounterTable;
   stored_counter_latest: StoredCounterLatestTable;
   incident: IncidentTable;
+  accepted_file: AcceptedFileTable;
 }

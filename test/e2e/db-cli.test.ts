@@ -43,7 +43,7 @@ test('db status on a fresh directory: no database yet, nothing created', async (
   assert.equal(out.engine, 'sqlite');
   assert.equal(out.exists, false);
   assert.equal(out.upToDate, false);
-  assert.deepEqual(out.pending, ['001_initial', '002_received_ma_status']);
+  assert.deepEqual(out.pending, ['001_initial', '002_received_ma_status', '003_accepted_files']);
   assert.equal(fs.existsSync(path.join(tmp, 'data')), false);
 });
 
@@ -53,7 +53,7 @@ test('db migrate creates ./data/s1mig.sqlite and applies the migrations once', a
   const out = JSON.parse(r.stdout);
   assert.equal(out.engine, 'sqlite');
   assert.equal(fs.realpathSync(out.location), fs.realpathSync(path.join(tmp, 'data', 's1mig.sqlite')));
-  assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status']);
+  assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status', '003_accepted_files']);
   assert.ok(out.migrations.every((m: { executedAt: string | null }) => m.executedAt !== null));
 
   const again = await runCli(['db', 'migrate'], { cwd: tmp, env: sqliteEnv });
@@ -64,7 +64,13 @@ test('db migrate creates ./data/s1mig.sqlite and applies the migrations once', a
   assert.equal(status.code, 0, status.stderr);
   const s = JSON.parse(status.stdout);
   assert.equal(s.upToDate, true);
-  assert.deepEqual(s.counts, { receivedMas: 0, receivedMaRows: 0, storedCounters: 0, incidents: 0 });
+  assert.deepEqual(s.counts, {
+    receivedMas: 0,
+    receivedMaRows: 0,
+    storedCounters: 0,
+    incidents: 0,
+    acceptedFiles: 0,
+  });
   const text = await runCli(['db', 'status'], { cwd: tmp, env: sqliteEnv });
   assert.match(text.stdout, /schema: up to date/);
 });
@@ -113,7 +119,7 @@ test(
     const out = JSON.parse(r.stdout);
     assert.equal(out.engine, 'postgres');
     assert.match(out.location, new RegExp(`schema ${schema}`));
-    assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status']);
+    assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status', '003_accepted_files']);
     const s = await runCli(['db', 'status', '--json', '--pg-schema', schema], { cwd: tmp, env });
     assert.equal(s.code, 0, s.stderr);
     assert.equal(JSON.parse(s.stdout).upToDate, true);
