@@ -23,6 +23,7 @@ import {
   shown,
 } from '../ma-files.js';
 import { configuration } from '../../config.js';
+import { FileExistsError, writePrivateFile } from '../../files/private-file.js';
 
 interface SealOpts {
   key: string;
@@ -40,6 +41,7 @@ interface OpenOpts {
   receivedAt?: string;
   at?: string;
   out?: string;
+  force?: boolean;
   store?: boolean;
   requireCrl?: boolean;
   maxBytes?: string;
@@ -133,7 +135,11 @@ export function register(program: Command): void {
     .requiredOption('--trust <dir|pem>', 'trusted CA certificates (and CRLs): a PEM file or a directory')
     .option('--received-at <ISO>', 'when the DCC received the file (default: now)')
     .option('--at <ISO>', "time at which the signer's certificate must be valid (default: --received-at)")
-    .option('--out <dir>', 'write the decrypted CSV here (only when accepted)')
+    .option(
+      '--out <dir>',
+      'write the decrypted CSV here (only when accepted), mode 0600; an existing file is not overwritten without --force',
+    )
+    .option('--force', 'with --out: replace an existing decrypted CSV')
     .option('--no-store', 'do not record the receipt in the store')
     .option(
       '--no-require-crl',
@@ -198,7 +204,18 @@ export function register(program: Command): void {
           if (o.out && r.outcome === 'accepted' && r.csv && r.csvFileName) {
             await fs.mkdir(o.out, { recursive: true });
             written = path.join(o.out, path.basename(r.csvFileName));
-            await fs.writeFile(written, r.csv);
+            // The decrypted MA holds MPxNs: mode 0600, O_EXCL, replaced only with --force.
+            try {
+              await writePrivateFile(written, r.csv, { force: !!o.force });
+            } catch (e) {
+              if (e instanceof FileExistsError)
+                throw new UsageError(
+                  `--out: '${shown(written)}' exists; pass --force to overwrite it (the MA was ${store ? 'accepted and recorded' : 'accepted'})`,
+                );
+              throw new UsageError(
+                `--out: cannot write '${shown(written)}' (${(e as NodeJS.ErrnoException).code ?? 'error'}: ${escapeControls((e as Error).message)})`,
+              );
+            }
           }
           if (o.json) outputs.push(reportJson(r, written));
           else report(r, written);
