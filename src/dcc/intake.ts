@@ -114,9 +114,10 @@ export async function authenticateReceivedFile(
     stream.destroy();
     progress?.done();
   });
+  const stepsSkipped = repositories ? [] : markCounterStepsSkipped(core); // before core is copied
   const verdict: IntakeVerdict = {
     ...core,
-    stepsSkipped: repositories ? [] : markCounterStepsSkipped(core),
+    stepsSkipped,
     crlRequired: requireCrl,
     disposition: core.accepted ? null : 'left in place',
   };

@@ -82,6 +82,7 @@ test('TMAD 5.9.5: a dry run (no store) records no accepted file and reports the 
   );
   assert.equal(v!.accepted, true);
   assert.equal(v!.sha256, undefined);
+  assert.deepEqual(v!.stepsPassed, ['5.9.1', '5.9.2', '5.9.3', '5.9.4']);
   assert.deepEqual(
     v!.stepsSkipped.map((s) => s.step),
     ['5.9.5'],
