@@ -8,6 +8,7 @@ import { constants as FS } from 'node:fs';
 import { lstat, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEui64, type Eui64 } from '../core/ids/eui64.js';
+import type { CertificateId } from '../core/ids/certificate-id.js';
 import { parseCertificate, type OrganisationCertificate } from '../core/pki/certificate.js';
 import {
   createCrl,
@@ -68,6 +69,40 @@ export interface TestPkiParty {
   kind: string;
   partySignifier?: string;
   certificates: TestPkiCertificate[];
+}
+
+/** The first party of `kind` in parties.json (e.g. the supplier, the requesting party). */
+export function partyOfKind(parties: readonly TestPkiParty[], kind: TestPartyKind): TestPkiParty | undefined {
+  return parties.find((p) => p.kind === kind);
+}
+
+/** The party's certificate in `role` (of `keyUsage`, when given): e.g. its file-signing certificate. */
+export function certificateOfRole(
+  party: TestPkiParty | undefined,
+  role: string,
+  keyUsage?: 'digitalSignature' | 'keyAgreement',
+): TestPkiCertificate | undefined {
+  return party?.certificates.find(
+    (c) => c.role === role && (keyUsage === undefined || c.keyUsage === keyUsage),
+  );
+}
+
+/**
+ * The party's Critical / Non-Critical Certificate IDs in `role` (MAM 7.2.3, TMAD 2): Critical = the
+ * digital-signing certificate, Non-Critical = the key-agreement certificate (SMKI). Undefined when
+ * the party has not both.
+ */
+export function certificatePair(
+  party: TestPkiParty | undefined,
+  role: string,
+): { critical: CertificateId; nonCritical: CertificateId } | undefined {
+  const ds = certificateOfRole(party, role, 'digitalSignature');
+  const ka = certificateOfRole(party, role, 'keyAgreement');
+  if (!ds || !ka) return undefined;
+  return {
+    critical: { issuerName: ds.issuerName, serialNumber: ds.serialNumber },
+    nonCritical: { issuerName: ka.issuerName, serialNumber: ka.serialNumber },
+  };
 }
 
 const ds = (role: RemotePartyRole): TestPkiCertificateSpec => ({ role, keyUsage: 'digitalSignature' });

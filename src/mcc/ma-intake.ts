@@ -12,7 +12,7 @@
 // validator in one pass; an accepted MA is decrypted a second time to store its rows in batches; after
 // a failed signature only the first KiB (the header) is decrypted.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, openAsBlob } from 'node:fs';
+import { constants as FS, createReadStream, promises as fs, openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { streamSingleEntryZip, ZipError, type ZipLimits, type ZipEntryInfo } from '../lib/archive/zip.js';
 import {
@@ -59,8 +59,12 @@ export interface IntakeOptions {
   /** Errors kept in the result and the store (the count stays exact; the rest summarised per rule). Default 100. */
   maxErrors?: number;
   maxWarnings?: number;
-  /** Write the decrypted CSV into this directory, only when accepted (streamed, never held in memory). */
+  /**
+   * Write the decrypted CSV into this directory, only when accepted (streamed, never held in memory):
+   * mode 0600, never through a symlink, never over an existing file unless csvOutForce.
+   */
   csvOutDir?: string;
+  csvOutForce?: boolean;
 }
 
 export interface IntakeResult {
@@ -189,6 +193,15 @@ export async function open(
   if (pf) {
     if (opts.csvOutDir && !signatureFailed) {
       await fs.mkdir(opts.csvOutDir, { recursive: true });
+      const target = path.join(opts.csvOutDir, path.basename(pf.csvFileName));
+      if (
+        !opts.csvOutForce &&
+        (await fs.lstat(target).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw new IntakeIoError(`--out: '${target}' exists; pass --force to overwrite it`);
       csvTemp = path.join(opts.csvOutDir, `.${path.basename(pf.csvFileName)}.${process.pid}.part`);
     }
     try {
@@ -252,7 +265,7 @@ export async function open(
   if (csvTemp && pass) {
     if (outcome === 'accepted') {
       csvWritten = path.join(opts.csvOutDir!, path.basename(pass.name));
-      await fs.rename(csvTemp, csvWritten);
+      await placePrivateFile(csvTemp, csvWritten, !!opts.csvOutForce);
     } else await fs.rm(csvTemp, { force: true });
   }
   const byLine = (x: MaProblem, y: MaProblem) => (x.line ?? 0) - (y.line ?? 0);
@@ -358,7 +371,12 @@ async function firstPass(
   const head: Uint8Array[] = [];
   let headBytes = 0;
   const v = new MaValidator({ fileName: info.name, receivedAt: o.receivedAt, maxErrors: o.maxErrors });
-  const out = o.csvTemp ? await fs.open(o.csvTemp, 'w', 0o640) : undefined;
+  // The decrypted MA holds MPxNs: 0600 from the moment it exists (whatever the umask), never through
+  // a symlink (MAM 7.5).
+  const out = o.csvTemp
+    ? await fs.open(o.csvTemp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
+    : undefined;
+  await out?.chmod(0o600);
   try {
     for await (const c of chunks) {
       md5.update(c);
@@ -540,4 +558,21 @@ function sha256Hex(b: Uint8Array): string {
 }
 function hashOf(b: Uint8Array): Buffer {
   return createHash('sha256').update(b).digest();
+}
+
+/**
+ * Move the finished temporary file to its name: with `force` a rename (an existing file or symlink
+ * is replaced, never followed); without, a hard link that fails if the name exists (atomic).
+ */
+async function placePrivateFile(temp: string, target: string, force: boolean): Promise<void> {
+  if (force) return fs.rename(temp, target);
+  try {
+    await fs.link(temp, target);
+  } catch (e) {
+    await fs.rm(temp, { force: true });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new IntakeIoError(`--out: '${target}' exists; pass --force to overwrite it`);
+    throw e;
+  }
+  await fs.rm(temp, { force: true });
 }

@@ -11,6 +11,7 @@ import { storedCounterRepository } from './repositories/counters.js';
 import { incidentRepository } from './repositories/incidents.js';
 import { smsoRepository } from './repositories/smso.js';
 import { referenceRepository } from './repositories/reference.js';
+import { acceptedFileRepository } from './repositories/accepted-files.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -136,6 +137,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       incidents: incidentRepository(db, c),
       smso: smsoRepository(db, c),
       reference: referenceRepository(db, c),
+      acceptedFiles: acceptedFileRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {
@@ -274,6 +276,7 @@ async function stats(db: Kysely<Database>): Promise<StoreStats> {
     receivedMaRows: await count('received_ma_row'),
     storedCounters: (await count('stored_counter')) + (await count('stored_counter_latest')),
     incidents: await count('incident'),
+    acceptedFiles: await count('accepted_file'),
   };
 }
 

@@ -117,6 +117,18 @@ export interface ReferenceEntryTable {
   fields: DbJson;
 }
 
+/** TMAD 5.9.5-5.9.9: a file an Authenticator accepted, written with its Stored Counter (migration 003). */
+export interface AcceptedFileTable {
+  authenticator: string;
+  sha256: string;
+  file_type: string;
+  counter: DbCounter;
+  party_id: string;
+  file_name: string | null;
+  accepted_at: DbDate;
+  verdict: DbJson;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -127,4 +139,5 @@ export interface Database {
   smso_device: SmsoDeviceTable;
   smso_key_material: SmsoKeyMaterialTable;
   reference_entry: ReferenceEntryTable;
+  accepted_file: AcceptedFileTable;
 }

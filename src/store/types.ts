@@ -51,6 +51,13 @@ export interface ReceivedMaRepository {
 export { MIGRATION_FILE_TYPES, type MigrationFileType } from '../core/schema/file-names.js';
 export type { CounterKey, StoredCounterRepository } from '../core/authentication/stored-counters.js';
 export type { IncidentRecord, IncidentRepository } from '../core/incidents/repository.js';
+export type {
+  AcceptedFile,
+  AcceptedFileRepository,
+  AcceptanceTransaction,
+} from '../core/authentication/accepted-files.js';
+export type { AuthenticationVerdict } from '../core/authentication/authenticator.js';
+import type { AcceptedFileRepository } from '../core/authentication/accepted-files.js';
 import type { StoredCounterRepository } from '../core/authentication/stored-counters.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
 import type { ReferenceRepository } from './repositories/reference.js';
@@ -124,6 +131,8 @@ export interface Store {
   readonly smso: SmsoRepository;
   /** The reference-data registries (issue #11) and the ReferenceData read interface. */
   readonly reference: ReferenceRepository;
+  /** TMAD 5.9.5-5.9.9: accepted files, recorded in the same transaction as their Stored Counter. */
+  readonly acceptedFiles: AcceptedFileRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */
@@ -140,6 +149,7 @@ export interface StoreStats {
   receivedMaRows: number;
   storedCounters: number;
   incidents: number;
+  acceptedFiles: number;
 }
 
 export interface OpenStoreOptions {

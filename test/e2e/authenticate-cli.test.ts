@@ -1,5 +1,6 @@
 // s1mig file authenticate through the real CLI (TMAD Table 5.9): a signed MCF is authenticated once,
-// its replay is rejected at 5.9.5 with an Incident and can be discarded; a file re-signed by a
+// the same bytes again return the original verdict ("already accepted"), another file with its
+// counter is rejected at 5.9.5 with an Incident and can be discarded; a file re-signed by a
 // certificate of the wrong Remote Party Role is rejected at 5.9.3; a tampered file at 5.9.2.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,19 +43,65 @@ async function authenticate(file: string, ...extra: string[]) {
   return { code: r.code, verdict: JSON.parse(r.stdout || '{}') as Record<string, unknown>, stderr: r.stderr };
 }
 
-test('TMAD 5.9: a signed MCF is authenticated (exit 0); its replay fails 5.9.5 (exit 1) with an Incident and is discarded', async () => {
+async function incidentCount(): Promise<number> {
+  const r = await runCli(['incidents', 'list', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as unknown[]).length;
+}
+
+test('TMAD 5.9.5: a signed MCF is authenticated (exit 0); the same bytes again are "already accepted" (exit 0, no Incident, not discarded); another file with its counter is a replay (exit 1, Incident, discarded)', async () => {
   const first = await authenticate(mcf);
   assert.equal(first.code, 0, first.stderr);
   assert.deepEqual(first.verdict.stepsPassed, ['5.9.1', '5.9.2', '5.9.3', '5.9.4', '5.9.5']);
+  assert.match(String(first.verdict.sha256), /^[0-9a-f]{64}$/);
+  const incidents = await incidentCount();
   const discard = path.join(dir, 'rejected');
-  const replay = await authenticate(mcf, '--discard-to', discard);
+
+  // A kill after the counter commit but before the verdict was printed: the re-run gets the verdict.
+  const again = await authenticate(mcf, '--discard-to', discard);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.verdict.accepted, true);
+  assert.deepEqual(again.verdict.stepsPassed, first.verdict.stepsPassed);
+  assert.equal(again.verdict.sha256, first.verdict.sha256);
+  assert.equal((again.verdict.alreadyAccepted as { fileName: string }).fileName, path.basename(mcf));
+  assert.equal(again.verdict.incidentId, null);
+  assert.equal(existsSync(mcf), true);
+  assert.equal(existsSync(discard), false);
+  assert.equal(await incidentCount(), incidents);
+  const text = await runCli(['file', 'authenticate', '--as', 'dcc', '--trust', pki, mcf], { env });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /ALREADY ACCEPTED by the dcc at .*not a replay/);
+
+  // Different bytes (another seed), same RequestingPartyID and MCFCounter: a replay.
+  const g = await runCli([
+    'file',
+    'generate',
+    'MCF',
+    '--pki',
+    pki,
+    '--sign',
+    '--installations',
+    '5',
+    '--counter',
+    '42',
+    '--seed',
+    '2',
+    '--out',
+    `${dir}/other/`,
+    '--json',
+  ]);
+  assert.equal(g.code, 0, g.stderr);
+  const other = (JSON.parse(g.stdout) as { file: string }).file;
+  const replay = await authenticate(other, '--discard-to', discard);
   assert.equal(replay.code, 1);
   assert.equal(replay.verdict.failedStep, '5.9.5');
   assert.equal(typeof replay.verdict.incidentId, 'number');
-  assert.equal(existsSync(mcf), false);
+  assert.equal(replay.verdict.alreadyAccepted, undefined);
+  assert.equal(await incidentCount(), incidents + 1);
+  assert.equal(existsSync(other), false);
   assert.deepEqual(
     readdirSync(discard).sort(),
-    [path.basename(mcf), `${path.basename(mcf)}.verdict.json`].sort(),
+    [path.basename(other), `${path.basename(other)}.verdict.json`].sort(),
   );
 });
 
@@ -160,11 +207,11 @@ test('TMAD 5.9: signed files of every type round-trip generate → authenticate 
     env,
   });
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const verdicts = JSON.parse(r.stdout) as Array<{
-    accepted: boolean;
-    fileType: string;
-    stepsPassed: string[];
-  }>;
+  // Several files: JSON Lines, one verdict per line.
+  const verdicts = r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { accepted: boolean; fileType: string; stepsPassed: string[] });
   assert.deepEqual(
     verdicts.map((v) => [v.fileType, v.accepted, v.stepsPassed.at(-1)]),
     [

@@ -10,7 +10,13 @@ import pg from 'pg';
 import { runCli } from '../support/cli.js';
 
 /** Every store migration, in order (a new migration is added here too). */
-const MIGRATIONS = ['001_initial', '002_received_ma_status', '004_reference_data', '005_smso_inventory'];
+const MIGRATIONS = [
+  '001_initial',
+  '002_received_ma_status',
+  '003_accepted_files',
+  '004_reference_data',
+  '005_smso_inventory',
+];
 
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-db-cli-'));
@@ -67,7 +73,13 @@ test('db migrate creates ./data/s1mig.sqlite and applies the migrations once', a
   assert.equal(status.code, 0, status.stderr);
   const s = JSON.parse(status.stdout);
   assert.equal(s.upToDate, true);
-  assert.deepEqual(s.counts, { receivedMas: 0, receivedMaRows: 0, storedCounters: 0, incidents: 0 });
+  assert.deepEqual(s.counts, {
+    receivedMas: 0,
+    receivedMaRows: 0,
+    storedCounters: 0,
+    incidents: 0,
+    acceptedFiles: 0,
+  });
   const text = await runCli(['db', 'status'], { cwd: tmp, env: sqliteEnv });
   assert.match(text.stdout, /schema: up to date/);
 });

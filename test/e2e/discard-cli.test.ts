@@ -37,7 +37,11 @@ test('TMAD 5.9: two rejected files of the same name are both discarded, with Inc
       { env: { S1MIG_DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}` } },
     );
     assert.equal(r.code, 1, r.stderr);
-    const verdicts = JSON.parse(r.stdout) as Array<{ failedStep: string; incidentId: number }>;
+    // Several files: JSON Lines, one verdict per line.
+    const verdicts = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { failedStep: string; incidentId: number });
     assert.deepEqual(
       verdicts.map((v) => v.failedStep),
       ['5.9.1', '5.9.1'],

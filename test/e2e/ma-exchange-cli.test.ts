@@ -3,13 +3,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createHash, createPrivateKey } from 'node:crypto';
@@ -143,6 +147,65 @@ test('MAM 7.2.3: a header-only MA warns "no installation rows" in ma validate an
   });
   const jo = JSON.parse(openJson.stdout) as { warnings: Array<{ message: string }> };
   assert.ok(jo.warnings.some((w) => NO_ROWS.test(w.message)));
+});
+
+test('MAM 7.5 `ma open --out` writes the decrypted MA with mode 0600 under a 022 umask, never over an existing file or through a symlink, and replaces it with --force', async () => {
+  const dir = mkdtempSync(path.join(work, 'out-'));
+  const target = path.join(dir, 'plain', CSV_NAME);
+  // A permissive umask: the file must still be 0600 (umask 022 would otherwise give 0644).
+  const umask = process.umask(0o022); // inherited by the child
+  const first = await runCli(['ma', 'open', sealed.zip, '--trust', pkiDir, '--no-store', '--out', 'plain'], {
+    cwd: dir,
+    env,
+  }).finally(() => process.umask(umask));
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(statSync(target).mode & 0o777, 0o600);
+  assert.deepEqual(readFileSync(target), readFileSync(SAMPLE));
+
+  writeFileSync(target, 'precious');
+  const refused = await runCli(
+    ['ma', 'open', sealed.zip, '--trust', pkiDir, '--no-store', '--out', 'plain'],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /exists; pass --force to overwrite it/);
+  assert.equal(readFileSync(target, 'utf8'), 'precious');
+
+  chmodSync(target, 0o644);
+  const forced = await runCli(
+    ['ma', 'open', sealed.zip, '--trust', pkiDir, '--no-store', '--out', 'plain', '--force'],
+    { cwd: dir, env },
+  );
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(readFileSync(target), readFileSync(SAMPLE));
+  assert.equal(statSync(target).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(path.dirname(target)), [CSV_NAME], 'no temporary file left');
+
+  // A symlink planted at the target is not followed (the file it points at is untouched).
+  const victim = path.join(dir, 'victim.txt');
+  writeFileSync(victim, 'do not touch');
+  rmSync(target);
+  symlinkSync(victim, target);
+  const viaLink = await runCli(
+    ['ma', 'open', sealed.zip, '--trust', pkiDir, '--no-store', '--out', 'plain'],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  assert.equal(viaLink.code, 2);
+  assert.equal(readFileSync(victim, 'utf8'), 'do not touch');
+  const forcedLink = await runCli(
+    ['ma', 'open', sealed.zip, '--trust', pkiDir, '--no-store', '--out', 'plain', '--force'],
+    { cwd: dir, env },
+  );
+  assert.equal(forcedLink.code, 0, forcedLink.stderr);
+  assert.equal(readFileSync(victim, 'utf8'), 'do not touch');
+  assert.equal(lstatSync(target).isSymbolicLink(), false);
+  assert.equal(statSync(target).mode & 0o777, 0o600);
 });
 
 test('MAM 4 `ma open` rejects a tampered password file (exit 1) and records the rejection', async () => {

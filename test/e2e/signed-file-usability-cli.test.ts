@@ -87,10 +87,14 @@ test('TMAD 5.9.5: --no-store reports the anti-replay step as skipped, not passed
 
 test('TMAD 5.9: a rejected file says whether an Incident was raised and where the file is (left in place / moved)', async () => {
   const f = path.join(dir, 'replayed.xml');
-  assert.equal((await generate('MCF', f, '--sign', '--counter', '8')).code, 0);
+  const first = path.join(dir, 'first.xml');
+  assert.equal((await generate('MCF', first, '--sign', '--counter', '8')).code, 0);
+  // Other bytes with the same MCFCounter: a replay (the same bytes again would be already accepted).
+  assert.equal((await generate('MCF', f, '--sign', '--counter', '8', '--seed', '2')).code, 0);
   const auth = (...extra: string[]) =>
     runCli(['file', 'authenticate', '--as', 'dcc', '--trust', pki, ...extra, f], { env });
-  assert.equal((await auth()).code, 0);
+  const accepted = await runCli(['file', 'authenticate', '--as', 'dcc', '--trust', pki, first], { env });
+  assert.equal(accepted.code, 0);
   const left = await auth();
   assert.equal(left.code, 1);
   assert.match(

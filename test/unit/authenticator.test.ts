@@ -354,3 +354,71 @@ describe('TMAD Table 5.9, S1SP column (GroupID EA, EB, EC)', () => {
     assert.equal(v.accepted, true, JSON.stringify(v.problems));
   });
 });
+
+describe('TMAD 5.9.5-5.9.9: accepted files are recorded with their Stored Counter', () => {
+  const withFiles = (o: Partial<AuthenticateOptions> = {}) =>
+    opts({ acceptedFiles: store.acceptedFiles, ...o });
+
+  test('TMAD 5.9.5: the same bytes again return the original verdict marked alreadyAccepted (no Incident); other bytes with the counter are a replay', async () => {
+    const c = nextCounter();
+    const file = await signedMcf({ counter: c });
+    const first = await authenticateMigrationFile(file, withFiles({ fileName: 'first.xml' }));
+    assert.equal(first.accepted, true, JSON.stringify(first.problems));
+    assert.equal(first.alreadyAccepted, undefined);
+    // The digest is of the bytes, computed by an independent hash of the same text.
+    const { createHash } = await import('node:crypto');
+    assert.equal(first.sha256, createHash('sha256').update(file, 'utf8').digest('hex'));
+    const incidents = (await store.incidents.list()).length;
+
+    const again = await authenticateMigrationFile(file, withFiles({ fileName: 'again.xml' }));
+    assert.equal(again.accepted, true);
+    assert.deepEqual(again.stepsPassed, first.stepsPassed);
+    assert.equal(again.fileName, 'again.xml');
+    assert.equal(again.alreadyAccepted?.fileName, 'first.xml');
+    assert.equal(again.incidentId, null);
+    assert.equal((await store.incidents.list()).length, incidents, 'no Incident');
+
+    // Streamed as bytes (chunks), the same file is still recognised.
+    const chunks = async function* () {
+      const b = Buffer.from(file, 'utf8');
+      for (let i = 0; i < b.length; i += 1000) yield b.subarray(i, i + 1000);
+    };
+    assert.ok((await authenticateMigrationFile(chunks(), withFiles())).alreadyAccepted);
+
+    const other = await signedMcf({ counter: c, groupId: 'AB' });
+    const replay = await authenticateMigrationFile(other, withFiles());
+    assert.equal(replay.accepted, false);
+    assert.equal(replay.failedStep, '5.9.5');
+    assert.equal(replay.alreadyAccepted, undefined);
+    assert.equal(typeof replay.incidentId, 'number');
+  });
+
+  test('TMAD 5.9.5: when the verdict cannot be recorded the Stored Counter is rolled back (one transaction)', async () => {
+    const c = nextCounter();
+    const file = await signedMcf({ counter: c });
+    const failing: AuthenticateOptions['acceptedFiles'] = {
+      find: (a, h) => store.acceptedFiles.find(a, h),
+      transaction: (work) =>
+        store.acceptedFiles.transaction((tx) =>
+          work({
+            counters: tx.counters,
+            recordAccepted: async () => {
+              throw new Error('disk full');
+            },
+          }),
+        ),
+    };
+    // As a kill would: the run ends without a verdict.
+    await assert.rejects(authenticateMigrationFile(file, withFiles({ acceptedFiles: failing })), /disk full/);
+    const key = { authenticator: 'dcc', partyId: RP, fileType: 'MCF' as const };
+    assert.ok(!(await store.counters.list(key)).some((x) => x.counter === BigInt(c)), 'counter rolled back');
+    // The re-run accepts the genuine file (not a replay of its own counter).
+    const rerun = await authenticateMigrationFile(file, withFiles());
+    assert.equal(rerun.accepted, true, JSON.stringify(rerun.problems));
+    assert.equal(rerun.alreadyAccepted, undefined);
+    assert.ok(
+      (await store.counters.list(key)).some((x) => x.counter === BigInt(c)),
+      'now stored',
+    );
+  });
+});

@@ -15,7 +15,7 @@ import {
 import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { discardFile } from '../../src/cli/discard.js';
+import { discardFile } from '../../src/files/discard.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 's1mig-discard-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,6 +15,8 @@ import {
   redactUrl,
   resolveStoreLocation,
   StoreError,
+  type AcceptedFile,
+  type AuthenticationVerdict,
   type CounterKey,
   type OpenStoreOptions,
   type ReceivedMaFile,
@@ -417,6 +419,100 @@ function storeSuite(engine: Engine, skip: string | false): void {
           targetResolutionBy: t1,
         }),
       );
+    });
+
+    const verdictFor = (counter: string): AuthenticationVerdict => ({
+      accepted: true,
+      fileName: 'MCF_70-B3-D5-1F-30-10-00-01_7_X.xml',
+      fileType: 'MCF',
+      authenticator: 'dco',
+      column: 'general',
+      stepsPassed: ['5.9.1', '5.9.2', '5.9.3', '5.9.4', '5.9.5'],
+      failedStep: null,
+      problems: [],
+      header: {
+        rootElement: 'MigrationCommon',
+        groupId: 'AA',
+        creatorId: '70-B3-D5-1F-30-10-00-01',
+        counterPartyId: '70-B3-D5-1F-30-10-00-01',
+        counter,
+        mcfCounter: counter,
+      },
+      signer: { issuerName: 'CN=x', serialNumber: '1', entityId: '70-B3-D5-1F-30-10-00-01', role: 'x' },
+      incidentId: null,
+    });
+    const accepted = (k: CounterKey, counter: bigint, sha256: string): AcceptedFile => ({
+      authenticator: k.authenticator,
+      sha256,
+      fileType: k.fileType,
+      counter,
+      partyId: k.partyId,
+      fileName: 'MCF_70-B3-D5-1F-30-10-00-01_7_X.xml',
+      acceptedAt: new Date('2021-01-05T10:00:00.000Z'),
+      verdict: verdictFor(counter.toString()),
+    });
+
+    test('TMAD 5.9.5: the accepted file and its Stored Counter commit in one transaction; find returns the verdict', async () => {
+      const k = key();
+      const h = sha(uniq('file'));
+      const t0 = new Date('2021-01-05T10:00:00.000Z');
+      await store.acceptedFiles.transaction(async (tx) => {
+        assert.equal(await tx.counters.acceptIfUnseen(k, 7n, t0), true);
+        await tx.recordAccepted(accepted(k, 7n, h));
+      });
+      assert.deepEqual(
+        (await store.counters.list(k)).map((x) => x.counter),
+        [7n],
+      );
+      const found = await store.acceptedFiles.find(k.authenticator, h.toUpperCase());
+      assert.deepEqual(found, accepted(k, 7n, h));
+      assert.equal(await store.acceptedFiles.find('someone-else', h), undefined, 'per Authenticator');
+      assert.equal(await store.acceptedFiles.find(k.authenticator, sha('other')), undefined);
+      assert.equal((await store.stats()).acceptedFiles >= 1, true);
+    });
+
+    test('TMAD 5.9.5: a failed accepted-file insert rolls the Stored Counter back (both columns)', async () => {
+      const k = key();
+      const h = sha(uniq('file'));
+      const t0 = new Date('2021-01-05T10:00:00.000Z');
+      await store.acceptedFiles.transaction(async (tx) => {
+        await tx.counters.acceptIfUnseen(k, 7n, t0);
+        await tx.recordAccepted(accepted(k, 7n, h));
+      });
+      // The verdict insert fails (the same bytes are already recorded): the new counter 8 is not kept.
+      await assert.rejects(
+        store.acceptedFiles.transaction(async (tx) => {
+          assert.equal(await tx.counters.acceptIfUnseen(k, 8n, t0), true);
+          assert.equal(await tx.counters.acceptIfGreater(k, 8n, t0), true);
+          await tx.recordAccepted(accepted(k, 8n, h));
+        }),
+      );
+      assert.deepEqual(
+        (await store.counters.list(k)).map((x) => x.counter),
+        [7n],
+        'counter 8 rolled back in both columns',
+      );
+      // A bad row (not a hex digest) fails before the commit too.
+      await assert.rejects(
+        store.acceptedFiles.transaction(async (tx) => {
+          await tx.counters.acceptIfUnseen(k, 9n, t0);
+          await tx.recordAccepted(accepted(k, 9n, 'not-a-digest'));
+        }),
+        /sha256 must be 64 hex digits/,
+      );
+      // Any failure of the work rolls back; the store stays usable afterwards.
+      await assert.rejects(
+        store.acceptedFiles.transaction(async (tx) => {
+          await tx.counters.acceptIfUnseen(k, 10n, t0);
+          throw new Error('killed');
+        }),
+        /killed/,
+      );
+      assert.deepEqual(
+        (await store.counters.list(k)).map((x) => x.counter),
+        [7n],
+      );
+      assert.equal(await store.counters.acceptIfUnseen(k, 8n, t0), true, '8 was never stored');
     });
   });
 }

@@ -1,5 +1,6 @@
-// s1mig file authenticate: the Table 5.9 authenticator (TMAD 5.9, 5.11) from the command line.
-import { createReadStream } from 'node:fs';
+// s1mig file authenticate: the Table 5.9 authenticator (TMAD 5.9, 5.11) from the command line. The
+// intake itself is src/dcc/intake.ts; this command parses the options, calls it and prints each
+// verdict as soon as it is decided.
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -14,56 +15,38 @@ import {
   requireFile,
   setExit,
 } from '../io.js';
-import { countBytes, createProgress } from '../progress.js';
+import { createProgress } from '../progress.js';
 import { loadTrustStore } from '../../files/trust-store.js';
 import {
   AUTHENTICATORS,
   PARTY_ALIASES,
-  SIGNED_FILE_TYPE_RULES,
-  authenticateMigrationFile,
   parseAuthenticatorParty,
   type AuthenticationVerdict,
 } from '../../core/authentication/index.js';
 import { openStore } from '../../store/index.js';
-import { discardFile } from '../discard.js';
+import { authenticateMigrationFiles, type IntakeVerdict } from '../../dcc/intake.js';
 import { configuration } from '../../config.js';
 
-/** A Table 5.9 step that was not checked, and why. */
-export interface SkippedStep {
-  step: string;
-  status: 'skipped';
-  reason: string;
-}
+export type { SkippedStep } from '../../dcc/intake.js';
+/** The verdict as the CLI reports it (src/dcc/intake.ts). */
+export type CliVerdict = IntakeVerdict;
 
-/** The verdict as the CLI reports it: what was checked, skipped, and what happened to the file. */
-export type CliVerdict = AuthenticationVerdict & {
-  stepsSkipped: SkippedStep[];
-  /** 5.9.4 was checked without requiring a CRL (--no-require-crl). */
-  crlRequired: boolean;
-  /** What happened to a rejected file: 'left in place' or 'moved to <path>'; null when accepted. */
-  disposition: string | null;
-};
-
-const ANTI_REPLAY_STEPS = new Set(Object.values(SIGNED_FILE_TYPE_RULES).map((t) => t.counterStep));
-
-/**
- * --no-store: the anti-replay steps (5.9.5–5.9.9, 5.9.9A) ran against an empty history that records
- * nothing, so they proved nothing. Report them as skipped, not passed.
- */
-function markCounterStepsSkipped(v: AuthenticationVerdict): SkippedStep[] {
-  const skipped: SkippedStep[] = [];
-  v.stepsPassed = v.stepsPassed.filter((s) => {
-    if (!ANTI_REPLAY_STEPS.has(s)) return true;
-    skipped.push({ step: s, status: 'skipped', reason: 'not checked (--no-store): no Stored Counters' });
-    return false;
-  });
-  return skipped;
+/** One JSON Line on stdout, written through before the next file is read. */
+function writeJsonLine(value: unknown): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.stdout.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())),
+  );
 }
 
 export function describeVerdict(v: AuthenticationVerdict & Partial<CliVerdict>): string[] {
   const lines: string[] = [];
   const what = `${v.fileName ?? 'file'} (${v.fileType ?? 'unknown type'})`;
-  if (v.accepted) {
+  if (v.accepted && v.alreadyAccepted) {
+    lines.push(
+      `${what}: ALREADY ACCEPTED by the ${v.authenticator} at ${v.alreadyAccepted.acceptedAt}${v.alreadyAccepted.fileName && v.alreadyAccepted.fileName !== v.fileName ? ` as ${v.alreadyAccepted.fileName}` : ''} (the same bytes; TMAD 5.9.5-5.9.9: not a replay): the original verdict follows`,
+    );
+    lines.push(`  steps passed: ${v.stepsPassed.join(', ')}`);
+  } else if (v.accepted) {
     lines.push(`${what}: AUTHENTICATED by the ${v.authenticator} (Table 5.9, ${v.column} column)`);
     lines.push(`  steps passed: ${v.stepsPassed.join(', ')}`);
     for (const s of v.stepsSkipped ?? []) lines.push(`  step ${s.step}: ${s.reason}`);
@@ -102,7 +85,8 @@ export function register(program: Command): void {
         'signature (5.9.2), Remote Party Role (5.9.3), certificate validity (5.9.4), anti-replay counters ' +
         '(5.9.5-5.9.9, stored in the database) and, for the S1SP with GroupID EA/EB/EC, one Supplier Party (5.9.10). ' +
         'A rejected file raises an Incident (TMAD 3.5) and, with --discard-to, is moved aside. Exit 0 all authenticated, 1 any rejected, 2 usage. ' +
-        '--json prints the verdict (an array of verdicts for several files).',
+        '--json prints the verdict as one JSON object (for several files: JSON Lines, one object per file, each written as soon as it is decided). ' +
+        'The same bytes authenticated again return the original verdict, marked alreadyAccepted (exit 0, no Incident, no discard).',
     )
     .argument('<files...>', 'the signed XML file(s), authenticated in the order given')
     .requiredOption(
@@ -130,7 +114,10 @@ export function register(program: Command): void {
     )
     .option('--max-node-size <chars>', MAX_NODE_SIZE_HELP)
     .option('--quiet', 'no progress display on stderr')
-    .option('--json', 'print the verdict as JSON')
+    .option(
+      '--json',
+      'print the verdict as JSON (several files: JSON Lines, one object per file as it is decided)',
+    )
     .action(
       async (
         files: string[],
@@ -161,58 +148,38 @@ export function register(program: Command): void {
           throw new UsageError(`--trust ${trustPath}: ${e.message}`);
         });
         const store = o.store ? await openStore() : undefined;
-        const verdicts: CliVerdict[] = [];
+        // One file: the single verdict object; several: JSON Lines, one per file as it is decided.
+        const jsonLines = !!o.json && files.length > 1;
+        let verdicts: CliVerdict[];
         try {
-          const counters = store?.counters ?? {
-            // Dry run: counters are neither checked against history nor stored.
-            acceptIfUnseen: async () => true,
-            acceptIfGreater: async () => true,
-            list: async () => [],
-          };
-          // In the order given: the counters of one file are stored before the next is checked.
-          for (const file of files) {
-            const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-            const progress = createProgress({
-              label: `authenticating ${path.basename(file)}`,
-              total: sizes.get(file)!,
-              unit: 'bytes',
-              json: !!o.json,
-              quiet: !!o.quiet,
-            });
-            const core = await authenticateMigrationFile(countBytes(stream, progress), {
+          verdicts = await authenticateMigrationFiles(
+            files,
+            {
               as,
               trust,
-              counters,
-              ...(store ? { incidents: store.incidents } : {}),
-              ...(o.requireCrl ? {} : { validity: { requireCrl: false } }),
               now,
-              fileName: path.basename(file),
+              requireCrl: o.requireCrl,
               ...(maxNodeLength !== undefined ? { maxNodeLength } : {}),
-            }).finally(() => {
-              stream.destroy();
-              progress.done();
-            });
-            const stepsSkipped = store ? [] : markCounterStepsSkipped(core);
-            const verdict: CliVerdict = {
-              ...core,
-              stepsSkipped,
-              crlRequired: o.requireCrl,
-              disposition: core.accepted ? null : 'left in place',
-            };
-            if (!verdict.accepted && o.discardTo) {
-              // TMAD 5.9: the file is discarded — moved out of the way with its verdict beside it.
-              await discardFile(file, o.discardTo, (target: string) => {
-                verdict.disposition = `moved to ${target}`;
-                return verdict;
-              });
-            }
-            verdicts.push(verdict);
-            if (!o.json) printLines(...describeVerdict(verdict));
-          }
+              ...(o.discardTo ? { discardTo: o.discardTo } : {}),
+              progress: (file) =>
+                createProgress({
+                  label: `authenticating ${path.basename(file)}`,
+                  total: sizes.get(file)!,
+                  unit: 'bytes',
+                  json: !!o.json,
+                  quiet: !!o.quiet,
+                }),
+            },
+            store,
+            async (verdict) => {
+              if (jsonLines) await writeJsonLine(verdict);
+              else if (o.json) printJson(verdict);
+              else printLines(...describeVerdict(verdict));
+            },
+          );
         } finally {
           await store?.close();
         }
-        if (o.json) printJson(files.length === 1 ? verdicts[0] : verdicts);
         setExit(verdicts.every((v) => v.accepted) ? EXIT.OK : EXIT.INVALID);
       },
     );

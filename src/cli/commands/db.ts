@@ -147,6 +147,7 @@ export function register(program: Command): void {
             `received MAs: ${result.counts.receivedMas} (${result.counts.receivedMaRows} rows)`,
             `stored counters: ${result.counts.storedCounters}`,
             `incidents: ${result.counts.incidents}`,
+            `accepted files: ${result.counts.acceptedFiles}`,
           ]
         : []),
     );

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { EXIT, UsageError, commandGroup, printJson, printLines, setExit } from '../io.js';
-import { initTestPki, readTestPkiParties } from '../../estate/test-pki.js';
+import { certificateOfRole, initTestPki, partyOfKind, readTestPkiParties } from '../../estate/test-pki.js';
 import { loadPrivateKey } from '../../files/trust-store.js';
 import { validateMigrationAuthorisation } from '../../core/formats/ma/index.js';
 import {
@@ -75,7 +75,7 @@ export function register(program: Command): void {
       // 1. A test SMKI PKI (only the first time).
       if (!existsSync(path.join(pkiDir, 'parties.json'))) await initTestPki(pkiDir);
       const parties = await readTestPkiParties(pkiDir);
-      const supplier = parties.find((p) => p.kind === 'supplier');
+      const supplier = partyOfKind(parties, 'supplier');
       if (!supplier) throw new UsageError(`${pkiDir}/parties.json has no supplier`);
       say('1. Test SMKI PKI', cmd('pki init', arg(pkiDir)), { pkiDir, parties: parties.length }, [
         `${parties.length} parties; supplier ${supplier.name} has User ID ${supplier.entityId}`,
@@ -132,7 +132,7 @@ export function register(program: Command): void {
       );
 
       // 4. Seal: AES-256 zip, password = MD5 of the CSV, password file signed with the IKI key.
-      const iki = supplier.certificates.find((c) => c.role === 'ikiFileSigning');
+      const iki = certificateOfRole(supplier, 'ikiFileSigning');
       if (!iki) throw new UsageError(`${supplier.name} has no ikiFileSigning certificate`);
       const sealed = await seal(csvPath, {
         key: await loadPrivateKey(path.join(pkiDir, iki.key)),

@@ -19,7 +19,14 @@ import {
 import { createProgress } from '../progress.js';
 import { requiredSigningRole } from '../../core/pki/index.js';
 import { loadPrivateKey } from '../../files/trust-store.js';
-import { readTestPkiParties, writePrivateKeyFile, type TestPkiParty } from '../../estate/test-pki.js';
+import {
+  certificateOfRole,
+  certificatePair,
+  partyOfKind,
+  readTestPkiParties,
+  writePrivateKeyFile,
+  type TestPkiParty,
+} from '../../estate/test-pki.js';
 import { signXmlFile } from '../../lib/xmldsig/index.js';
 import { PARTY_ALIASES } from '../../core/authentication/index.js';
 import { XmlSyntaxError } from '../../lib/xml/sax.js';
@@ -35,7 +42,6 @@ import {
 import {
   generateSampleFile,
   sampleFileHeader,
-  type SampleCertificatePair,
   type SampleFileOptions,
 } from '../../estate/migration-file-samples.js';
 
@@ -103,22 +109,6 @@ interface PkiContext {
   parties: TestPkiParty[];
 }
 
-function partyOfKind(pki: PkiContext, kind: string): TestPkiParty | undefined {
-  return pki.parties.find((p) => p.kind === kind);
-}
-
-function certPair(party: TestPkiParty | undefined, role: string): SampleCertificatePair | undefined {
-  if (!party) return undefined;
-  const ds = party.certificates.find((c) => c.role === role && c.keyUsage === 'digitalSignature');
-  const ka = party.certificates.find((c) => c.role === role && c.keyUsage === 'keyAgreement');
-  if (!ds || !ka) return undefined;
-  // Critical = the digital-signing certificate, Non-Critical = the key-agreement certificate (SMKI).
-  return {
-    critical: { issuerName: ds.issuerName, serialNumber: ds.serialNumber },
-    nonCritical: { issuerName: ka.issuerName, serialNumber: ka.serialNumber },
-  };
-}
-
 async function isDirectory(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
@@ -179,11 +169,11 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
       throw new UsageError(`--pki ${o.pki}: cannot read parties.json (${(e as Error).message})`);
     }
   }
-  const requestingParty = pki && partyOfKind(pki, 'requestingParty');
-  const s1sp = pki && partyOfKind(pki, 's1sp');
-  const commissioningParty = pki && partyOfKind(pki, 'commissioningParty');
-  const supplier = pki && partyOfKind(pki, 'supplier');
-  const networkOperator = pki && partyOfKind(pki, 'networkOperator');
+  const requestingParty = pki && partyOfKind(pki.parties, 'requestingParty');
+  const s1sp = pki && partyOfKind(pki.parties, 's1sp');
+  const commissioningParty = pki && partyOfKind(pki.parties, 'commissioningParty');
+  const supplier = pki && partyOfKind(pki.parties, 'supplier');
+  const networkOperator = pki && partyOfKind(pki.parties, 'networkOperator');
 
   const opts: SampleFileOptions = {
     installations,
@@ -196,9 +186,9 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
     seed,
     ...(o.indent ? { indent: '  ' } : {}),
   };
-  const sup = certPair(supplier, 'supplier');
+  const sup = certificatePair(supplier, 'supplier');
   if (sup) opts.supplierCertificates = sup;
-  const no = certPair(networkOperator, 'networkOperator');
+  const no = certificatePair(networkOperator, 'networkOperator');
   if (no) opts.networkOperatorCertificates = no;
   if (o.s1spPublicKey) opts.s1spPublicKey = await readPublicKey(o.s1spPublicKey, '--s1sp-public-key');
   if (o.dcoPublicKey) opts.dcoPublicKey = await readPublicKey(o.dcoPublicKey, '--dco-public-key');
@@ -210,14 +200,14 @@ async function generate(typeArg: string, o: GenerateFlags): Promise<void> {
   if (o.sign && pki) {
     const { kind, role } = SIGNER[type];
     const wanted = o.party && (PARTY_ALIASES[o.party.toLowerCase()] ?? o.party);
-    const party = wanted ? pki.parties.find((p) => p.name === wanted) : partyOfKind(pki, kind);
+    const party = wanted ? pki.parties.find((p) => p.name === wanted) : partyOfKind(pki.parties, kind);
     if (!party)
       throw new UsageError(
         o.party
           ? `--party '${o.party}' is not in ${path.join(pki.dir, 'parties.json')}: expected one of ${pki.parties.map((p) => p.name).join(', ')}`
           : `no party of kind '${kind}' in ${path.join(pki.dir, 'parties.json')} to sign the ${type}`,
       );
-    const cert = party.certificates.find((c) => c.role === role);
+    const cert = certificateOfRole(party, role);
     if (!cert)
       throw new UsageError(
         `party '${party.name}' has no ${role} certificate: a ${type} is signed in that role (TMAD Table 5.5)`,

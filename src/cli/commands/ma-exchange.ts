@@ -50,6 +50,7 @@ interface OpenOpts {
   receivedAt?: string;
   at?: string;
   out?: string;
+  force?: boolean;
   store?: boolean;
   requireCrl?: boolean;
   maxBytes?: string;
@@ -144,7 +145,11 @@ export function register(program: Command): void {
     .requiredOption('--trust <dir|pem>', 'trusted CA certificates (and CRLs): a PEM file or a directory')
     .option('--received-at <ISO>', 'when the DCC received the file (default: now)')
     .option('--at <ISO>', "time at which the signer's certificate must be valid (default: --received-at)")
-    .option('--out <dir>', 'write the decrypted CSV here (only when accepted)')
+    .option(
+      '--out <dir>',
+      'write the decrypted CSV here (only when accepted), mode 0600; an existing file is not overwritten without --force',
+    )
+    .option('--force', 'with --out: replace an existing decrypted CSV')
     .option('--no-store', 'do not record the receipt in the store')
     .option(
       '--no-require-crl',
@@ -200,7 +205,7 @@ export function register(program: Command): void {
             ...(store ? { store } : {}),
             requireCrl,
             maxErrors,
-            ...(o.out ? { csvOutDir: o.out } : {}),
+            ...(o.out ? { csvOutDir: o.out, csvOutForce: !!o.force } : {}),
             limits: {
               ...(maxBytes ? { maxEntryBytes: maxBytes, maxTotalBytes: maxBytes } : {}),
               ...(maxRatio ? { maxRatio } : {}),

@@ -5,7 +5,7 @@
 // One streaming parse does the work of 5.9.1 (well-formedness + SMETS1 Migration Schema) and 5.9.2
 // (the digest of the document for the enveloped signature) and reads the Migration Header: the
 // schema validator, the signature verifier and the header extractor are sinks of the same parse.
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { parseXml, XmlSyntaxError, type XmlSource } from '../../lib/xml/sax.js';
 import { createSchemaValidator } from '../schema/validator.js';
 import { createSignatureVerifier } from '../../lib/xmldsig/verify.js';
@@ -26,6 +26,7 @@ import {
 } from '../schema/file-names.js';
 import type { IncidentRepository } from '../incidents/repository.js';
 import type { StoredCounterRepository } from './stored-counters.js';
+import type { AcceptedFile, AcceptedFileRepository } from './accepted-files.js';
 import { HeaderExtractor, type MigrationFileHeader } from './header.js';
 import { Table101ContentRules } from './content-rules.js';
 import type { Problem } from '../problem.js';
@@ -70,6 +71,13 @@ export interface AuthenticationVerdict {
   signer: { issuerName: string; serialNumber: string; entityId: string | null; role: string | null } | null;
   /** The Incident raised for a rejected file (TMAD 5.9), when an incident repository was given. */
   incidentId: number | null;
+  /** SHA-256 of the file's bytes (hex), when accepted files are recorded (opts.acceptedFiles). */
+  sha256?: string;
+  /**
+   * TMAD 5.9.5-5.9.9: these bytes were accepted before (their Stored Counter is theirs): this is the
+   * verdict given then, not a replay. `fileName` is the name they were accepted under.
+   */
+  alreadyAccepted?: { acceptedAt: string; fileName: string | null };
 }
 
 export interface AuthenticateOptions {
@@ -78,6 +86,11 @@ export interface AuthenticateOptions {
   trust: TrustStore;
   counters: StoredCounterRepository;
   incidents?: IncidentRepository;
+  /**
+   * TMAD 5.9.5-5.9.9: record each accepted file in the same transaction as its Stored Counter, and
+   * answer the same bytes again with the original verdict ("already accepted") instead of a replay.
+   */
+  acceptedFiles?: AcceptedFileRepository;
   now?: Date;
   fileName?: string;
   counterWindowDays?: number;
@@ -94,6 +107,13 @@ export interface AuthenticateOptions {
   maxBytes?: number;
   /** TMAD 5.9.1: bound on one XML node in characters; default DEFAULT_MAX_NODE_LENGTH (16 MiB). */
   maxNodeLength?: number;
+}
+
+/** The bytes were accepted before: runSteps stops with the original verdict. */
+class AlreadyAccepted extends Error {
+  constructor(readonly prior: AcceptedFile) {
+    super('already accepted');
+  }
 }
 
 class StepFailure extends Error {
@@ -144,6 +164,7 @@ export async function authenticateMigrationFile(
     await runSteps(source, opts, now, verdict);
     verdict.accepted = true;
   } catch (e) {
+    if (e instanceof AlreadyAccepted) return alreadyAccepted(e.prior, verdict);
     if (!(e instanceof StepFailure)) throw e;
     verdict.problems = e.problems;
     verdict.failedStep = e.problems[0]?.step ?? null;
@@ -173,8 +194,12 @@ async function runSteps(
   });
   const header = new HeaderExtractor();
   const contentRules = new Table101ContentRules();
+  // The SHA-256 of the bytes parsed (the same single read), when accepted files are recorded.
+  const hash = opts.acceptedFiles ? createHash('sha256') : undefined;
+  if (hash && typeof source === 'string') hash.update(source, 'utf8');
   try {
     await parseXml(source, [schema.sink, signature.sink, header, contentRules], {
+      ...(hash && typeof source !== 'string' ? { onBytes: (chunk: Uint8Array) => hash.update(chunk) } : {}),
       ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
       ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
       ...(opts.maxNodeLength !== undefined ? { maxNodeLength: opts.maxNodeLength } : {}),
@@ -186,6 +211,12 @@ async function runSteps(
         ...(e.element !== undefined ? { element: e.element } : {}),
       });
     throw e;
+  }
+  if (hash && opts.acceptedFiles) {
+    verdict.sha256 = hash.digest('hex');
+    // TMAD 5.9.5-5.9.9: the same bytes accepted before are not a replay of their own counter.
+    const prior = await opts.acceptedFiles.find(opts.as, verdict.sha256);
+    if (prior) throw new AlreadyAccepted(prior);
   }
   const h = header.result();
   const rules = step591(schema.result(), h, verdict);
@@ -267,14 +298,85 @@ async function runSteps(
     verdict.stepsPassed.push(step);
   }
 
+  if (opts.acceptedFiles && verdict.sha256 !== undefined) {
+    await acceptInOneTransaction(opts, opts.acceptedFiles, verdict.sha256, now, rules, h, verdict);
+    return;
+  }
   // 5.9.5–5.9.9 anti-replay (and the COF decision).
-  await counterStep(opts, now, rules, h, verdict);
-
+  await counterStep(opts, opts.counters, now, rules, h, verdict);
   // 5.9.10 (S1SP column, MCF only): one Supplier Party for every Supplier Certificate ID.
+  lastSteps(opts, rules, h, verdict);
+}
+
+/** 5.9.10 (S1SP column, MCF only): one Supplier Party for every Supplier Certificate ID. */
+function lastSteps(
+  opts: AuthenticateOptions,
+  rules: SignedFileTypeRules,
+  h: MigrationFileHeader,
+  verdict: AuthenticationVerdict,
+): void {
   if (verdict.column === 's1sp' && rules.fileType === 'MCF') {
     step5910(opts, h);
     verdict.stepsPassed.push('5.9.10');
   }
+}
+
+/**
+ * TMAD 5.9.5–5.9.9 with the accepted file recorded: the Stored Counter and the accepted-file row
+ * commit in one transaction, so no accepted counter exists without the verdict that used it. A
+ * 5.9.10 failure still keeps the counter ("should this check succeed, the Authenticator shall
+ * create ... the Stored Counter") but records no accepted file. A replay whose bytes were accepted
+ * meanwhile (a concurrent run of the same file) is answered as already accepted.
+ */
+async function acceptInOneTransaction(
+  opts: AuthenticateOptions,
+  files: AcceptedFileRepository,
+  sha256: string,
+  now: Date,
+  rules: SignedFileTypeRules,
+  h: MigrationFileHeader,
+  verdict: AuthenticationVerdict,
+): Promise<void> {
+  let later: StepFailure | undefined;
+  try {
+    await files.transaction(async (tx) => {
+      const counter = await counterStep(opts, tx.counters, now, rules, h, verdict);
+      try {
+        lastSteps(opts, rules, h, verdict);
+      } catch (e) {
+        if (!(e instanceof StepFailure)) throw e;
+        later = e; // the counter stays stored (5.9.5–5.9.9 succeeded); no accepted file
+        return;
+      }
+      await tx.recordAccepted({
+        authenticator: opts.as,
+        sha256,
+        fileType: rules.fileType,
+        counter: counter.value,
+        partyId: counter.partyId,
+        fileName: verdict.fileName,
+        acceptedAt: now,
+        verdict: { ...verdict, stepsPassed: [...verdict.stepsPassed], accepted: true },
+      });
+    });
+  } catch (e) {
+    if (e instanceof StepFailure && e.problems[0]?.step === rules.counterStep) {
+      const prior = await files.find(opts.as, sha256);
+      if (prior) throw new AlreadyAccepted(prior);
+    }
+    throw e;
+  }
+  if (later) throw later;
+}
+
+/** The original verdict of an accepted file, marked "already accepted" (TMAD 5.9.5–5.9.9). */
+function alreadyAccepted(prior: AcceptedFile, now: AuthenticationVerdict): AuthenticationVerdict {
+  return {
+    ...prior.verdict,
+    fileName: now.fileName ?? prior.verdict.fileName,
+    sha256: prior.sha256,
+    alreadyAccepted: { acceptedAt: prior.acceptedAt.toISOString(), fileName: prior.fileName },
+  };
 }
 
 function step591(
@@ -311,11 +413,12 @@ function step591(
 
 async function counterStep(
   opts: AuthenticateOptions,
+  counters: StoredCounterRepository,
   now: Date,
   rules: SignedFileTypeRules,
   h: MigrationFileHeader,
   verdict: AuthenticationVerdict,
-): Promise<void> {
+): Promise<{ value: bigint; partyId: string }> {
   const step = rules.counterStep;
   const partyId = h.values[rules.counterPartyElement]!;
   const counterText = h.values[rules.counterElement]!;
@@ -327,7 +430,7 @@ async function counterStep(
   };
   if (verdict.column === 's1sp' && rules.fileType !== 'COF') {
     // S1SP column: strictly greater than the stored counter, which is then set.
-    if (!(await opts.counters.acceptIfGreater(key, counter, now)))
+    if (!(await counters.acceptIfGreater(key, counter, now)))
       fail(
         step,
         `TMAD ${step} (S1SP column)`,
@@ -336,7 +439,7 @@ async function counterStep(
       );
   } else {
     const window = opts.counterWindowDays ?? COUNTER_WINDOW_DAYS;
-    if (!(await opts.counters.acceptIfUnseen(key, counter, now, window)))
+    if (!(await counters.acceptIfUnseen(key, counter, now, window)))
       fail(
         step,
         `TMAD ${step}`,
@@ -345,6 +448,7 @@ async function counterStep(
       );
   }
   verdict.stepsPassed.push(step);
+  return { value: counter, partyId: key.partyId };
 }
 
 function step5910(opts: AuthenticateOptions, h: MigrationFileHeader): void {

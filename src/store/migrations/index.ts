@@ -5,6 +5,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreKind } from '../codec.js';
 import { migration001 } from './001_initial.js';
 import { migration002 } from './002_received_ma_status.js';
+import { migration003 } from './003_accepted_files.js';
 import { migration004 } from './004_reference_data.js';
 import { migration005 } from './005_smso_inventory.js';
 
@@ -12,6 +13,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
     '001_initial': migration001(kind),
     '002_received_ma_status': migration002(kind),
+    '003_accepted_files': migration003(kind),
     '004_reference_data': migration004(kind),
     '005_smso_inventory': migration005(kind),
   };
