@@ -9,6 +9,7 @@ import { InCodeMigrationProvider, migrationsFor } from './migrations/index.js';
 import { receivedMaRepository } from './repositories/received-ma.js';
 import { storedCounterRepository } from './repositories/counters.js';
 import { incidentRepository } from './repositories/incidents.js';
+import { planningRepository } from './repositories/planning.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -131,6 +132,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       receivedMas: receivedMaRepository(db, c),
       counters: storedCounterRepository(db, c),
       incidents: incidentRepository(db, c),
+      planning: planningRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

@@ -73,10 +73,27 @@ export interface IncidentTable {
   details: DbJson;
 }
 
+/** The MCC's planning records (TMAD 4.5–4.11), append-only (migration 006). */
+export interface PlanningRecordTable {
+  id: Generated<number>;
+  kind: string;
+  supplier_id: string | null;
+  period: string;
+  file_name: string;
+  sha256: string;
+  at: DbDate;
+  on_time: DbBool;
+  outcome: string;
+  problems: DbJson;
+  rows: DbJson;
+  details: DbJson;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
   stored_counter: StoredCounterTable;
   stored_counter_latest: StoredCounterLatestTable;
   incident: IncidentTable;
+  planning_record: PlanningRecordTable;
 }

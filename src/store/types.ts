@@ -47,6 +47,13 @@ export type { CounterKey, StoredCounterRepository } from '../core/authentication
 export type { IncidentRecord, IncidentRepository } from '../core/incidents/repository.js';
 import type { StoredCounterRepository } from '../core/authentication/stored-counters.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
+import type { PlanningRepository } from '../core/planning/repository.js';
+export type {
+  PlanningRecord,
+  PlanningRecordInput,
+  PlanningRecordKind,
+  PlanningRepository,
+} from '../core/planning/repository.js';
 
 export interface MigrationState {
   name: string;
@@ -58,6 +65,8 @@ export interface Store {
   readonly receivedMas: ReceivedMaRepository;
   readonly counters: StoredCounterRepository;
   readonly incidents: IncidentRepository;
+  /** The MCC's planning records (TMAD 4.5–4.11). */
+  readonly planning: PlanningRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -43,7 +43,7 @@ test('db status on a fresh directory: no database yet, nothing created', async (
   assert.equal(out.engine, 'sqlite');
   assert.equal(out.exists, false);
   assert.equal(out.upToDate, false);
-  assert.deepEqual(out.pending, ['001_initial', '002_received_ma_status']);
+  assert.deepEqual(out.pending, ['001_initial', '002_received_ma_status', '006_planning']);
   assert.equal(fs.existsSync(path.join(tmp, 'data')), false);
 });
 
@@ -53,7 +53,7 @@ test('db migrate creates ./data/s1mig.sqlite and applies the migrations once', a
   const out = JSON.parse(r.stdout);
   assert.equal(out.engine, 'sqlite');
   assert.equal(fs.realpathSync(out.location), fs.realpathSync(path.join(tmp, 'data', 's1mig.sqlite')));
-  assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status']);
+  assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status', '006_planning']);
   assert.ok(out.migrations.every((m: { executedAt: string | null }) => m.executedAt !== null));
 
   const again = await runCli(['db', 'migrate'], { cwd: tmp, env: sqliteEnv });
@@ -113,7 +113,7 @@ test(
     const out = JSON.parse(r.stdout);
     assert.equal(out.engine, 'postgres');
     assert.match(out.location, new RegExp(`schema ${schema}`));
-    assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status']);
+    assert.deepEqual(out.appliedNow, ['001_initial', '002_received_ma_status', '006_planning']);
     const s = await runCli(['db', 'status', '--json', '--pg-schema', schema], { cwd: tmp, env });
     assert.equal(s.code, 0, s.stderr);
     assert.equal(JSON.parse(s.stdout).upToDate, true);

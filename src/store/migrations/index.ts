@@ -5,11 +5,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreKind } from '../codec.js';
 import { migration001 } from './001_initial.js';
 import { migration002 } from './002_received_ma_status.js';
+import { migration006 } from './006_planning.js';
 
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
     '001_initial': migration001(kind),
     '002_received_ma_status': migration002(kind),
+    '006_planning': migration006(kind),
   };
 }
 
