@@ -32,6 +32,8 @@ export const COMMAND_GROUPS = {
   file: 'Signed migration files (TMAD 5, 10, 11): generate, validate, inspect, authenticate',
   incidents: 'Incidents recorded when files are discarded or steps fail (TMAD 3.5)',
   ma: 'Migration Authorisations (MAM): build, validate, seal, open, received',
+  mcc: "The DCC's Migration Control Centre planning cycle: forecasts, demands, commitments, actuals (TMAD 4.5–4.15)",
+  supplier: "The Responsible Supplier's planning files: Daily Migration Demand (TMAD 4.8(a))",
   pki: 'Test SMKI PKI and Organisation Certificate checks (TMAD 2, 3.16, 5.5, 5.9.3/5.9.4)',
   xml: 'XML files: XMLDSig signatures (TMAD 10.1, 5.9.2) and canonicalisation',
 } as const;
