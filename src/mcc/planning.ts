@@ -4,7 +4,13 @@
 // deems commitments it did not issue in time (4.10), reports forecasts (4.6), and checks actual
 // migrations against commitments (4.14, 4.15). Every record goes through the store, append-only.
 import { createHash } from 'node:crypto';
-import { addDays, isMonday, migrationCycle, type MigrationCycle } from '../core/calendar/index.js';
+import {
+  addDays,
+  formatLondonIso,
+  isMonday,
+  migrationCycle,
+  type MigrationCycle,
+} from '../core/calendar/index.js';
 import { parseEui64 } from '../core/ids/index.js';
 import {
   csvLines,
@@ -180,6 +186,12 @@ export async function commitWeek(
   if (existing.length > 0)
     throw new PlanningError(
       `Migration Week ${week} already has ${existing.length} Migration Demand Commitment(s) (first record ${existing[0]!.id}): a commitment, once issued, stands (TMAD 4.8(b))`,
+    );
+  // Commitments answer the demands notified by the 4.8(a) deadline: issued earlier, they would
+  // ignore uploads that are still on time.
+  if (issuedAt.getTime() <= cycle.dailyMigrationDemand.getTime())
+    throw new PlanningError(
+      `Migration Week ${week}: Daily Migration Demands are due until ${formatLondonIso(cycle.dailyMigrationDemand)} (TMAD 4.8(a)); commitments can be issued only after that`,
     );
   const last = addDays(week, 6);
   const demands = await demandsFor(store, week);

@@ -232,6 +232,8 @@ test('week 2, TMAD 4.8(b), 4.11: W1 commitments scaled by the MSM where CGI capa
 test('week 3, TMAD 4.9, 4.11: W2 reuses the missing demand and the minimum shrinks for everyone', async () => {
   // W3 demand (due 2027-02-16 10:00): only S1. S2 missed W2 and W3, S3 missed W3.
   assert.ok((await receive('demand', W3, S1, [row('CGI', '12', W3, 10)], '2027-02-15T10:00:00Z')).onTime);
+  // Not before W2's demand deadline (10:00 on 2027-02-09: still on time then).
+  await assert.rejects(commitWeek(store, W2, [], new Date('2027-02-09T10:00:00Z')), /TMAD 4\.8\(a\)/);
   const r = await commitWeek(
     store,
     W2,
