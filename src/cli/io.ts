@@ -66,6 +66,8 @@ export const COMMAND_GROUPS = {
   incidents: 'Incidents recorded when files are discarded or steps fail (TMAD 3.5)',
   ma: 'Migration Authorisations (MAM): build, validate, seal, open, received',
   ref: 'Reference data registries: CPL, EPC, Group Device Model Combination List, SMI, Registration Data, organisations, certificates, Network Operator Certificate IDs, group keys (TMAD 2, 3.6, 4.47, 5.1(a))',
+  mcc: "The DCC's Migration Control Centre planning cycle: forecasts, demands, commitments, actuals (TMAD 4.5–4.15)",
+  supplier: "The Responsible Supplier's planning files: Daily Migration Demand (TMAD 4.8(a))",
   pki: 'Test SMKI PKI and Organisation Certificate checks (TMAD 2, 3.16, 5.5, 5.9.3/5.9.4)',
   smso: 'The SMETS1 SMSO: inventory, key material at rest, TMAD 11 hand-over to the Requesting Party (TMAD 4.21, 11)',
   xml: 'XML files: XMLDSig signatures (TMAD 10.1, 5.9.2) and canonicalisation',

@@ -12,6 +12,7 @@ import { incidentRepository } from './repositories/incidents.js';
 import { smsoRepository } from './repositories/smso.js';
 import { referenceRepository } from './repositories/reference.js';
 import { acceptedFileRepository } from './repositories/accepted-files.js';
+import { planningRepository } from './repositories/planning.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -138,6 +139,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       smso: smsoRepository(db, c),
       reference: referenceRepository(db, c),
       acceptedFiles: acceptedFileRepository(db, c),
+      planning: planningRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

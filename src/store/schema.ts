@@ -129,6 +129,22 @@ export interface AcceptedFileTable {
   verdict: DbJson;
 }
 
+/** The MCC's planning records (TMAD 4.5–4.11), append-only (migration 006). */
+export interface PlanningRecordTable {
+  id: Generated<number>;
+  kind: string;
+  supplier_id: string | null;
+  period: string;
+  file_name: string;
+  sha256: string;
+  at: DbDate;
+  on_time: DbBool;
+  outcome: string;
+  problems: DbJson;
+  rows: DbJson;
+  details: DbJson;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -140,4 +156,5 @@ export interface Database {
   smso_key_material: SmsoKeyMaterialTable;
   reference_entry: ReferenceEntryTable;
   accepted_file: AcceptedFileTable;
+  planning_record: PlanningRecordTable;
 }

@@ -117,6 +117,13 @@ export interface SmsoRepository {
   /** Delete installations with their devices and key material; returns how many existed. */
   deleteInstallations(smso: string, chfDeviceIds: readonly string[]): Promise<number>;
 }
+import type { PlanningRepository } from '../core/planning/repository.js';
+export type {
+  PlanningRecord,
+  PlanningRecordInput,
+  PlanningRecordKind,
+  PlanningRepository,
+} from '../core/planning/repository.js';
 
 export interface MigrationState {
   name: string;
@@ -133,6 +140,8 @@ export interface Store {
   readonly reference: ReferenceRepository;
   /** TMAD 5.9.5-5.9.9: accepted files, recorded in the same transaction as their Stored Counter. */
   readonly acceptedFiles: AcceptedFileRepository;
+  /** The MCC's planning records (TMAD 4.5–4.11). */
+  readonly planning: PlanningRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -514,6 +514,41 @@ function storeSuite(engine: Engine, skip: string | false): void {
       );
       assert.equal(await store.counters.acceptIfUnseen(k, 8n, t0), true, '8 was never stored');
     });
+
+    test('TMAD 4.8(a): planning records append, round-trip (dates, booleans, JSON) and filter', async () => {
+      const supplierId = `70-B3-D5-1F-30-00-${crypto.randomBytes(1).toString('hex').toUpperCase()}-01`;
+      const period = '2027-02-01';
+      const base = {
+        kind: 'demand' as const,
+        supplierId,
+        period,
+        fileName: 'DMD.csv',
+        sha256: sha('x'),
+        problems: [],
+        details: { note: 'ü' },
+      };
+      const rows = [{ smso: 'CGI', distributor: '12', date: '2027-02-01', quantity: 120 }];
+      const at = new Date('2027-01-05T09:59:59.123Z');
+      const a = await store.planning.record({ ...base, at, onTime: true, outcome: 'accepted', rows });
+      const b = await store.planning.record({
+        ...base,
+        at: new Date('2027-01-05T10:00:01Z'),
+        onTime: false,
+        outcome: 'accepted',
+        rows: [],
+      });
+      assert.ok(b > a);
+      const got = await store.planning.list({ kind: 'demand', period, supplierId });
+      assert.deepEqual(
+        got.map((r) => [r.id, r.onTime, r.at.toISOString(), r.rows, r.details]),
+        [
+          [a, true, at.toISOString(), rows, { note: 'ü' }],
+          [b, false, '2027-01-05T10:00:01.000Z', [], { note: 'ü' }],
+        ],
+      );
+      assert.ok((await store.planning.suppliers()).includes(supplierId));
+      assert.deepEqual(await store.planning.list({ kind: 'forecast', supplierId }), []);
+    });
   });
 }
 

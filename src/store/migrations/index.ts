@@ -8,6 +8,7 @@ import { migration002 } from './002_received_ma_status.js';
 import { migration003 } from './003_accepted_files.js';
 import { migration004 } from './004_reference_data.js';
 import { migration005 } from './005_smso_inventory.js';
+import { migration006 } from './006_planning.js';
 
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
@@ -16,6 +17,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '003_accepted_files': migration003(kind),
     '004_reference_data': migration004(kind),
     '005_smso_inventory': migration005(kind),
+    '006_planning': migration006(kind),
   };
 }
 

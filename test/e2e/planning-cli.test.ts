@@ -1,0 +1,211 @@
+// The planning cycle through the real CLI (TMAD 4.5–4.15; docs/PLANNING.md): supplier demand, mcc
+// demand/forecast receive, mcc forecast report, mcc commit, mcc actuals, mcc cycle; exit codes,
+// --json, and bad input reported (file, line, column, rule) without a stack trace.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../support/cli.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-planning-cli-'));
+const env = { S1MIG_DATABASE_URL: `sqlite:${path.join(tmp, 'db.sqlite')}`, S1MIG_PG_SCHEMA: '' };
+const samples = path.resolve('samples/planning');
+const S1 = '70-B3-D5-1F-30-00-A0-01';
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const run = (args: string[]) => runCli(args, { cwd: tmp, env });
+const noStack = (s: string): void => assert.doesNotMatch(s, /\n\s+at /);
+
+test('TMAD 4.8(a): supplier demand writes a file from the simple input; the MCC accepts it on time', async () => {
+  const w = await run([
+    'supplier',
+    'demand',
+    '--supplier-id',
+    S1,
+    '--week',
+    '2027-03-01',
+    '--input',
+    path.join(samples, 'demand-input.csv'),
+    '--out',
+    `${tmp}/`,
+    '--json',
+  ]);
+  assert.equal(w.code, 0, w.stderr);
+  const out = JSON.parse(w.stdout);
+  // 3 input rows x 7 days; 2027-03-01..05 are Working Days: (300 + 100 + 50) x 5 = 2250.
+  assert.deepEqual([out.rows, out.total], [21, 2250]);
+  const r = await run([
+    'mcc',
+    'demand',
+    'receive',
+    out.file,
+    '--received-at',
+    '2027-02-02T09:59:00Z',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const rec = JSON.parse(r.stdout);
+  assert.deepEqual([rec.outcome, rec.onTime, rec.deadline], ['accepted', true, '2027-02-02T10:00:00+00:00']);
+  const sample = await run([
+    'mcc',
+    'demand',
+    'receive',
+    path.join(samples, 'demand.csv'),
+    '--received-at',
+    '2027-02-01T12:00:00Z',
+  ]);
+  assert.equal(sample.code, 0, sample.stderr);
+});
+
+test('TMAD 4.8(a): a bad demand is rejected with file, line, column and rule; a late one is ignored (exit 1)', async () => {
+  const bad = await run([
+    'mcc',
+    'demand',
+    'receive',
+    path.join(samples, 'demand-bad.csv'),
+    '--received-at',
+    '2027-02-01T12:00:00Z',
+  ]);
+  assert.equal(bad.code, 1);
+  noStack(bad.stdout + bad.stderr);
+  assert.match(
+    bad.stdout,
+    /demand-bad\.csv:3:3 SMSO: 'XYZ' is not a known SMSO code.*\(TMAD 4\.8\(a\); docs\/PLANNING\.md\)/,
+  );
+  assert.match(bad.stdout, /demand-bad\.csv:4:4 ElectricityDistributor/);
+  assert.match(
+    bad.stdout,
+    /demand-bad\.csv:4:5 Date: '2027-03-09': expected a date from 2027-03-01 to 2027-03-07/,
+  );
+  const late = await run([
+    'mcc',
+    'demand',
+    'receive',
+    path.join(samples, 'demand.csv'),
+    '--received-at',
+    '2027-02-02T10:00:01Z',
+  ]);
+  assert.equal(late.code, 1);
+  assert.match(late.stdout, /LATE: recorded and ignored/);
+  for (const args of [
+    ['mcc', 'demand', 'receive', path.join(tmp, 'nope.csv')],
+    ['mcc', 'commit', '2027-03-02'],
+    ['mcc', 'commit', '2027-03-01', '--capacity', 'CGI=lots'],
+    ['mcc', 'cycle', 'yesterday'],
+    ['supplier', 'demand', '--supplier-id', 'x', '--week', '2027-03-01', '--input', 'a', '--out', 'b'],
+  ]) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^s1mig: /);
+    noStack(r.stderr);
+  }
+});
+
+test('TMAD 4.5, 4.6: forecast receive and the aggregate report', async () => {
+  const r = await run([
+    'mcc',
+    'forecast',
+    'receive',
+    path.join(samples, 'forecast.csv'),
+    '--received-at',
+    '2027-01-20T20:00:00Z',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = await run([
+    'mcc',
+    'forecast',
+    'report',
+    '2027-01',
+    '--issued-at',
+    '2027-01-31T12:00:00Z',
+    '--out',
+    tmp,
+    '--json',
+  ]);
+  const out = JSON.parse(rep.stdout);
+  assert.equal(out.onTime, true);
+  // S1 on time; the supplier of demand.csv (A0-02) sent no forecast: missing, so exit 1.
+  assert.equal(rep.code, 1);
+  assert.deepEqual(
+    out.suppliers.map((s: { status: string }) => s.status),
+    ['on-time', 'missing', 'missing'], // A0-03 is known from its rejected demand
+  );
+  assert.equal(
+    fs.readFileSync(path.join(tmp, 'IMF_AGGREGATE_2027-01.csv'), 'utf8'),
+    'ForecastMonth,Date,SMSO,IndicativeMigrationForecast,Suppliers\r\n2027-01,2027-03-01,CGI,400,1\r\n2027-01,2027-03-01,TRL,100,1\r\n',
+  );
+});
+
+test('TMAD 4.8(b), 4.8(c), 4.11: mcc commit scales by the MSM and writes the files; mcc cycle and actuals', async () => {
+  const c = await run([
+    'mcc',
+    'commit',
+    '2027-03-01',
+    '--capacity',
+    path.join(samples, 'capacity.csv'),
+    '--issued-at',
+    '2027-02-09T09:00:00Z',
+    '--out',
+    path.join(tmp, 'out'),
+    '--json',
+  ]);
+  assert.equal(c.code, 0, c.stderr);
+  const out = JSON.parse(c.stdout);
+  // CGI Monday: active 600 - 100 = 500; S1 400 (300 + 100), A0-02 250 = 650 > 500. Floors 100 + 100;
+  // rest 300 by 300 and 150 (sum 450): 200 and 100 exactly. S1 300, A0-02 200.
+  const mon = out.pools.find(
+    (p: { date: string; smso: string }) => p.date === '2027-03-01' && p.smso === 'CGI',
+  );
+  assert.deepEqual([mon.demand, mon.committed, mon.dormantAllocated], [650, 500, 100]);
+  const s1 = out.suppliers.find((s: { supplierId: string }) => s.supplierId === S1);
+  const s1Mon = s1.rows.filter(
+    (r: { date: string; smso: string }) => r.date === '2027-03-01' && r.smso === 'CGI',
+  );
+  // S1's 300 over distributors 12 (300) and 23 (100): 225 and 75.
+  assert.deepEqual(
+    s1Mon.map((r: { quantity: number }) => r.quantity),
+    [225, 75],
+  );
+  assert.ok(fs.existsSync(path.join(tmp, 'out', 'MDC_AGGREGATE_2027-03-01.csv')));
+  assert.ok(fs.existsSync(path.join(tmp, 'out', 'MDC_70B3D51F3000A001_2027-03-01.csv')));
+  const again = await run(['mcc', 'commit', '2027-03-01', '--issued-at', '2027-02-09T09:30:00Z']);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already has 3 Migration Demand Commitment/);
+
+  const cy = await run(['mcc', 'cycle', '2027-03-01', '--at', '2027-02-10T00:00:00Z', '--json']);
+  assert.equal(cy.code, 0, cy.stderr);
+  const st = JSON.parse(cy.stdout);
+  assert.equal(st.report.status, 'issued');
+  assert.deepEqual(
+    st.suppliers.map(
+      (s: { demand: { status: string }; commitment: { status: string }; rejectedDemands: number }) => [
+        s.demand.status,
+        s.commitment.status,
+      ],
+    ),
+    [
+      ['on-time', 'issued'],
+      ['on-time', 'issued'],
+      ['none', 'issued'], // A0-03 sent only the rejected file: no demand, commitment zero
+    ],
+  );
+  const text = await run(['mcc', 'cycle', '2027-03-01', '--at', '2027-02-10T00:00:00Z']);
+  assert.match(text.stdout, /70-B3-D5-1F-30-00-A0-02: demand 540 on time, 1 late ignored; commitment issued/);
+
+  const a = await run([
+    'mcc',
+    'actuals',
+    '2027-03-01',
+    path.join(samples, 'actuals.csv'),
+    '--at',
+    '2027-03-08T00:00:00Z',
+  ]);
+  // S1 committed 300 on CGI Monday, authorised 267, migrated 200: 67 short of 267 (> 10%): notify.
+  assert.equal(a.code, 1);
+  assert.match(
+    a.stdout,
+    /NOTIFY 70-B3-D5-1F-30-00-A0-01 2027-03-01 CGI: committed 300, authorised 267, migrated 200/,
+  );
+  assert.match(a.stdout, /A0-02 2027-03-01 CGI: committed 200, authorised 200, migrated 195: as committed/);
+});
