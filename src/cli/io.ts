@@ -11,6 +11,21 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+/** One JSON value on one line, resolved once written (so it is out before the next file is read). */
+export function writeJsonLine(value: unknown): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.stdout.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())),
+  );
+}
+
+/**
+ * --json over the files of one command: for one file its object; for several, JSON Lines, one object
+ * per file written as soon as it is decided (the same rule in every command that takes several files).
+ */
+export function jsonPerFile(files: number): (value: unknown) => Promise<void> {
+  return files > 1 ? writeJsonLine : (value) => Promise.resolve(printJson(value));
+}
+
 /**
  * The one escaping of human-readable output (never of --json, which escapes itself): what a terminal
  * would interpret or reorder is shown, not obeyed. C0 controls (TAB, LF and CR too: they would break a

@@ -104,7 +104,13 @@ test('MAM 7.5 `ma open` accepts, stores (idempotently), writes the CSV with --ou
   assert.ok(existsSync(path.join(dir, 'data', 's1mig.sqlite')));
   const again = await runCli(['ma', 'open', sealed.zip, '--trust', pkiDir, '--json'], { cwd: dir, env });
   assert.equal(again.code, 0);
-  assert.deepEqual((JSON.parse(again.stdout) as { stored: unknown }).stored, { id: 1, duplicate: true });
+  const stored = (
+    JSON.parse(again.stdout) as {
+      stored: { id: number; duplicate: boolean; duplicateOf: { fileName: string; receivedAt: string } };
+    }
+  ).stored;
+  // MAM 7.2: an idempotent receipt names the earlier file whose content it repeats.
+  assert.deepEqual([stored.id, stored.duplicate, stored.duplicateOf.fileName], [1, true, CSV_NAME]);
   const text = await runCli(['ma', 'open', sealed.zip, '--trust', pkiDir, '--no-store'], { cwd: dir, env });
   assert.equal(text.code, 0);
   assert.match(text.stdout, /ACCEPTED \(10 row\(s\)\)/);
@@ -383,11 +389,15 @@ test('MAM 7.1 binary and control characters: one error per line, escaped, never 
   writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x1b, 0x5b]));
   const b = await runCli(['ma', 'validate', bin, SAMPLE, '--json'], { cwd: dir, env });
   assert.equal(b.code, 1);
-  const j = JSON.parse(b.stdout) as Array<{
+  type Verdict = {
     file: string;
     valid: boolean;
     errors: Array<{ message: string }>;
-  }>;
+  };
+  const j = b.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Verdict);
   assert.equal(j.length, 2);
   assert.equal(j[0]!.valid, false);
   assert.match(j[0]!.errors[0]!.message, /binary file \(a NUL byte at offset 7/);

@@ -10,7 +10,7 @@ import {
   commandGroup,
   parseInstant,
   parseMaxNodeSize,
-  printJson,
+  jsonPerFile,
   printLines,
   requireFile,
   setExit,
@@ -32,12 +32,6 @@ export type { SkippedStep } from '../../dcc/intake.js';
 export type CliVerdict = IntakeVerdict;
 
 /** One JSON Line on stdout, written through before the next file is read. */
-function writeJsonLine(value: unknown): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.stdout.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())),
-  );
-}
-
 export function describeVerdict(v: AuthenticationVerdict & Partial<CliVerdict>): string[] {
   const lines: string[] = [];
   const what = `${v.fileName ?? 'file'} (${v.fileType ?? 'unknown type'})`;
@@ -149,7 +143,7 @@ export function register(program: Command): void {
         });
         const store = o.store ? await openStore() : undefined;
         // One file: the single verdict object; several: JSON Lines, one per file as it is decided.
-        const jsonLines = !!o.json && files.length > 1;
+        const emitJson = jsonPerFile(files.length);
         let verdicts: CliVerdict[];
         try {
           verdicts = await authenticateMigrationFiles(
@@ -172,8 +166,7 @@ export function register(program: Command): void {
             },
             store,
             async (verdict) => {
-              if (jsonLines) await writeJsonLine(verdict);
-              else if (o.json) printJson(verdict);
+              if (o.json) await emitJson(verdict);
               else printLines(...describeVerdict(verdict));
             },
           );

@@ -13,7 +13,7 @@ import {
   commandGroup,
   parseInstant,
   printErrLines,
-  printJson,
+  jsonPerFile,
   printLines,
   setExit,
 } from '../io.js';
@@ -74,13 +74,16 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default: beside each CSV)')
     .option('--at <ISO>', 'signing time (default: now)')
     .option('--allow-invalid', 'seal even if the MA does not validate (testing only)')
-    .option('--json', 'print the result as JSON (an array for several CSVs)')
+    .option(
+      '--json',
+      'print the result as JSON (JSON Lines, one object per CSV as it is sealed, for several)',
+    )
     .action(async (csvs: string[], o: SealOpts) => {
       const at = o.at ? parseInstant(o.at, '--at') : undefined;
       for (const csv of csvs) await checkSealInput(csv);
       const key = await loadSigningKey(o.key);
       const cert = await readText(o.cert, '--cert', 'the IKI File Signing certificate (PEM)');
-      const results: unknown[] = [];
+      const emitSealJson = jsonPerFile(csvs.length);
       let invalid = false;
       for (const csv of csvs) {
         try {
@@ -92,7 +95,7 @@ export function register(program: Command): void {
             ...(o.allowInvalid ? { allowInvalid: true } : {}),
           });
           if (o.json)
-            results.push({
+            await emitSealJson({
               zip: r.zipPath,
               passwordFile: r.passwordFilePath,
               signature: r.signaturePath,
@@ -111,7 +114,7 @@ export function register(program: Command): void {
             // A key or certificate problem is the same for every CSV: a usage error.
             if (e.errors.length === 0) throw new UsageError(escapeControls(e.message));
             invalid = true;
-            if (o.json) results.push({ file: csv, sealed: false, reason: e.message, errors: e.errors });
+            if (o.json) await emitSealJson({ file: csv, sealed: false, reason: e.message, errors: e.errors });
             else {
               printErrLines(`s1mig: ${shown(csv)}: ${escapeControls(e.message)}`);
               for (const p of e.errors) printErrLines(`  ${problemText(p)}`);
@@ -126,7 +129,6 @@ export function register(program: Command): void {
           throw e;
         }
       }
-      if (o.json) printJson(csvs.length === 1 ? results[0] : results);
       setExit(invalid ? EXIT.INVALID : EXIT.OK);
     });
 
@@ -162,7 +164,10 @@ export function register(program: Command): void {
       'list (and store) at most this many errors and warnings of a zip; the rest are counted per rule',
       '100',
     )
-    .option('--json', 'print the result as JSON (an array for several zips)')
+    .option(
+      '--json',
+      'print the result as JSON (JSON Lines, one object per zip as it is decided, for several)',
+    )
     .action(async (zips: string[], o: OpenOpts) => {
       if (zips.length > 1 && (o.passwordFile || o.signature))
         throw new UsageError(
@@ -193,7 +198,7 @@ export function register(program: Command): void {
         throw new UsageError(`--trust ${shown(o.trust)}: ${escapeControls((e as Error).message)}`);
       });
       let store: Store | undefined;
-      const outputs: unknown[] = [];
+      const emitJson = jsonPerFile(jobs.length);
       let allAccepted = true;
       try {
         if (o.store !== false) store = await openStore();
@@ -219,11 +224,13 @@ export function register(program: Command): void {
               message: `no CRL of '${r.signer.issuerName}' in --trust: revocation of the signer was not checked (--no-require-crl)`,
             });
           const written = r.csvWritten;
-          if (o.json) outputs.push(reportJson(r, written));
-          else report(r, written);
+          // An idempotent receipt: name the earlier file whose content this repeats (MAM 7.2).
+          const first = r.stored?.duplicate && store ? await store.receivedMas.get(r.stored.id) : undefined;
+          const duplicateOf = first ? { fileName: first.fileName, receivedAt: first.receivedAt } : undefined;
+          if (o.json) await emitJson(reportJson(r, written, duplicateOf));
+          else report(r, written, duplicateOf);
           if (r.outcome !== 'accepted') allAccepted = false;
         }
-        if (o.json) printJson(jobs.length === 1 ? outputs[0] : outputs);
         setExit(allAccepted ? EXIT.OK : EXIT.INVALID);
       } catch (e) {
         if (e instanceof IntakeIoError) throw new UsageError(escapeControls(e.message));
@@ -314,7 +321,12 @@ async function loadSigningKey(file: string): Promise<KeyObject> {
   }
 }
 
-function reportJson(r: IntakeResult, written: string | undefined): unknown {
+interface DuplicateOf {
+  fileName: string;
+  receivedAt: Date;
+}
+
+function reportJson(r: IntakeResult, written: string | undefined, duplicateOf?: DuplicateOf): unknown {
   const rows = r.report?.validRowCount;
   return {
     file: r.csvFileName ?? path.basename(r.files.zip),
@@ -337,13 +349,13 @@ function reportJson(r: IntakeResult, written: string | undefined): unknown {
     ...(r.signer ? { signer: r.signer } : {}),
     ...(r.signingTime ? { signingTime: r.signingTime.toISOString() } : {}),
     ...(r.report?.valid && r.report.header ? { header: r.report.header, rows } : {}),
-    stored: r.stored ?? null,
+    stored: r.stored ? { ...r.stored, ...(duplicateOf ? { duplicateOf } : {}) } : null,
     ...(r.notStoredReason ? { notStoredReason: r.notStoredReason } : {}),
     ...(written ? { csv: written } : {}),
   };
 }
 
-function report(r: IntakeResult, written: string | undefined): void {
+function report(r: IntakeResult, written: string | undefined, duplicateOf?: DuplicateOf): void {
   const rows = r.report?.validRowCount;
   const name = r.csvFileName ?? path.basename(r.files.zip);
   const lines: string[] = [];
@@ -360,7 +372,14 @@ function report(r: IntakeResult, written: string | undefined): void {
   for (const w of r.warnings) lines.push(`warning: ${problemText(w)}`);
   for (const l of omittedSummary(r.omittedWarnings, 'warning')) lines.push(`warning: … ${l} (--max-errors)`);
   if (r.stored)
-    lines.push(`stored: id ${r.stored.id}${r.stored.duplicate ? ' (duplicate: already received)' : ''}`);
+    lines.push(
+      `stored: id ${r.stored.id}` +
+        (!r.stored.duplicate
+          ? ''
+          : duplicateOf
+            ? ` (duplicate: the same CSV content was received as ${duplicateOf.fileName} at ${duplicateOf.receivedAt.toISOString()}; nothing new stored)`
+            : ' (duplicate: already received)'),
+    );
   else if (r.notStoredReason) lines.push(`not stored: ${r.notStoredReason}`);
   if (written) lines.push(`csv: ${written}`);
   printLines(...lines);

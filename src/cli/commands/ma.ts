@@ -8,6 +8,7 @@ import {
   UsageError,
   commandGroup,
   parseInstant,
+  jsonPerFile,
   printErrLines,
   printJson,
   printLines,
@@ -159,7 +160,7 @@ function registerValidate(ma: Command) {
     )
     .option(
       '--json',
-      'print {"valid", "errors", "warnings"} as JSON (an array of {"file", "valid", "errors", "warnings"} for several files)',
+      'print {"valid", "errors", "warnings"} as JSON (JSON Lines of {"file", "valid", "errors", "warnings"}, one per file as it is decided, for several files)',
     )
     .option('--received-at <time>', 'when the DCC received the file, ISO 8601 with offset (default: now)')
     .action(async (files: string[], opts: { json?: boolean; receivedAt?: string; maxErrors: string }) => {
@@ -169,10 +170,23 @@ function registerValidate(ma: Command) {
       // Every file is checked for existence first, so a typo is reported before any verdict.
       for (const file of files) await checkInputFile(file, 'Migration Authorisation', MA_EXPECTED);
       const verdicts: MaVerdict[] = [];
+      // One file: its object; several: JSON Lines with `file`, one per file as it is decided.
+      const emitJson = jsonPerFile(files.length);
+      const json = (v: MaVerdict, withFile: boolean) => ({
+        ...(withFile ? { file: v.file } : {}),
+        valid: v.valid,
+        errors: v.errors,
+        warnings: v.warnings,
+        ...(v.moreErrors > 0 ? { moreErrors: v.moreErrors, omittedErrors: v.omittedErrors } : {}),
+        ...(v.omittedWarnings.length > 0 ? { omittedWarnings: v.omittedWarnings } : {}),
+      });
       for (const file of files) {
         const v = await validateOne(file, receivedAt, maxErrors);
         verdicts.push(v);
-        if (opts.json) continue;
+        if (opts.json) {
+          await emitJson(json(v, files.length > 1));
+          continue;
+        }
         const out = [
           ...v.errors.map((p) => formatProblem(file, p, 'error')),
           ...(v.moreErrors > 0
@@ -193,17 +207,6 @@ function registerValidate(ma: Command) {
             : `${shown(file)}: INVALID: ${plural(total, 'error')}, ${plural(v.warnings.length, 'warning')}`,
         );
         printLines(...out);
-      }
-      if (opts.json) {
-        const json = (v: MaVerdict, withFile: boolean) => ({
-          ...(withFile ? { file: v.file } : {}),
-          valid: v.valid,
-          errors: v.errors,
-          warnings: v.warnings,
-          ...(v.moreErrors > 0 ? { moreErrors: v.moreErrors, omittedErrors: v.omittedErrors } : {}),
-          ...(v.omittedWarnings.length > 0 ? { omittedWarnings: v.omittedWarnings } : {}),
-        });
-        printJson(verdicts.length === 1 ? json(verdicts[0]!, false) : verdicts.map((v) => json(v, true)));
       }
       setExit(verdicts.every((v) => v.valid) ? EXIT.OK : EXIT.INVALID);
     });

@@ -7,7 +7,7 @@ import {
   UsageError,
   commandGroup,
   parseMaxNodeSize,
-  printJson,
+  jsonPerFile,
   printLines,
   requireFile,
   setExit,
@@ -48,7 +48,10 @@ export function register(program: Command): void {
     )
     .option('--max-errors <n>', 'stop listing problems of a file after this many', '100')
     .option('--max-node-size <chars>', MAX_NODE_SIZE_HELP)
-    .option('--json', 'print {file, valid, fileType, problems} per file (an array for several files)')
+    .option(
+      '--json',
+      'print {file, valid, fileType, problems} per file (JSON Lines, one object per file as it is decided, for several files)',
+    )
     .action(
       async (
         files: string[],
@@ -61,6 +64,7 @@ export function register(program: Command): void {
           throw new UsageError(`--max-errors '${o.maxErrors}': expected a whole number of at least 1`);
         const maxNodeLength = parseMaxNodeSize(o.maxNodeSize);
         const results = [];
+        const emitJson = jsonPerFile(files.length);
         for (const file of files) {
           await requireFile(file);
           const r = await validateXmlFile(file, {
@@ -70,15 +74,17 @@ export function register(program: Command): void {
             ...(o.unsigned ? { signatureOptional: true } : {}),
           });
           const unsigned = !o.unsigned && r.problems.some((p) => isMissingSignature(p, r.rootElement));
-          results.push({
+          const result = {
             file,
             valid: r.valid,
             fileType: r.fileType ?? null,
             signatureRequired: !o.unsigned,
             ...(unsigned ? { unsigned: true, hint: UNSIGNED_HINT } : {}),
             problems: r.problems,
-          });
-          if (!o.json) {
+          };
+          results.push(result);
+          if (o.json) await emitJson(result);
+          else {
             if (r.valid)
               printLines(
                 `${file}: valid ${r.fileType ?? ''} (TMAD 10.1)${o.unsigned ? ', validated as an unsigned document (--unsigned)' : ''}`,
@@ -94,7 +100,6 @@ export function register(program: Command): void {
               );
           }
         }
-        if (o.json) printJson(files.length === 1 ? results[0] : results);
         setExit(results.every((r) => r.valid) ? EXIT.OK : EXIT.INVALID);
       },
     );
