@@ -1,6 +1,7 @@
 // Input files of the `ma` commands: clear messages for a missing file, a directory, the wrong kind of file
 // (a zip where a CSV is expected and the other way round, a binary file), and terminal-safe output.
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import path from 'node:path';
 import { UsageError, escapeForTerminal } from './io.js';
 
@@ -60,6 +61,68 @@ export async function readInputFile(file: string, what: string, expected?: strin
       `cannot read ${what} '${shown(file)}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
+}
+
+/** Longest line fileLines hands on; the rest of a longer line is skipped (a list line is under 40 bytes). */
+export const MAX_LIST_LINE_CHARS = 64 * 1024;
+
+/**
+ * The lines of a UTF-8 text file (without their LF), read afresh from the file on each iteration in
+ * blocks of 64 KiB: memory is bounded by the block and one line, whatever the file's size (issue #10).
+ * A line longer than MAX_LIST_LINE_CHARS is cut there, so the caller reports it as malformed.
+ * UsageError (exit 2) when the file cannot be read.
+ */
+export function fileLines(file: string, what: string): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      let fd: number;
+      try {
+        fd = openSync(file, 'r');
+      } catch (e) {
+        throw new UsageError(
+          `cannot read ${what} '${shown(file)}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
+      }
+      try {
+        const block = Buffer.alloc(64 * 1024);
+        const decoder = new StringDecoder('utf8');
+        let line = '';
+        let cut = false;
+        const add = (text: string) => {
+          if (cut) return;
+          line += text;
+          if (line.length > MAX_LIST_LINE_CHARS) {
+            line = line.slice(0, MAX_LIST_LINE_CHARS);
+            cut = true;
+          }
+        };
+        for (;;) {
+          let n: number;
+          try {
+            n = readSync(fd, block, 0, block.length, null);
+          } catch (e) {
+            throw new UsageError(
+              `cannot read ${what} '${shown(file)}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+            );
+          }
+          const text = n === 0 ? decoder.end() : decoder.write(block.subarray(0, n));
+          let at = 0;
+          for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', at)) {
+            add(text.slice(at, lf));
+            yield line;
+            line = '';
+            cut = false;
+            at = lf + 1;
+          }
+          add(text.slice(at));
+          if (n === 0) break;
+        }
+        yield line;
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
 }
 
 /** The first bytes of a file (for recognising its kind without reading it all). */

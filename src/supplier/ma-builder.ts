@@ -89,60 +89,84 @@ function checkEntry(e: MpxnEntry, problems: MaProblem[], seen: { mpan: SeenValue
 }
 
 /**
- * A CSV list: `mpan,mprn` per line (either may be blank; a line with one value is an MPAN), an
- * optional title line (`mpan,mprn`), blank lines and `#` comment lines ignored, CRLF accepted.
+ * A CSV list read one line at a time (`mpan,mprn` per line, as parseMpxnCsv): feed it the lines in
+ * order with `line()`, which returns the line's entry when it is sound. Holds only the duplicate
+ * index (DigitLineIndex, about 24 bytes an MPxN) and the problems, so a list of any length can be
+ * streamed from a file (issue #10) and read again for each pass of the builder.
  */
-export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
-  const problems: MaProblem[] = [];
-  const entries: MpxnEntry[] = [];
-  const seen = { mpan: new SeenValues(), mprn: new SeenValues() };
-  let first = true;
-  // Line by line without splitting the text into an array (a list of a million MPxNs, issue #10).
-  const body = text.replace(/^\uFEFF/, '');
-  let k = -1;
-  for (let at = 0; at <= body.length;) {
-    let lf = body.indexOf('\n', at);
-    if (lf < 0) lf = body.length;
-    k++;
-    const raw = body.slice(at, lf);
-    at = lf + 1;
-    perLine(raw, k);
-  }
-  function perLine(raw: string, k: number): void {
-    const line = k + 1;
-    const s = raw.replace(/\r$/, '');
-    if (s.trim() === '' || s.trimStart().startsWith('#')) return;
+export class MpxnCsvLines {
+  readonly problems: MaProblem[] = [];
+  private readonly seen = { mpan: new SeenValues(), mprn: new SeenValues() };
+  private first = true;
+  private k = 0;
+  private kept = 0;
+
+  /** The next line of the list (without its LF; a trailing CR and a leading BOM are dropped). */
+  line(raw: string): MpxnEntry | undefined {
+    const line = ++this.k;
+    const s = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
+    if (s.trim() === '' || s.trimStart().startsWith('#')) return undefined;
     const tok = tokenizeCsvLine(s);
     if (!tok.ok) {
-      problems.push({ line, field: null, rule: 'MAM 7.1', message: `malformed quoting: ${tok.message}` });
-      return;
+      this.problems.push({
+        line,
+        field: null,
+        rule: 'MAM 7.1',
+        message: `malformed quoting: ${tok.message}`,
+      });
+      return undefined;
     }
     const values = tok.fields.map((f) => f.value.trim());
-    if (first && /^mpan$/i.test(values[0] ?? '')) {
-      first = false;
-      return; // optional title line
+    if (this.first && /^mpan$/i.test(values[0] ?? '')) {
+      this.first = false;
+      return undefined; // optional title line
     }
-    first = false;
+    this.first = false;
     if (values.length > 2) {
-      problems.push({
+      this.problems.push({
         line,
         field: null,
         rule: LIST_RULE,
         message: `expected 'mpan,mprn' (2 values), found ${values.length}`,
       });
-      return;
+      return undefined;
     }
     const e: MpxnEntry = { line, mpan: values[0] || null, mprn: values[1] || null };
-    if (checkEntry(e, problems, seen)) entries.push(e);
+    if (!checkEntry(e, this.problems, this.seen)) return undefined;
+    this.kept++;
+    return e;
   }
-  if (entries.length === 0 && problems.length === 0)
-    problems.push({
-      line: null,
-      field: null,
-      rule: 'MAM 7.2.3',
-      message: 'the list holds no MPxNs: nothing to authorise',
-    });
-  return { value: entries, problems };
+
+  /** After the last line: the problems, with "no MPxNs" when the list held none (MAM 7.2.3). */
+  end(): MaProblem[] {
+    if (this.kept === 0 && this.problems.length === 0)
+      this.problems.push({
+        line: null,
+        field: null,
+        rule: 'MAM 7.2.3',
+        message: 'the list holds no MPxNs: nothing to authorise',
+      });
+    return this.problems;
+  }
+}
+
+/**
+ * A CSV list: `mpan,mprn` per line (either may be blank; a line with one value is an MPAN), an
+ * optional title line (`mpan,mprn`), blank lines and `#` comment lines ignored, CRLF accepted.
+ * The whole list in memory: for a large list read it line by line with MpxnCsvLines.
+ */
+export function parseMpxnCsv(text: string): ParsedList<MpxnEntry[]> {
+  const reader = new MpxnCsvLines();
+  const entries: MpxnEntry[] = [];
+  // Line by line without splitting the text into an array (a list of a million MPxNs, issue #10).
+  for (let at = 0; at <= text.length;) {
+    let lf = text.indexOf('\n', at);
+    if (lf < 0) lf = text.length;
+    const e = reader.line(text.slice(at, lf));
+    if (e) entries.push(e);
+    at = lf + 1;
+  }
+  return { value: entries, problems: reader.end() };
 }
 
 /** 1-based start lines of the elements of a top-level JSON array (so entries can be reported by line). */
@@ -440,7 +464,12 @@ function addWeek(iso: string): string {
 }
 
 export interface BuildMaInput {
-  entries: MpxnEntry[];
+  /**
+   * The list's sound entries. Any iterable that yields the same entries each time it is iterated: an
+   * array, or a list streamed afresh from its file on each pass (the builder makes up to four passes
+   * and never holds the entries, issue #10).
+   */
+  entries: Iterable<MpxnEntry>;
   userId: Eui64;
   smsoCode: string;
   commissionedByDcc: boolean;
@@ -490,14 +519,18 @@ export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult 
     errors,
     warnings: [],
   });
-  if (input.entries.length === 0) {
+  const firstOf = (has: (e: MpxnEntry) => boolean): MpxnEntry | undefined => {
+    for (const e of input.entries) if (has(e)) return e;
+    return undefined;
+  };
+  if (firstOf(() => true) === undefined) {
     errors.push({ line: null, field: null, rule: 'MAM 7.2.3', message: 'no MPxNs to authorise' });
     return fail();
   }
   // Mandatory supplier certificates (MAM Table 7.2.3; TMAD Table 4.38): say once which are missing.
   const c = input.certificates.certificates;
-  const firstMpan = input.entries.find((e) => e.mpan !== null);
-  const firstMprn = input.entries.find((e) => e.mprn !== null);
+  const firstMpan = firstOf((e) => e.mpan !== null);
+  const firstMprn = firstOf((e) => e.mprn !== null);
   const need = (keys: readonly MaCertificateKey[], first: MpxnEntry | undefined, what: string) => {
     if (!first) return;
     for (const k of keys)
@@ -561,10 +594,21 @@ export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult 
   for (const piece of chunks()) v.write(Buffer.from(piece, 'latin1'));
   const report = v.end();
   if (!report.valid) {
-    // Map lines of the would-be file back to lines of the input list (row i is on line i + 4).
+    // Map lines of the would-be file back to lines of the input list (row i is on line i + 4): one
+    // more pass over the entries for the (at most maxErrors) lines listed.
+    const wanted = new Map<number, number>();
+    for (const p of report.errors) if (p.line !== null && p.line > 3) wanted.set(p.line - 4, -1);
+    if (wanted.size > 0) {
+      const last = Math.max(...wanted.keys());
+      let i = 0;
+      for (const e of input.entries) {
+        if (wanted.has(i)) wanted.set(i, e.line);
+        if (++i > last) break;
+      }
+    }
     for (const p of report.errors) {
-      const entry = p.line !== null && p.line > 3 ? input.entries[p.line - 4] : undefined;
-      errors.push({ ...p, line: entry ? entry.line : null });
+      const listLine = p.line !== null && p.line > 3 ? wanted.get(p.line - 4) : undefined;
+      errors.push({ ...p, line: listLine !== undefined && listLine >= 0 ? listLine : null });
     }
     for (const o of report.omittedErrors)
       errors.push({
@@ -582,7 +626,7 @@ export function buildMigrationAuthorisation(input: BuildMaInput): BuildMaResult 
     get content() {
       return [...chunks()].join('');
     },
-    rows: input.entries.length,
+    rows: report.rowCount,
     migrationWeek: week,
     errors,
     warnings: report.warnings,

@@ -498,3 +498,58 @@ test('`ma seal` key problems in plain words: a directory, a certificate, a wrong
   });
   assert.equal(right.code, 0, right.stderr);
 });
+
+test('MAM 7.2.3 (issue #10) `ma validate --max-errors` and `ma open --max-errors`: the rest summarised per rule', async () => {
+  const dir = mkdtempSync(path.join(work, 'maxerr-'));
+  const lines = readFileSync(SAMPLE, 'latin1').split('\n');
+  const dup = lines[3]!; // the first row, an MPAN only: five more copies are five MAM 7.2.3 errors
+  lines.splice(4, 0, dup, dup, dup, dup, dup);
+  writeFileSync(path.join(dir, CSV_NAME), lines.join('\n'), 'latin1');
+  const at = ['--received-at', '2019-04-08T09:00:00+01:00'];
+  const v = await runCli(['ma', 'validate', CSV_NAME, '--max-errors', '2', ...at], { cwd: dir, env });
+  assert.equal(v.code, 1, v.stderr);
+  assert.equal((v.stdout.match(/is also on line 4/g) ?? []).length, 2, v.stdout);
+  assert.match(v.stdout, /and 3 more errors of rule MAM 7\.2\.3 not listed/);
+  assert.match(v.stdout, /INVALID: 5 errors/);
+  const s = await runCli(
+    [
+      'ma',
+      'seal',
+      CSV_NAME,
+      '--key',
+      iki.key,
+      '--cert',
+      iki.cert,
+      '--out',
+      'sealed',
+      '--allow-invalid',
+      '--json',
+    ],
+    { cwd: dir, env },
+  );
+  assert.equal(s.code, 0, s.stderr);
+  const zip = path.join(dir, 'sealed', `${STEM}.zip`);
+  const atNow = [...at, '--at', new Date().toISOString()]; // the test PKI's certificates are valid now
+  const o = await runCli(
+    ['ma', 'open', zip, '--trust', pkiDir, '--no-store', '--max-errors', '1', ...atNow],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  assert.equal(o.code, 1, o.stderr);
+  assert.match(o.stdout, /REJECTED at validation \(5 error/);
+  assert.equal((o.stdout.match(/^error: (?!…)/gm) ?? []).length, 1, o.stdout);
+  assert.match(o.stdout, /^error: … and 4 more errors of rule MAM 7\.2\.3 not listed \(--max-errors\)$/m);
+  const j = await runCli(
+    ['ma', 'open', zip, '--trust', pkiDir, '--no-store', '--max-errors', '1', '--json', ...atNow],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  const r = JSON.parse(j.stdout) as { errors: unknown[]; errorCount: number; omittedErrors: unknown };
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errorCount, 5);
+  assert.deepEqual(r.omittedErrors, [{ rule: 'MAM 7.2.3', count: 4 }]);
+});

@@ -8,7 +8,9 @@ import {
   parseCertificatesJson,
   parseMpxnCsv,
   parseMpxnJson,
+  MpxnCsvLines,
   type BuildMaInput,
+  type MpxnEntry,
 } from '../../src/supplier/ma-builder.js';
 import { validateMigrationAuthorisation } from '../../src/core/formats/ma/index.js';
 import { type Eui64, mpanWithCheckDigit } from '../../src/core/ids/index.js';
@@ -206,4 +208,62 @@ test('certificates JSON: unknown keys and bad certificate IDs are reported', () 
     }),
   );
   assert.equal(r.problems.length, 5);
+});
+
+/** A list that is never an array: each iteration generates the entries afresh (as a file streamed per pass). */
+function generatedList(n: number, bad?: { at: number; mpan: string }) {
+  let passes = 0;
+  const entries: Iterable<MpxnEntry> = {
+    *[Symbol.iterator]() {
+      passes++;
+      for (let i = 0; i < n; i++) {
+        const mpan = bad && i === bad.at ? bad.mpan : mpanWithCheckDigit(`10${String(i).padStart(10, '0')}`);
+        yield { line: i + 2, mpan, mprn: null };
+      }
+    },
+  };
+  return { entries, passes: () => passes };
+}
+
+test('MAM 7.2 (issue #10) the builder takes a re-iterable list, never an array, and builds the same file', () => {
+  const list = generatedList(3000);
+  const r = buildMigrationAuthorisation(input({ entries: list.entries }));
+  assert.equal(r.ok, true, JSON.stringify(r.errors));
+  assert.equal(r.rows, 3000);
+  const asArray = buildMigrationAuthorisation(input({ entries: [...generatedList(3000).entries] }));
+  assert.equal(r.content, asArray.content);
+  // Independent check: the built file passes the validator, one row per MPAN.
+  const v = validateMigrationAuthorisation(Buffer.from(r.content, 'latin1'), {
+    receivedAt: new Date('2019-04-07T18:25:03Z'),
+  });
+  assert.equal(v.rowCount, 3000);
+  assert.ok(list.passes() >= 2);
+});
+
+test('MAM 7.2.3 (issue #10) an error of the built file names the line of the streamed list', () => {
+  // An MPAN that the list reader would refuse, given directly: the validator of the built file finds it.
+  const r = buildMigrationAuthorisation(
+    input({ entries: generatedList(2500, { at: 2100, mpan: '1000000000000' }).entries }),
+  );
+  assert.equal(r.ok, false);
+  assert.equal(r.errors[0]?.line, 2102, JSON.stringify(r.errors[0]));
+  assert.equal(r.errors[0]?.field, 'MPAN');
+});
+
+test('MAM 4 (issue #10) MpxnCsvLines read line by line finds what parseMpxnCsv finds', () => {
+  const text = `\uFEFFmpan,mprn\r\n${M1},\n# c\n${M1}\n,ABC\n"x\n${M2},7502316804\n`;
+  const whole = parseMpxnCsv(text);
+  const reader = new MpxnCsvLines();
+  const entries = text.split('\n').flatMap((l) => reader.line(l) ?? []);
+  assert.deepEqual(entries, whole.value);
+  assert.deepEqual(reader.end(), whole.problems);
+  assert.deepEqual(
+    whole.problems.map((p) => [p.line, p.rule]),
+    [
+      [4, 'MAM 7.2.3'],
+      [5, 'MAM 7.2.3'],
+      [6, 'MAM 7.1'],
+    ],
+  );
+  assert.deepEqual(new MpxnCsvLines().end()[0]?.message, 'the list holds no MPxNs: nothing to authorise');
 });

@@ -22,6 +22,7 @@ import { DigitLineIndex } from '../../src/core/formats/ma/line-index.js';
 import { BoundedProblems } from '../../src/core/bounded-problems.js';
 import { mpanWithCheckDigit } from '../../src/core/ids/index.js';
 import { streamSingleEntryZip } from '../../src/lib/archive/zip.js';
+import pg from 'pg';
 import { openStore } from '../../src/store/index.js';
 import type { TrustStore } from '../../src/core/pki/validity.js';
 
@@ -301,5 +302,110 @@ test('store: streamed rows that do not add up to the declared row count leave no
     assert.deepEqual(await store.receivedMas.list(), []);
   } finally {
     await store.close();
+  }
+});
+
+test('MAM 7.5.1 (issue #10) a zip whose declared size is over the bound is refused before any byte is inflated', async (t) => {
+  if (spawnSync('7zz', ['i'], { stdio: 'ignore' }).status !== 0) return t.skip('7zz not installed');
+  const dir = path.join(work, '7zz-bound');
+  mkdirSync(dir, { recursive: true });
+  const csv = path.join(dir, CSV_NAME);
+  writeFileSync(csv, bigMa(4_000), 'latin1'); // about 3 MB
+  const zip = path.join(dir, 'x.zip');
+  const z = spawnSync('7zz', ['a', '-tzip', '-mem=AES256', '-pSecret', zip, csv], { encoding: 'utf8' });
+  assert.equal(z.status, 0, z.stderr);
+  let consumed = false;
+  await assert.rejects(
+    streamSingleEntryZip(
+      await openAsBlob(zip),
+      {
+        archiveName: 'x.zip',
+        password: 'Secret',
+        requireAes256: true,
+        limits: { maxEntryBytes: 1024 * 1024 },
+      },
+      async () => {
+        consumed = true;
+      },
+    ),
+    (e: Error & { code?: string }) =>
+      e.code === 'entry-too-large' &&
+      /declared uncompressed size \d+ bytes exceeds the limit of 1048576/.test(e.message),
+  );
+  assert.equal(consumed, false, 'the consumer was never called');
+});
+
+test('MAM 7.5.1 (issue #10) a zip whose headers understate the size: the inflater stops at the declared size', async (t) => {
+  if (spawnSync('7zz', ['i'], { stdio: 'ignore' }).status !== 0) return t.skip('7zz not installed');
+  const dir = path.join(work, '7zz-lie');
+  mkdirSync(dir, { recursive: true });
+  const csv = path.join(dir, CSV_NAME);
+  writeFileSync(csv, bigMa(4_000), 'latin1');
+  const zip = path.join(dir, 'x.zip');
+  const z = spawnSync('7zz', ['a', '-tzip', '-mem=AES256', '-pSecret', zip, csv], { encoding: 'utf8' });
+  assert.equal(z.status, 0, z.stderr);
+  // Rewrite the uncompressed size in the local header (offset 22) and the central directory (offset 24).
+  const bytes = readFileSync(zip);
+  const declared = 500_000;
+  const local = 0;
+  assert.equal(bytes.readUInt32LE(local), 0x04034b50);
+  const eocd = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const central = bytes.readUInt32LE(eocd + 16);
+  assert.equal(bytes.readUInt32LE(central), 0x02014b50);
+  assert.ok(bytes.readUInt32LE(central + 24) > 2 * declared, `${bytes.readUInt32LE(central + 24)}`);
+  bytes.writeUInt32LE(declared, local + 22);
+  bytes.writeUInt32LE(declared, central + 24);
+  let seen = 0;
+  await assert.rejects(
+    streamSingleEntryZip(
+      new Uint8Array(bytes),
+      { archiveName: 'x.zip', password: 'Secret', requireAes256: true, limits: { maxRatio: 1e6 } },
+      async (_i, chunks) => {
+        for await (const c of chunks) seen += c.length;
+      },
+    ),
+    // Whichever notices first: zip.js's own size check, or our cap at the declared size.
+    (e: Error & { code?: string }) =>
+      e.code === 'corrupt' &&
+      /inflated size differs from the declared size|declared uncompressed size \(500000 bytes\): the header lies/.test(
+        e.message,
+      ),
+  );
+  assert.ok(seen <= declared, `handed on ${seen} bytes, at most the declared ${declared}`);
+});
+
+test('MAM 7.2 (issue #10) an accepted MA of 25,000 rows streamed into PostgreSQL: every row, in line order', async (t) => {
+  const url = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const pgSchema = `mafix_stream_${process.pid}_${Date.now()}`;
+  let store;
+  try {
+    store = await openStore({ url, pgSchema });
+  } catch (e) {
+    if (process.env.CI) throw e;
+    return t.skip(`PostgreSQL unreachable (${(e as Error).message}); set S1MIG_TEST_PG_URL to run this`);
+  }
+  try {
+    const s = await sealedFrom(bigMa(25_000));
+    const r = await openIt(s, { store });
+    assert.equal(r.outcome, 'accepted', JSON.stringify(r.errors.slice(0, 3)));
+    const rec = await store.receivedMas.get(r.stored!.id);
+    assert.equal(rec?.rowCount, 25_000);
+    assert.equal(rec?.outcome, 'accepted');
+    const rows = await store.receivedMas.rows(r.stored!.id);
+    assert.equal(rows.length, 25_000);
+    assert.deepEqual(
+      rows.slice(0, 3).map((x) => x.line),
+      [4, 5, 6],
+    );
+    assert.equal(rows[24_999]!.mpan, mpanWithCheckDigit(`10${String(24_999).padStart(10, '0')}`));
+    // The same bytes again: the same receipt (idempotent), no second copy of the rows.
+    const again = await openIt(s, { store });
+    assert.deepEqual(again.stored, { id: r.stored!.id, duplicate: true });
+  } finally {
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`drop schema if exists "${pgSchema}" cascade`);
+    await client.end();
   }
 });

@@ -32,9 +32,10 @@ import { isIsoDate } from '../../core/calendar/index.js';
 import {
   buildMigrationAuthorisation,
   parseCertificatesJson,
-  parseMpxnCsv,
+  MpxnCsvLines,
   parseMpxnJson,
   type MaCertificateConfig,
+  type MpxnEntry,
   certificatesFromTestPki,
 } from '../../supplier/ma-builder.js';
 import { readTestPkiParties } from '../../estate/test-pki.js';
@@ -42,6 +43,7 @@ import {
   checkInputFile,
   escapeControls,
   fileKind,
+  fileLines,
   isPasswordFileName,
   readHead,
   readInputFile,
@@ -294,8 +296,29 @@ function registerBuild(ma: Command) {
           if (v !== undefined && !isIsoDate(v))
             throw new UsageError(`${flag} '${v}' is not a date: expected YYYY-MM-DD`);
 
-        const listText = (await readInputFile(opts.mpxns, 'MPxN list')).toString('utf8');
-        const list = /\.json$/i.test(opts.mpxns) ? parseMpxnJson(listText) : parseMpxnCsv(listText);
+        // A JSON list is parsed whole; a CSV list is streamed from its file, line by line, on each
+        // pass (a check here, then the builder's passes): never held in memory (issue #10).
+        let list: { value: Iterable<MpxnEntry>; problems: MaProblem[] };
+        if (/\.json$/i.test(opts.mpxns))
+          list = parseMpxnJson((await readInputFile(opts.mpxns, 'MPxN list')).toString('utf8'));
+        else {
+          await checkInputFile(opts.mpxns, 'MPxN list');
+          const lines = fileLines(opts.mpxns, 'MPxN list');
+          const check = new MpxnCsvLines();
+          for (const l of lines) check.line(l);
+          list = {
+            problems: check.end(),
+            value: {
+              *[Symbol.iterator]() {
+                const reader = new MpxnCsvLines();
+                for (const l of lines) {
+                  const e = reader.line(l);
+                  if (e) yield e;
+                }
+              },
+            },
+          };
+        }
         const problems: Array<{ file: string; p: MaProblem }> = list.problems.map((p) => ({
           file: opts.mpxns,
           p,
