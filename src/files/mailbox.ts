@@ -10,7 +10,7 @@
 // removed. A reader of inbox/ sees a whole file or none.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, rename, unlink, lstat } from 'node:fs/promises';
+import { link, mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -115,19 +115,16 @@ export async function take(root: string, of: MailboxAddress, name: string): Prom
   const takenDir = path.join(mailboxDirectory(root, of), 'taken');
   await mkdir(takenDir, { recursive: true, mode: 0o700 });
   const to = path.join(takenDir, name);
+  // link + unlink: a name already in taken/ is never replaced (rename would replace it).
   try {
-    await lstat(to);
-    throw new MailboxError(`${to}: a file of this name was already taken`);
+    await link(from, to);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  try {
-    await rename(from, to);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new MailboxError(`${from}: no such file in the inbox`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MailboxError(`${from}: no such file in the inbox`);
+    if (code === 'EEXIST') throw new MailboxError(`${to}: a file of this name was already taken`);
     throw e;
   }
+  await unlink(from);
   return to;
 }
 
