@@ -32,6 +32,8 @@ export interface MvfFileOptions extends CommonValidationOptions {
   fileName?: string;
   /** Called with each installation's result, in MCF order. */
   onInstallation?: (result: InstallationValidation) => void;
+  /** Called with each installation as read from the MCF, before its checks (e.g. routing, TMAD 5.10(a)). */
+  onMcfInstallation?: (installation: McfInstallation, context: CommonValidationContext) => void;
 }
 
 export interface MvfFileSummary {
@@ -83,6 +85,7 @@ export async function writeMigrationCommonValidationFile(
         writer = createMigrationValidationFileWriter(sink, header);
         continue;
       }
+      opts.onMcfInstallation?.(item.installation as McfInstallation, ctx);
       const r = validateInstallation(item.installation as McfInstallation, item.index, mcfHeader!, ctx, {
         at,
         lookAheadDays,

@@ -2,7 +2,6 @@
 // (TMAD 5.10, Table 5.10) on an MCF against reference data given as a JSON fixture
 // (docs/dcc-reference-fixture.md) and writes the signed Migration Common Validation File.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -20,7 +19,7 @@ import {
 import { CertificateParseError, emptyTrustStore, parseCertificate } from '../../core/pki/index.js';
 import type { OrganisationCertificate, TrustStore } from '../../core/pki/index.js';
 import { MAX_UNSIGNED_LONG } from '../../core/schema/index.js';
-import { MigrationFileReadError, migrationFileName } from '../../core/formats/migration-files/index.js';
+import { MigrationFileReadError } from '../../core/formats/migration-files/index.js';
 import { XmlSyntaxError } from '../../lib/xml/sax.js';
 import { loadPrivateKey, loadTrustStore } from '../../files/trust-store.js';
 import {
@@ -30,10 +29,21 @@ import {
   parseCommonValidationFixture,
   type InstallationValidation,
 } from '../../dcc/common-validation.js';
-import { writeMigrationCommonValidationFile } from '../../dcc/mvf-file.js';
+import { mvfSignerEntityId, type CommonValidationContext } from '../../dcc/common-validation.js';
+import { runCommonValidation, type CommonValidationRun } from '../../dcc/common-validation-run.js';
+import { EARLY_VALIDATION_AUTHENTICATOR, earlyValidate } from '../../dcc/early-validation.js';
+import type { IntakeVerdict } from '../../dcc/intake.js';
+import { mvfRecipients } from '../../dcc/routing.js';
+import { MissingRegistryError, storeCommonValidationContext } from '../../dcc/store-context.js';
+import { MailboxError } from '../../files/mailbox.js';
+import { openStore, type Store } from '../../store/index.js';
 
 interface ValidateFlags {
-  reference: string;
+  reference?: string;
+  mailboxes?: string;
+  s1sp?: string;
+  dco?: string;
+  requireCrl?: boolean;
   trust?: string;
   signKey: string;
   cert: string;
@@ -116,7 +126,16 @@ function jsonSafe(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
 }
 
-async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
+interface Prepared {
+  at: Date;
+  lookAheadDays: number;
+  mvfCounter: bigint;
+  cert: OrganisationCertificate;
+  key: KeyObject;
+  toDirectory: boolean;
+}
+
+async function prepare(mcfPath: string, o: ValidateFlags): Promise<Prepared> {
   await requireFile(mcfPath, 'MCF');
   const at = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
   const lookAheadDays = Number(o.lookAheadDays);
@@ -141,8 +160,6 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
   }
   if (!sameKey(key, cert.publicKey))
     throw new UsageError(`--sign-key ${o.signKey} is not the private key of --cert ${o.cert}`);
-  const data = await readReference(o.reference, o.trust);
-
   // A directory (or a path ending in /) gets the TMAD 10.2 name: MVF_<ReportingPartyID>_<MCFCounter>_<MVFCounter>.xml.
   const toDirectory = o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out));
   try {
@@ -150,9 +167,38 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
   } catch (e) {
     throw new UsageError(`--out ${describePathProblem(o.out, e, 'directory')}`);
   }
-  const ctx = inMemoryCommonValidationContext(data);
-  const results: InstallationValidation[] = [];
-  const report = (r: InstallationValidation): void => {
+  return { at, lookAheadDays, mvfCounter, cert, key, toDirectory };
+}
+
+/** The reference data of the checks: the fixture when --reference is given, else the store's registries. */
+async function referenceContext(
+  o: ValidateFlags,
+  at: Date,
+  store: Store | undefined,
+): Promise<{ ctx: CommonValidationContext; source: string }> {
+  if (o.reference !== undefined) {
+    const data = await readReference(o.reference, o.trust);
+    if (o.requireCrl === false) data.confirmValidityOptions = { requireCrl: false };
+    return { ctx: inMemoryCommonValidationContext(data), source: o.reference };
+  }
+  const s = store ?? (await openStore());
+  try {
+    const ctx = await storeCommonValidationContext(s.reference, {
+      at,
+      location: s.location,
+      ...(o.requireCrl === false ? { confirmValidityOptions: { requireCrl: false } } : {}),
+    });
+    return { ctx, source: s.location };
+  } catch (e) {
+    if (e instanceof MissingRegistryError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    if (!store) await s.close();
+  }
+}
+
+function reporter(mcfPath: string, o: ValidateFlags, results: InstallationValidation[]) {
+  return (r: InstallationValidation): void => {
     if (o.json) results.push(r);
     else
       for (const f of r.failures)
@@ -160,42 +206,65 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
           `${mcfPath}: ${f.problem.element} (CHF ${r.chfIdentifier}): ${f.problem.message} (${f.problem.rule})`,
         );
   };
-  let summary;
+}
+
+/** Run the checks; a fault of the MCF or the signer becomes a printed problem or a usage error. */
+async function runChecks(
+  mcfPath: string,
+  o: ValidateFlags,
+  run: () => Promise<CommonValidationRun>,
+): Promise<CommonValidationRun | undefined> {
   try {
-    summary = await writeMigrationCommonValidationFile(
-      createReadStream(mcfPath),
-      ctx,
-      { certificate: cert, privateKey: key },
-      toDirectory ? { directory: o.out, name: (h) => migrationFileName('MVF', h) } : o.out,
-      { at, lookAheadDays, mvfCounter, fileName: mcfPath, onInstallation: report },
-    );
+    return await run();
   } catch (e) {
     if (e instanceof MvfSignerError) throw new UsageError(`--cert ${o.cert}: ${e.message}`);
+    if (e instanceof MailboxError) throw new UsageError(`--mailboxes ${o.mailboxes}: ${e.message}`);
     if (e instanceof MigrationFileReadError || e instanceof XmlSyntaxError) {
       // Not a readable MCF: Table 5.9 (5.9.1) rejects it before any Table 5.10 check; no MVF.
       const problem = `${e.message}: not a Migration Common File the checks can read (TMAD 5.9.1); no MVF written`;
       if (o.json) printJson({ mcf: mcfPath, readable: false, problem });
       else printLines(problem);
-      return setExit(EXIT.INVALID);
+      setExit(EXIT.INVALID);
+      return undefined;
     }
     const err = e as NodeJS.ErrnoException;
     if (err.code) throw new UsageError(describePathProblem(err.path ?? o.out, e));
     throw e;
   }
+}
+
+function printRun(
+  mcfPath: string,
+  o: ValidateFlags,
+  p: Prepared,
+  summary: CommonValidationRun,
+  results: InstallationValidation[],
+  source: string,
+  extra: Record<string, unknown> = {},
+): void {
   const passed = summary.installations - summary.failed;
   if (o.json)
     printJson(
       jsonSafe({
         mcf: mcfPath,
         mvf: summary.path,
+        reference: source,
         header: summary.mcfHeader,
-        mvfCounter,
+        mvfCounter: p.mvfCounter,
         reportingPartyId: summary.mvfHeader.reportingPartyId,
-        at: at.toISOString(),
-        lookAheadDays,
+        at: p.at.toISOString(),
+        lookAheadDays: p.lookAheadDays,
         installations: summary.installations,
         passed,
         failed: summary.failed,
+        ...extra,
+        delivered: summary.delivered.map((d) => ({
+          file: d.file,
+          role: d.to.role,
+          party: d.to.party,
+          path: d.path,
+        })),
+        unrouted: summary.unrouted,
         results: results.map((r) => ({
           index: r.index,
           chfIdentifier: r.chfIdentifier,
@@ -206,30 +275,146 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
         })),
       }),
     );
-  else
+  else {
     printLines(
-      `${mcfPath}: ${summary.installations} installation(s): ${passed} passed, ${summary.failed} failed the Common Validation Checks (TMAD 5.10)`,
-      `${summary.path}: MVF written, MVFCounter ${mvfCounter}, signed by ${summary.mvfHeader.reportingPartyId} (serial ${cert.serialNumber})`,
+      `${mcfPath}: ${summary.installations} installation(s): ${passed} passed, ${summary.failed} failed the Common Validation Checks (TMAD 5.10; reference data: ${source})`,
+      `${summary.path}: MVF written, MVFCounter ${p.mvfCounter}, signed by ${summary.mvfHeader.reportingPartyId} (serial ${p.cert.serialNumber})`,
     );
+    for (const d of summary.delivered)
+      printLines(`${d.file} delivered to ${d.to.role} ${d.to.party}: ${d.path}`);
+    for (const u of summary.unrouted)
+      printLines(
+        `installation ${u.installation} (CHF ${u.chf}): no Responsible Supplier to send the MCF to (TMAD 5.10(a)): ${u.reason}`,
+      );
+  }
   setExit(summary.failed === 0 ? EXIT.OK : EXIT.INVALID);
 }
 
-export function register(program: Command): void {
-  commandGroup(program, 'dcc')
-    .command('validate-mcf')
-    .description(
-      'Run the Common Validation Checks (TMAD 5.10, Table 5.10: 5.10.1-5.10.18) on every installation of a ' +
-        'Migration Common File against reference data (a JSON fixture: docs/dcc-reference-fixture.md), and write ' +
-        'the signed Migration Common Validation File (5.10(b)-(d)) with its FailedChecks. Authenticate the MCF ' +
-        'first (s1mig file authenticate, Table 5.9). Exit 0 all installations passed, 1 any failed (the MVF is ' +
-        'written either way) or the MCF is unreadable, 2 usage or I/O error',
-    )
+async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
+  if (o.trust !== undefined && o.reference === undefined)
+    throw new UsageError(
+      "--trust goes with --reference: without it the certificates are the store's (s1mig ref import certificates <dir>)",
+    );
+  const p = await prepare(mcfPath, o);
+  const { ctx, source } = await referenceContext(o, p.at, undefined);
+  const results: InstallationValidation[] = [];
+  const signer = { certificate: p.cert, privateKey: p.key };
+  // TMAD 5.10(a), (d): the relevant S1SP is the MVF's signer (its Entity ID, the ReportingPartyID) unless named.
+  const parties = { s1sp: o.s1sp ?? mvfSignerEntityId(p.cert), dco: o.dco ?? 'DCO' };
+  const summary = await runChecks(mcfPath, o, () =>
+    runCommonValidation(
+      mcfPath,
+      path.basename(mcfPath),
+      ctx,
+      signer,
+      p.toDirectory ? { directory: o.out } : o.out,
+      {
+        at: p.at,
+        lookAheadDays: p.lookAheadDays,
+        mvfCounter: p.mvfCounter,
+        fileName: mcfPath,
+        onInstallation: reporter(mcfPath, o, results),
+      },
+      o.mailboxes === undefined
+        ? undefined
+        : {
+            root: o.mailboxes,
+            mcfTo: (h, routing) => routing.recipients(h, parties),
+            mvfTo: (h) => mvfRecipients(h, parties),
+          },
+    ),
+  );
+  if (summary) printRun(mcfPath, o, p, summary, results, source);
+}
+
+interface EarlyFlags extends ValidateFlags {
+  smso: string;
+}
+
+async function earlyValidateMcf(mcfPath: string, o: EarlyFlags): Promise<void> {
+  if (!/^[A-Z]{3}$/.test(o.smso))
+    throw new UsageError(`--smso '${o.smso}': expected an SMSO code of three upper-case letters (MAM 7.2.2)`);
+  const p = await prepare(mcfPath, o);
+  const store = await openStore();
+  try {
+    const { ctx, source } = await referenceContext(o, p.at, store);
+    let trust: TrustStore;
+    if (o.trust !== undefined)
+      try {
+        trust = await loadTrustStore(o.trust);
+      } catch (e) {
+        throw new UsageError(`--trust ${describePathProblem(o.trust, e, 'trust store')}`);
+      }
+    else trust = await store.reference.data.trustStore();
+    const results: InstallationValidation[] = [];
+    let verdict: IntakeVerdict | undefined;
+    const summary = await runChecks(mcfPath, o, async () => {
+      const r = await earlyValidate(
+        mcfPath,
+        ctx,
+        { certificate: p.cert, privateKey: p.key },
+        p.toDirectory ? { directory: o.out } : o.out,
+        store,
+        {
+          trust,
+          at: p.at,
+          lookAheadDays: p.lookAheadDays,
+          mvfCounter: p.mvfCounter,
+          fileName: mcfPath,
+          onInstallation: reporter(mcfPath, o, results),
+          smso: o.smso,
+          ...(o.requireCrl === false ? { requireCrl: false } : {}),
+          ...(o.mailboxes !== undefined ? { mailboxes: o.mailboxes } : {}),
+        },
+      );
+      verdict = r.verdict;
+      if (!r.run) throw new EarlyRejected();
+      return r.run;
+    }).catch((e: unknown) => {
+      if (e instanceof EarlyRejected) return undefined;
+      throw e;
+    });
+    const v = verdict;
+    if (!summary) {
+      if (v) {
+        const problems = v.accepted
+          ? [
+              `${v.fileType ?? 'the file'} is not a Migration Common File: early validation checks MCFs only (TMAD 4.2)`,
+            ]
+          : v.problems.map((q) => `${q.step}: ${q.message} (${q.rule})`);
+        if (o.json) printJson({ mcf: mcfPath, authenticated: v.accepted, problems, verdict: v });
+        else
+          printLines(
+            `${mcfPath}: REJECTED by early validation, Table 5.9 (TMAD 4.2); no MVF written`,
+            ...problems,
+          );
+        setExit(EXIT.INVALID);
+      }
+      return;
+    }
+    printRun(mcfPath, o, p, summary, results, source, {
+      earlyValidation: {
+        smso: o.smso,
+        authenticator: EARLY_VALIDATION_AUTHENTICATOR,
+        alreadyAccepted: v?.alreadyAccepted !== undefined,
+      },
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+class EarlyRejected extends Error {}
+
+function validationOptions(cmd: Command, what: string): Command {
+  return cmd
     .argument('<mcf>', 'the Migration Common File (XML)')
-    .requiredOption(
+    .option(
       '--reference <fixture.json>',
-      'reference data for the checks (docs/dcc-reference-fixture.md)',
+      "reference data as a JSON fixture (docs/dcc-reference-fixture.md); default: the store's registries (s1mig ref import)",
     )
-    .option('--trust <dir|pem>', "certificates, CAs and CRLs (default: the fixture's trustStore)")
+    .option('--trust <dir|pem>', `certificates, CAs and CRLs (default: the fixture's trustStore${what})`)
+    .option('--no-require-crl', "Confirm Validity (5.10.5-5.10.7) without requiring the issuer's CRL")
     .requiredOption('--sign-key <pem>', "the S1SP's s1SPMigrationSigning private key (Table 5.5)")
     .requiredOption('--cert <pem>', "the S1SP's s1SPMigrationSigning Organisation Certificate")
     .requiredOption(
@@ -243,6 +428,46 @@ export function register(program: Command): void {
       String(DEFAULT_LOOK_AHEAD_DAYS),
     )
     .option('--mvf-counter <n>', 'MVFCounter (Table 5.7; default: milliseconds since 1970)')
-    .option('--json', 'print the result per installation as JSON')
+    .option('--json', 'print the result per installation as JSON');
+}
+
+export function register(program: Command): void {
+  const dcc = commandGroup(program, 'dcc');
+  validationOptions(
+    dcc
+      .command('validate-mcf')
+      .description(
+        'Run the Common Validation Checks (TMAD 5.10, Table 5.10: 5.10.1-5.10.18) on every installation of a ' +
+          "Migration Common File against the store's reference data (or a JSON fixture), and write the signed " +
+          'Migration Common Validation File (5.10(b)-(d)) with its FailedChecks; with --mailboxes, deliver the MCF ' +
+          "(5.10(a)) and the MVF (5.10(d)) to the parties' mailboxes (docs/MAILBOXES.md). Authenticate the MCF first " +
+          '(s1mig file authenticate, Table 5.9). Exit 0 all installations passed, 1 any failed (the MVF is written ' +
+          'either way) or the MCF is unreadable, 2 usage or I/O error or a missing registry',
+      ),
+    '',
+  )
+    .option(
+      '--mailboxes <root>',
+      'deliver the MCF and the MVF into the party mailboxes under <root> (TMAD 5.10(a), (d))',
+    )
+    .option(
+      '--s1sp <id>',
+      "the relevant S1SP's mailbox (default: the signer's Entity ID, the ReportingPartyID)",
+    )
+    .option('--dco <id>', "the relevant DCO's mailbox", 'DCO')
     .action(validateMcf);
+  validationOptions(
+    dcc
+      .command('early-validate')
+      .description(
+        'Early validation of an MCF submitted by an SMSO (TMAD 4.2): the Table 5.9 authentication as the DCC, with ' +
+          `its own Stored Counters (authenticator '${EARLY_VALIDATION_AUTHENTICATOR}'), then the same Common ` +
+          "Validation Checks and the same signed MVF as validate-mcf; with --mailboxes the MVF goes to the SMSO's " +
+          'mailbox only. Exit 0 all passed, 1 rejected by Table 5.9 or any installation failed, 2 usage or I/O error',
+      ),
+    " or the store's certificates registry",
+  )
+    .requiredOption('--smso <code>', 'the SMSO that submitted the MCF (three letters, MAM 7.2.2)')
+    .option('--mailboxes <root>', "deliver the MVF into the SMSO's mailbox under <root>")
+    .action(earlyValidateMcf);
 }
