@@ -16,6 +16,7 @@ import { link, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import {
+  MigrationFileReadError,
   createMigrationFileWriter,
   iterateMigrationFile,
   migrationFileName,
@@ -115,7 +116,7 @@ export interface GroupFilesPlan {
 /** Problems with the inputs as a whole: nothing is planned. */
 export class GroupFilesInputError extends Error {
   override name = 'GroupFilesInputError';
-  constructor(readonly problems: Problem[]) {
+  constructor(readonly problems: InputProblem[]) {
     super(problems.map((p) => p.message + ` (${p.rule})`).join('; '));
   }
 }
@@ -362,9 +363,8 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
-function csvProblems(ps: ReadonlyArray<Problem & { file: string }>): Problem[] {
-  return ps.map((p) => ({ ...p, message: `${p.file}: ${p.message}` }));
-}
+/** A problem of an input file keeps the file's name beside its line and column. */
+export type InputProblem = Problem & { file?: string };
 
 /** Read the MCF (signed, header + compact entries) and the MVF (entries by CHFIdentifier). */
 async function readMcfAndMvf(paths: GroupFilesPaths): Promise<{
@@ -378,12 +378,23 @@ async function readMcfAndMvf(paths: GroupFilesPaths): Promise<{
   let mvfHeader: MigrationValidationHeader | undefined;
   const mvf = new Map<string, OutcomeInstallation>();
   const wrap = (file: string, e: unknown): GroupFilesInputError => {
-    const err = e as NodeJS.ErrnoException;
+    const err = e as NodeJS.ErrnoException & {
+      rule?: string;
+      line?: number;
+      column?: number;
+      element?: string;
+      reason?: string;
+    };
+    if (err.code)
+      return new GroupFilesInputError([
+        { file, rule: 'TMAD 5.12', message: `cannot read the file (${err.code})` },
+      ]);
+    if (e instanceof MigrationFileReadError)
+      return new GroupFilesInputError([
+        { file, line: e.line, column: e.column, element: e.element, rule: e.rule, message: e.reason },
+      ]);
     return new GroupFilesInputError([
-      {
-        rule: err.code ? 'TMAD 5.12' : 'TMAD 10.1 (SMETS1 Migration Schema)',
-        message: err.code ? `${file}: cannot read (${err.code})` : err.message,
-      },
+      { file, rule: 'TMAD 10.1 (SMETS1 Migration Schema)', message: err.message },
     ]);
   };
   try {
@@ -458,15 +469,15 @@ export async function buildGroupFiles(
   signer: GroupFileSigner,
   opts: GroupFilesOptions,
 ): Promise<GroupFilesResult> {
-  const problems: Problem[] = [];
+  const problems: InputProblem[] = [];
   const ho = parseHandover(await readText(paths.handover, 'hand-over file'), paths.handover);
-  problems.push(...csvProblems(ho.problems));
+  problems.push(...ho.problems);
   const inv = parseSmsoInventoryCsv(await readText(paths.inventory, 'SMSO inventory'), paths.inventory);
-  problems.push(...csvProblems(inv.problems));
+  problems.push(...inv.problems);
   let chfDetails: Map<string, ChfCommsDetails> | undefined;
   if (paths.chfDetails !== undefined) {
     const d = parseChfDetailsCsv(await readText(paths.chfDetails, 'CHF details'), paths.chfDetails);
-    problems.push(...csvProblems(d.problems));
+    problems.push(...d.problems);
     chfDetails = d.details;
   }
   if (problems.length) throw new GroupFilesInputError(problems);

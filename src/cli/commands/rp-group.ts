@@ -27,8 +27,8 @@ import {
   GroupFilesSignerError,
   WAN_CONTACT_DAYS,
   buildGroupFiles,
+  type InputProblem,
 } from '../../requesting-party/group-files.js';
-import type { Problem } from '../../core/problem.js';
 
 interface Flags {
   mcf: string;
@@ -72,8 +72,18 @@ function counter(text: string | undefined, flag: string, fallback: bigint): bigi
 const jsonSafe = (v: unknown): unknown =>
   JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
 
-const describe = (p: Problem): string =>
-  `${p.element ? p.element + ': ' : ''}${p.field ? p.field + ': ' : ''}${p.message} (${p.rule})`;
+/** `file:line:column: element: field: message (rule)`, each part only when known. */
+const describe = (p: InputProblem): string =>
+  [
+    p.file !== undefined
+      ? [p.file, p.line, p.column].filter((x) => x !== undefined && x !== null).join(':')
+      : '',
+    p.element ?? '',
+    p.field ?? '',
+    `${p.message} (${p.rule})`,
+  ]
+    .filter((x) => x !== '')
+    .join(': ');
 
 async function build(o: Flags): Promise<void> {
   for (const [f, what] of [
