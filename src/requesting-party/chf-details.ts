@@ -1,7 +1,7 @@
 // The Communications Hub details of an MGF (TMAD 5.12(f); Table 10.1 IMSI, IPAddr, DNSServer,
 // PingServer, PreviousAPN, DeviceCertificate) as a CSV the Requesting Party holds: the SIM and
 // certificate data are not in the SMSO inventory (docs/SMSO.md), so they come in their own file
-// (docs/REQUESTING-PARTY.md). One row per CHF; empty fields mean "not known".
+// (docs/RP-GROUP-FILES.md). One row per CHF; empty fields mean "not known".
 import { parseEui64 } from '../core/ids/eui64.js';
 import { tokenizeCsvLine } from '../core/formats/ma/csv-line.js';
 import type { SmsoCsvProblem } from '../core/formats/smso/csv.js';
@@ -17,7 +17,7 @@ export const CHF_DETAILS_COLUMNS = [
   'device_certificate',
 ] as const;
 
-const RULE = 'docs/REQUESTING-PARTY.md CHF details; TMAD Table 10.1';
+const RULE = 'docs/RP-GROUP-FILES.md CHF details; TMAD Table 10.1';
 const FIELD: Record<Exclude<(typeof CHF_DETAILS_COLUMNS)[number], 'chf_device_id'>, keyof MgfChfDetail> = {
   imsi: 'imsi',
   ip_addr: 'ipAddr',

@@ -129,7 +129,7 @@ async function smsoFilesFor(mcf: string, contacts: Array<number | null>, out: st
   writeFileSync(path.join(out, 'inventory.csv'), writeSmsoInventoryCsv(inv));
   writeFileSync(path.join(out, 'keys.csv'), keys.join('\n') + '\n');
   writeFileSync(path.join(out, 'installations.txt'), inv.map((i) => i.chfDeviceId).join('\n') + '\n');
-  // The Requesting Party's CHF SIM and certificate data (docs/REQUESTING-PARTY.md).
+  // The Requesting Party's CHF SIM and certificate data (docs/RP-GROUP-FILES.md).
   const cert = readFileSync(
     path.join(pki, 'requesting-party', 'requestingPartyFileSigning.cert.pem'),
     'latin1',

@@ -191,7 +191,7 @@ export function register(program: Command): void {
     .requiredOption('--inventory <csv>', 'the SMSO inventory CSV (last WAN contact, serial numbers)')
     .option(
       '--chf-details <csv>',
-      'CHF SIM and certificate details for the MGF (docs/REQUESTING-PARTY.md): IMSI, IPAddr, PreviousAPN, ...',
+      'CHF SIM and certificate details for the MGF (docs/RP-GROUP-FILES.md): IMSI, IPAddr, PreviousAPN, ...',
     )
     .requiredOption(
       '--key <pem>',
