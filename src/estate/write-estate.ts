@@ -55,7 +55,14 @@ function groupKeyPurposes(g: GroupId): KeyPurpose[] {
 }
 
 /** Generate the estate into `dir` (created; an existing non-empty directory is refused). */
-export async function writeEstate(dir: string, o: EstateOptions): Promise<WrittenEstate> {
+export async function writeEstate(
+  dir: string,
+  o: EstateOptions,
+  io: {
+    /** Where the group keys come from (default: fresh RSA-2048 pairs; tests may reuse a few). */
+    rsaKeyPair?: () => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
+  } = {},
+): Promise<WrittenEstate> {
   const started = Date.now();
   const existing = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
@@ -116,15 +123,8 @@ export async function writeEstate(dir: string, o: EstateOptions): Promise<Writte
   // Group keys (TMAD 5.1(a)): the notices the SMSO encrypts to, the private keys their holders keep.
   const keyRows: string[] = [];
   const jobs = GROUP_IDS.flatMap((g) => groupKeyPurposes(g).map((purpose) => ({ g, purpose })));
-  const pairs = await Promise.all(
-    jobs.map(
-      () =>
-        generateKeyPairAsync('rsa', { modulusLength: 2048 }) as Promise<{
-          publicKey: KeyObject;
-          privateKey: KeyObject;
-        }>,
-    ),
-  );
+  const rsa = io.rsaKeyPair ?? (() => generateKeyPairAsync('rsa', { modulusLength: 2048 }));
+  const pairs = await Promise.all(jobs.map(() => rsa()));
   for (const [i, { g, purpose }] of jobs.entries()) {
     const { publicKey, privateKey } = pairs[i]!;
     const validFrom = '2020-01-01';
