@@ -191,9 +191,10 @@ export async function writeEstate(
     seed: o.seed,
     installations: plan.records.length,
     asOf: plan.asOf.toISOString(),
-    // The planted problems hold for a pipeline run from asOf to 6 days after it (the change of
-    // supplier lies 7-14 days ahead; stale WAN contact is more than 7 days old; others never expire).
-    validUntil: new Date(plan.asOf.getTime() + 6 * DAY).toISOString(),
+    // The planted problems hold for a pipeline run from asOf to 4 days after it: a clean installation's
+    // last WAN contact is at most 3 days old (TMAD 5.12 asks for 7), a change of supplier lies 7-14
+    // days ahead (5.10.10 looks 14 days ahead); the others never expire.
+    validUntil: new Date(plan.asOf.getTime() + 4 * DAY).toISOString(),
     migrationWeek: plan.migrationWeek,
     problems: Object.fromEntries(
       ESTATE_PROBLEM_NAMES.map((p) => [
