@@ -77,6 +77,8 @@ export const COMMAND_GROUPS = {
   dcc: 'The DCC on the SMETS1 Migration Interface: the Common Validation Checks (TMAD 5.10, Table 5.10) and the MVF',
   db: 'The s1mig database: SQLite by default, PostgreSQL via S1MIG_DATABASE_URL',
   demo: 'Walk-throughs on sample data',
+  estate:
+    'A reproducible simulated estate: PKI, reference data, SMSO inventories, MAs, planted problems (issue #11)',
   file: 'Signed migration files (TMAD 5, 10, 11): generate, validate, inspect, authenticate',
   incidents: 'Incidents recorded when files are discarded or steps fail (TMAD 3.5)',
   ma: 'Migration Authorisations (MAM): build, validate, seal, open, received',

@@ -101,7 +101,6 @@ export function generateSmsoEstate(o: SmsoEstateOptions): SmsoEstate {
     for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
     return b;
   };
-  const hex = (n: number): string => bytes(n).toString('hex').toUpperCase();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
   const prefix = bytes(2);
@@ -159,55 +158,72 @@ export function generateSmsoEstate(o: SmsoEstateOptions): SmsoEstate {
       devices,
     });
 
-    // Key material: one Master Key shared by the CHF, GPF and ESME (Table 10.1 EncryptedMasterKey), one
-    // per PPMID; the association keys of Table 11.2.1's plaintexts; prepayment and DA SUA keys.
-    const master = hex(16);
-    const assoc = (): Record<string, string> =>
-      Object.fromEntries(
-        ASSOCIATION_NAMES.flatMap((a) => [
-          [`${a}.AuthenticationKey`, hex(16)],
-          [`${a}.EncryptionKey`, hex(16)],
-        ]),
-      );
-    const sua = (): Record<string, string> => {
-      const ecdh = createECDH('prime256v1');
-      let priv = bytes(32);
-      priv[0] = priv[0]! & 0x7f; // below the P-256 group order
-      if (priv.every((x) => x === 0)) priv = Buffer.from('01'.padStart(64, '0'), 'hex');
-      ecdh.setPrivateKey(priv);
-      return { SUAKey: hex(16), SUAPublicKey: ecdh.getPublicKey('hex', 'uncompressed').toUpperCase() };
-    };
-    const keysFor = (d: SmsoDevice): Record<string, string> | undefined => {
-      switch (d.deviceType) {
-        case 'CHF':
-        case 'GPF':
-          return { MasterKey: master, ...assoc() };
-        case 'ESME':
-          return {
-            MasterKey: master,
-            ...assoc(),
-            'HighLevelAssociation.AuthenticationKey': hex(16),
-            'HighLevelAssociation.EncryptionKey': hex(16),
-            PrepaymentKey: hex(16),
-            PrepaymentWrapperKey: hex(16),
-            ...sua(),
-          };
-        case 'GSME':
-          return { ...assoc(), PrepaymentKey: hex(16), ...sua() };
-        case 'PPMID':
-          return { MasterKey: hex(16) };
-        default:
-          return undefined;
-      }
-    };
-    const devKeys: DeviceKeys[] = [];
-    for (const d of devices) {
-      const k = keysFor(d);
-      if (k) devKeys.push({ deviceType: d.deviceType, deviceId: d.deviceId, keys: k });
-    }
-    keyMaterial.push({ chfDeviceId: chf, devices: devKeys });
+    keyMaterial.push(generateKeyMaterial(chf, devices, r));
   }
   return { installations, keyMaterial };
+}
+
+/**
+ * Test key material of one installation from the PRNG `r`. One Master Key shared by the CHF, GPF and
+ * ESME (Table 10.1 EncryptedMasterKey), one per PPMID; the association keys of Table 11.2.1's
+ * plaintexts; prepayment and DA SUA keys.
+ */
+export function generateKeyMaterial(
+  chf: string,
+  devices: readonly SmsoDevice[],
+  r: () => number,
+): InstallationKeyMaterial {
+  const bytes = (n: number): Buffer => {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
+    return b;
+  };
+  const hex = (n: number): string => bytes(n).toString('hex').toUpperCase();
+  const master = hex(16);
+  const assoc = (): Record<string, string> =>
+    Object.fromEntries(
+      ASSOCIATION_NAMES.flatMap((a) => [
+        [`${a}.AuthenticationKey`, hex(16)],
+        [`${a}.EncryptionKey`, hex(16)],
+      ]),
+    );
+  const sua = (): Record<string, string> => {
+    const ecdh = createECDH('prime256v1');
+    let priv = bytes(32);
+    priv[0] = priv[0]! & 0x7f; // below the P-256 group order
+    if (priv.every((x) => x === 0)) priv = Buffer.from('01'.padStart(64, '0'), 'hex');
+    ecdh.setPrivateKey(priv);
+    return { SUAKey: hex(16), SUAPublicKey: ecdh.getPublicKey('hex', 'uncompressed').toUpperCase() };
+  };
+  const keysFor = (d: SmsoDevice): Record<string, string> | undefined => {
+    switch (d.deviceType) {
+      case 'CHF':
+      case 'GPF':
+        return { MasterKey: master, ...assoc() };
+      case 'ESME':
+        return {
+          MasterKey: master,
+          ...assoc(),
+          'HighLevelAssociation.AuthenticationKey': hex(16),
+          'HighLevelAssociation.EncryptionKey': hex(16),
+          PrepaymentKey: hex(16),
+          PrepaymentWrapperKey: hex(16),
+          ...sua(),
+        };
+      case 'GSME':
+        return { ...assoc(), PrepaymentKey: hex(16), ...sua() };
+      case 'PPMID':
+        return { MasterKey: hex(16) };
+      default:
+        return undefined;
+    }
+  };
+  const devKeys: DeviceKeys[] = [];
+  for (const d of devices) {
+    const k = keysFor(d);
+    if (k) devKeys.push({ deviceType: d.deviceType, deviceId: d.deviceId, keys: k });
+  }
+  return { chfDeviceId: chf, devices: devKeys };
 }
 
 /** The inventory CSV and key-material CSV of a generated estate. */

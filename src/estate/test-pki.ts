@@ -180,6 +180,11 @@ export interface InitTestPkiOptions {
   now?: Date;
   /** Replace the PKI in an existing non-empty directory (default: refuse). */
   force?: boolean;
+  /**
+   * The serial number (hex) of each Organisation Certificate (default random): a generated estate
+   * makes them follow from its seed, so the files that name Certificate IDs are reproducible.
+   */
+  serialOf?: (party: string, role: string, keyUsage: string) => string;
 }
 
 const DAY = 86_400_000;
@@ -347,6 +352,7 @@ export async function initTestPki(
           keyUsage: c.keyUsage,
           notBefore,
           notAfter: new Date(notBefore.getTime() + validDays * DAY),
+          ...(opts.serialOf ? { serialHex: opts.serialOf(spec.name, c.role, c.keyUsage) } : {}),
         }),
       );
     }
@@ -391,6 +397,7 @@ interface IssueFields {
   roleOu?: string;
   keyUsageCritical?: boolean;
   publicKey?: KeyObject;
+  serialHex?: string;
 }
 
 async function issueInto(
@@ -414,6 +421,7 @@ async function issueInto(
     keyUsageCritical: f.keyUsageCritical,
     notBefore: f.notBefore,
     notAfter: f.notAfter,
+    ...(f.serialHex !== undefined ? { serialHex: f.serialHex } : {}),
   });
   const certRel = `${base}.cert.pem`;
   const keyRel = `${base}.key.pem`;
@@ -463,6 +471,8 @@ export interface IssueOrganisationCertificateOptions {
   /** Record the certificate in parties.json (default true when `party` is given). */
   record?: boolean;
   now?: Date;
+  /** The serial number as hex (default random). */
+  serialHex?: string;
 }
 
 /**
@@ -518,6 +528,7 @@ export async function issueOrganisationCertificate(
       keyUsageCritical: opts.keyUsageCritical,
       notBefore,
       notAfter,
+      ...(opts.serialHex !== undefined ? { serialHex: opts.serialHex } : {}),
     },
     keys,
   );

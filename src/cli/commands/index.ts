@@ -11,6 +11,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   db: [() => import('./db.js')],
   dcc: [() => import('./dcc.js')],
   demo: [() => import('./demo.js')],
+  estate: [() => import('./estate.js')],
   file: [() => import('./file.js'), () => import('./validate.js'), () => import('./authenticate.js')],
   incidents: [() => import('./incidents.js')],
   ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
