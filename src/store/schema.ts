@@ -145,6 +145,22 @@ export interface PlanningRecordTable {
   details: DbJson;
 }
 
+/** Responses to the Dormant Meter Migration Schedule (TMAD 4.32), append-only (migration 008). */
+export interface DormantResponseTable {
+  id: Generated<number>;
+  migration_week: string;
+  party_signifier: string;
+  chf_device_id: string;
+  mpan: string | null;
+  mprn: string | null;
+  priority: DbBool;
+  certificates: DbJson;
+  file_name: string;
+  sha256: string;
+  received_at: DbDate;
+  on_time: DbBool;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -157,4 +173,5 @@ export interface Database {
   reference_entry: ReferenceEntryTable;
   accepted_file: AcceptedFileTable;
   planning_record: PlanningRecordTable;
+  dormant_response: DormantResponseTable;
 }

@@ -118,6 +118,12 @@ export interface SmsoRepository {
   deleteInstallations(smso: string, chfDeviceIds: readonly string[]): Promise<number>;
 }
 import type { PlanningRepository } from '../core/planning/repository.js';
+import type { DormantResponseRepository } from '../core/formats/dormant/repository.js';
+export type {
+  DormantResponseEntry,
+  DormantResponseRepository,
+  StoredDormantResponse,
+} from '../core/formats/dormant/repository.js';
 export type {
   PlanningRecord,
   PlanningRecordInput,
@@ -142,6 +148,8 @@ export interface Store {
   readonly acceptedFiles: AcceptedFileRepository;
   /** The MCC's planning records (TMAD 4.5–4.11). */
   readonly planning: PlanningRepository;
+  /** Responses to the Dormant Meter Migration Schedule (TMAD 4.32, 4.32A). */
+  readonly dormantResponses: DormantResponseRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -146,7 +146,8 @@ function bounded(report: MaValidationReport): BoundedProblems<MaProblem> {
   return b;
 }
 
-function checkSigner(certDer: Uint8Array, key: KeyObject, at: Date): void {
+/** The signer must hold the key, be valid at `at` and (when it names roles) be an IKI File Signing certificate (MAM 7.5.3). */
+export function checkSigner(certDer: Uint8Array, key: KeyObject, at: Date): void {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(certDer);

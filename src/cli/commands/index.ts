@@ -15,12 +15,12 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   file: [() => import('./file.js'), () => import('./validate.js'), () => import('./authenticate.js')],
   incidents: [() => import('./incidents.js')],
   ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
-  mcc: [() => import('./mcc-planning.js')],
+  mcc: [() => import('./mcc-planning.js'), () => import('./mcc-dormant.js')],
   pki: [() => import('./pki.js')],
   smso: [() => import('./smso.js')],
   ref: [() => import('./ref.js')],
   rp: [() => import('./rp-group.js')],
-  supplier: [() => import('./supplier-planning.js')],
+  supplier: [() => import('./supplier-planning.js'), () => import('./supplier-dormant.js')],
   xml: [() => import('./xml.js')],
 };
 

@@ -145,6 +145,8 @@ export interface ReadZipOptions {
   requireAes256?: boolean;
   /** Allow entry names with directories (`a/b.csv`). Default false: flat names only. */
   allowDirectories?: boolean;
+  /** Leave out directory entries (`a/`, as many tools write them) instead of refusing them. Default false. */
+  skipDirectories?: boolean;
 }
 
 /** Metadata of an entry, as declared by the central directory. */
@@ -429,15 +431,24 @@ function infoOf(e: Entry): ZipEntryInfo {
 }
 
 /** Central-directory checks, before any inflation. */
-function checkDirectory(entries: Entry[], opts: ReadZipOptions): Entry[] {
+function checkDirectory(all: Entry[], opts: ReadZipOptions): Entry[] {
   const limits = limitsOf(opts.limits);
+  const entries = opts.skipDirectories
+    ? all.filter((e) => {
+        if (!e.directory) return true;
+        const problem = unsafeEntryName(e.filename.replace(/\/$/, ''), opts.allowDirectories ?? false);
+        if (problem)
+          throw new ZipError('unsafe-name', opts.archiveName, e.filename, `unsafe entry name: ${problem}`);
+        return false;
+      })
+    : all;
   const archive = opts.archiveName;
-  if (entries.length > limits.maxEntries) {
+  if (all.length > limits.maxEntries) {
     throw new ZipError(
       'too-many-entries',
       archive,
       undefined,
-      `archive holds ${entries.length} entries; at most ${limits.maxEntries} allowed`,
+      `archive holds ${all.length} entries; at most ${limits.maxEntries} allowed`,
     );
   }
   if (entries.length === 0) throw new ZipError('no-entries', archive, undefined, 'archive holds no entry');
@@ -544,4 +555,25 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
     at += c.length;
   }
   return out;
+}
+
+/**
+ * Write an archive of several unencrypted, deflated entries (a container format such as an Office
+ * Open XML workbook; not for MAM 7.5.1 exchange, which is writeEncryptedZip). Names may hold
+ * directories (`xl/workbook.xml`) but never `..` or an absolute path. Returns the archive bytes.
+ */
+export async function writeZip(
+  entries: ReadonlyArray<{ name: string; data: Uint8Array }>,
+  opts: WriteZipOptions = {},
+): Promise<Uint8Array> {
+  const writer = new ZipWriter(new Uint8ArrayWriter(), {
+    level: opts.level ?? 6,
+    useWebWorkers: false,
+  });
+  for (const e of entries) {
+    const nameProblem = unsafeEntryName(e.name, true);
+    if (nameProblem) throw new Error(`cannot write entry ${JSON.stringify(e.name)}: ${nameProblem}`);
+    await writer.add(e.name, new Uint8ArrayReader(e.data), { lastModDate: opts.lastModDate ?? new Date() });
+  }
+  return writer.close();
 }

@@ -1,0 +1,368 @@
+// A minimal Office Open XML workbook (ECMA-376 SpreadsheetML, "xlsx") of one worksheet whose cells are
+// all text: enough to exchange tables that people open in Excel or LibreOffice, and to read back the
+// same tables after either saved them (shared strings, inline strings, formula strings, numbers).
+//
+// Writing: every non-empty cell is an inline string with the text number format ('@'), so values such
+// as dates written 05012027 keep their leading zeros when someone edits the sheet.
+// Reading: the workbook is untrusted. The zip bounds of src/lib/archive are applied before inflating,
+// the XML parser refuses DOCTYPE (no entities), and rows and columns are bounded by the format's own
+// limits (1,048,576 rows, 16,384 columns).
+import { readZip, writeZip, ZipError, type ZipLimits } from '../archive/zip.js';
+import { streamXml, XmlSyntaxError, type XmlElementStart } from '../xml/sax.js';
+import { escapeAttribute, escapeText } from '../xml/writer.js';
+
+const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+const PKG_REL_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
+const REL_WORKSHEET = `${REL_NS}/worksheet`;
+const REL_SHARED_STRINGS = `${REL_NS}/sharedStrings`;
+const XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+
+export const MAX_ROWS = 1_048_576;
+export const MAX_COLUMNS = 16_384;
+const MiB = 1024 * 1024;
+
+/** Bounds on a workbook read: its zip container (entries, sizes, ratio). */
+export const DEFAULT_XLSX_LIMITS: Readonly<ZipLimits> = Object.freeze({
+  maxEntries: 64,
+  maxEntryBytes: 512 * MiB,
+  maxTotalBytes: 1024 * MiB,
+  maxRatio: 1000,
+  ratioFloorBytes: 4 * MiB,
+});
+
+/** A workbook that cannot be read as one: names the part and what was wrong. */
+export class XlsxError extends Error {
+  override name = 'XlsxError';
+  constructor(
+    readonly file: string,
+    readonly part: string | undefined,
+    detail: string,
+  ) {
+    super(`${file}${part ? ` [${part}]` : ''}: ${detail}`);
+  }
+}
+
+export interface XlsxSheet {
+  /** Worksheet name (at most 31 characters, none of : \ / ? * [ ]). */
+  name: string;
+  /** Rows of cells; '' or a missing cell is an empty cell. */
+  rows: ReadonlyArray<ReadonlyArray<string>>;
+}
+
+/** A1-style column letters of a 0-based column index. */
+export function columnLetters(index: number): string {
+  let s = '';
+  let n = index + 1;
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+/** 0-based column index of A1-style letters (undefined if not letters or past XFD). */
+export function columnIndex(letters: string): number | undefined {
+  if (!/^[A-Z]{1,3}$/.test(letters)) return undefined;
+  let n = 0;
+  for (const ch of letters) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n - 1 < MAX_COLUMNS ? n - 1 : undefined;
+}
+
+// ECMA-376 Part 1, 22.9.2.19 ST_Xstring: characters XML cannot carry are written _xHHHH_ (and a
+// literal "_xHHHH_" has its underscore escaped as _x005F_).
+function encodeXstring(s: string): string {
+  return s.replace(
+    // eslint-disable-next-line no-control-regex -- exactly the characters XML 1.0 cannot carry
+    /_(?=x[0-9A-Fa-f]{4}_)|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g,
+    (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
+  );
+}
+function decodeXstring(s: string): string {
+  return s.includes('_x')
+    ? s.replace(/_x([0-9A-Fa-f]{4})_/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    : s;
+}
+
+function sheetXml(rows: XlsxSheet['rows']): string {
+  const out: string[] = [XML_DECL, `<worksheet xmlns="${MAIN_NS}"><sheetData>`];
+  rows.forEach((row, r) => {
+    if (row.length > MAX_COLUMNS) throw new RangeError(`row ${r + 1} has more than ${MAX_COLUMNS} cells`);
+    out.push(`<row r="${r + 1}">`);
+    row.forEach((v, c) => {
+      if (v === '') return;
+      const space = /^\s|\s$|\n/.test(v) ? ' xml:space="preserve"' : '';
+      out.push(
+        `<c r="${columnLetters(c)}${r + 1}" s="1" t="inlineStr"><is><t${space}>${escapeText(encodeXstring(v))}</t></is></c>`,
+      );
+    });
+    out.push('</row>');
+  });
+  out.push('</sheetData></worksheet>');
+  return out.join('');
+}
+
+/** Write a one-sheet workbook of text cells. */
+export async function writeXlsx(sheet: XlsxSheet, opts: { modified?: Date } = {}): Promise<Uint8Array> {
+  if (!/^[^:\\/?*[\]]{1,31}$/.test(sheet.name))
+    throw new RangeError(
+      `worksheet name ${JSON.stringify(sheet.name)}: 1 to 31 characters, none of : \\ / ? * [ ]`,
+    );
+  if (sheet.rows.length > MAX_ROWS) throw new RangeError(`more than ${MAX_ROWS} rows`);
+  const enc = new TextEncoder();
+  const part = (name: string, text: string) => ({ name, data: enc.encode(text) });
+  const ct = 'application/vnd.openxmlformats-officedocument';
+  return writeZip(
+    [
+      part(
+        '[Content_Types].xml',
+        `${XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+          '<Default Extension="xml" ContentType="application/xml"/>' +
+          `<Override PartName="/xl/workbook.xml" ContentType="${ct}.spreadsheetml.sheet.main+xml"/>` +
+          `<Override PartName="/xl/worksheets/sheet1.xml" ContentType="${ct}.spreadsheetml.worksheet+xml"/>` +
+          `<Override PartName="/xl/styles.xml" ContentType="${ct}.spreadsheetml.styles+xml"/>` +
+          '</Types>',
+      ),
+      part(
+        '_rels/.rels',
+        `${XML_DECL}<Relationships xmlns="${PKG_REL_NS}"><Relationship Id="rId1" Type="${REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+      ),
+      part(
+        'xl/workbook.xml',
+        `${XML_DECL}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="${escapeAttribute(sheet.name)}" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      ),
+      part(
+        'xl/_rels/workbook.xml.rels',
+        `${XML_DECL}<Relationships xmlns="${PKG_REL_NS}">` +
+          `<Relationship Id="rId1" Type="${REL_WORKSHEET}" Target="worksheets/sheet1.xml"/>` +
+          `<Relationship Id="rId2" Type="${REL_NS}/styles" Target="styles.xml"/></Relationships>`,
+      ),
+      part(
+        'xl/styles.xml',
+        `${XML_DECL}<styleSheet xmlns="${MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
+          '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+          '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+          '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+          '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+          '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
+          '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>',
+      ),
+      part('xl/worksheets/sheet1.xml', sheetXml(sheet.rows)),
+    ],
+    { lastModDate: opts.modified },
+  );
+}
+
+const attr = (el: XmlElementStart, local: string, uri = ''): string | undefined =>
+  el.attributes.find((a) => a.local === local && a.uri === uri)?.value;
+
+async function parsePart(
+  file: string,
+  name: string,
+  data: Uint8Array,
+  onStart: (el: XmlElementStart) => void,
+  onEnd?: (local: string) => void,
+  onText?: (text: string) => void,
+): Promise<void> {
+  try {
+    await streamXml(data, [
+      {
+        startElement: onStart,
+        endElement: onEnd ? (e) => onEnd(e.local) : undefined,
+        text: onText ? (t) => onText(t) : undefined,
+      },
+    ]);
+  } catch (e) {
+    if (e instanceof XlsxError) throw e;
+    if (e instanceof XmlSyntaxError) throw new XlsxError(file, name, `not well-formed XML: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Resolve a relationship target against the folder of the part that names it. */
+function resolveTarget(base: string, target: string): string {
+  if (target.startsWith('/')) return target.slice(1);
+  const parts = base.split('/').slice(0, -1);
+  for (const seg of target.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('/');
+}
+
+export interface ReadXlsxResult {
+  /** Name of the first worksheet. */
+  sheetName: string;
+  /** The first worksheet's rows (index 0 = row 1); a missing row is []; trailing empty cells dropped. */
+  rows: string[][];
+}
+
+/**
+ * Read the first worksheet of a workbook as text: shared and inline strings as written, numbers and
+ * booleans as their stored text. Throws XlsxError (not a workbook, a part missing or malformed, out of
+ * bounds) naming the file and part.
+ */
+export async function readXlsx(
+  bytes: Uint8Array,
+  file: string,
+  limits: Partial<ZipLimits> = {},
+): Promise<ReadXlsxResult> {
+  let parts: Map<string, Uint8Array>;
+  try {
+    const entries = await readZip(bytes, {
+      archiveName: file,
+      allowDirectories: true,
+      skipDirectories: true,
+      limits: { ...DEFAULT_XLSX_LIMITS, ...limits },
+    });
+    parts = new Map(entries.map((e) => [e.name, e.data]));
+  } catch (e) {
+    if (e instanceof ZipError) throw new XlsxError(file, undefined, `not a readable workbook: ${e.message}`);
+    throw e;
+  }
+  const need = (name: string): Uint8Array => {
+    const p = parts.get(name);
+    if (!p) throw new XlsxError(file, name, 'part missing: expected an Office Open XML workbook (.xlsx)');
+    return p;
+  };
+
+  // The first sheet of the workbook and the relationships of the workbook part.
+  let sheetName: string | undefined;
+  let sheetRel: string | undefined;
+  await parsePart(file, 'xl/workbook.xml', need('xl/workbook.xml'), (el) => {
+    if (el.local === 'sheet' && sheetRel === undefined) {
+      sheetName = attr(el, 'name') ?? '';
+      sheetRel = attr(el, 'id', REL_NS);
+    }
+  });
+  if (sheetRel === undefined) throw new XlsxError(file, 'xl/workbook.xml', 'no worksheet listed');
+  const rels = new Map<string, { type: string; target: string }>();
+  await parsePart(file, 'xl/_rels/workbook.xml.rels', need('xl/_rels/workbook.xml.rels'), (el) => {
+    if (el.local === 'Relationship') {
+      const id = attr(el, 'Id');
+      const target = attr(el, 'Target');
+      if (id && target) rels.set(id, { type: attr(el, 'Type') ?? '', target });
+    }
+  });
+  const sheetTarget = rels.get(sheetRel);
+  if (!sheetTarget || sheetTarget.type !== REL_WORKSHEET)
+    throw new XlsxError(
+      file,
+      'xl/_rels/workbook.xml.rels',
+      `relationship ${sheetRel} of the first sheet is not a worksheet`,
+    );
+  const sheetPart = resolveTarget('xl/workbook.xml', sheetTarget.target);
+
+  // Shared strings (ECMA-376 18.4): each <si> is a <t> or rich-text runs <r><t>; phonetic runs ignored.
+  const sst: string[] = [];
+  const sstRel = [...rels.values()].find((r) => r.type === REL_SHARED_STRINGS);
+  if (sstRel) {
+    const name = resolveTarget('xl/workbook.xml', sstRel.target);
+    let cur: string | null = null;
+    let inT = false;
+    let phonetic = 0;
+    await parsePart(
+      file,
+      name,
+      need(name),
+      (el) => {
+        if (el.local === 'si') cur = '';
+        else if (el.local === 'rPh') phonetic++;
+        else if (el.local === 't' && phonetic === 0) inT = true;
+      },
+      (local) => {
+        if (local === 'si') {
+          sst.push(decodeXstring(cur ?? ''));
+          cur = null;
+        } else if (local === 'rPh') phonetic--;
+        else if (local === 't') inT = false;
+      },
+      (t) => {
+        if (inT && cur !== null) cur += t;
+      },
+    );
+  }
+
+  // The worksheet's cells.
+  const rows: string[][] = [];
+  let rowIndex = -1;
+  let cell: { col: number; type: string; text: string } | null = null;
+  let colNext = 0;
+  let capture: 'v' | 't' | null = null;
+  let phonetic = 0;
+  const badRef = (what: string) => new XlsxError(file, sheetPart, what);
+  await parsePart(
+    file,
+    sheetPart,
+    need(sheetPart),
+    (el) => {
+      switch (el.local) {
+        case 'row': {
+          const r = attr(el, 'r');
+          const n = r === undefined ? rowIndex + 1 : Number(r) - 1;
+          if (!Number.isInteger(n) || n <= rowIndex || n >= MAX_ROWS)
+            throw badRef(`row r="${r}": expected rows in increasing order, 1 to ${MAX_ROWS}`);
+          rowIndex = n;
+          colNext = 0;
+          break;
+        }
+        case 'c': {
+          const ref = attr(el, 'r');
+          let col = colNext;
+          if (ref !== undefined) {
+            const m = /^([A-Z]{1,3})(\d+)$/.exec(ref);
+            const c = m ? columnIndex(m[1]!) : undefined;
+            if (c === undefined || Number(m![2]) - 1 !== rowIndex)
+              throw badRef(`cell r="${ref}" in row ${rowIndex + 1}: expected a reference in that row`);
+            col = c;
+          }
+          if (col < colNext || col >= MAX_COLUMNS)
+            throw badRef(
+              `cell ${columnLetters(col)}${rowIndex + 1}: expected cells in increasing column order`,
+            );
+          cell = { col, type: attr(el, 't') ?? 'n', text: '' };
+          break;
+        }
+        case 'v':
+          capture = 'v';
+          break;
+        case 'rPh':
+          phonetic++;
+          break;
+        case 't':
+          if (phonetic === 0 && cell?.type === 'inlineStr') capture = 't';
+          break;
+      }
+    },
+    (local) => {
+      if (local === 'v' || local === 't') capture = null;
+      else if (local === 'rPh') phonetic--;
+      else if (local === 'c' && cell) {
+        let value = cell.text;
+        if (cell.type === 's') {
+          const i = Number(value);
+          if (!Number.isInteger(i) || sst[i] === undefined)
+            throw badRef(
+              `cell ${columnLetters(cell.col)}${rowIndex + 1}: shared string ${value} does not exist`,
+            );
+          value = sst[i]!;
+        } else if (cell.type === 'b') value = value === '1' ? 'TRUE' : 'FALSE';
+        else value = decodeXstring(value);
+        if (value !== '') {
+          while (rows.length <= rowIndex) rows.push([]);
+          const row = rows[rowIndex]!;
+          while (row.length < cell.col) row.push('');
+          row[cell.col] = value;
+        }
+        colNext = cell.col + 1;
+        cell = null;
+      }
+    },
+    (t) => {
+      if (cell && capture !== null) cell.text += t;
+    },
+  );
+  return { sheetName: sheetName ?? '', rows };
+}

@@ -1,0 +1,605 @@
+// The MCC's dormant notices (TMAD 4.29–4.32A; MAM 5, 6, 7.3, 7.4, 7.5):
+// - from the SMSO inventory, every SMETS1 Installation whose meters are all Dormant (TMAD 4.29/4.30
+//   "includes Dormant Meters (but no Active Meters)") gets, per Responsible Supplier, a row in the
+//   firmware/configuration notice (MAM 7.3; at least 5 Working Days ahead, TMAD 4.29) and in the
+//   Dormant Meter Migration Schedule (MAM 7.4; at least 15 Working Days ahead, TMAD 4.30);
+// - affiliated split sites: only the electricity supplier is notified, except GroupID EA/EB/EC;
+// - the supplier's response (TMAD 4.32), sealed per MAM 7.5, is opened, checked and recorded by
+//   10:00 on the Thursday before the Migration Week (MAM 6), for the 4.32A gate.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readXlsx, writeXlsx, XlsxError } from '../lib/xlsx/xlsx.js';
+import { readSingleEntryZip, ZipError } from '../lib/archive/zip.js';
+import {
+  addDays,
+  defaultWorkingDayCalendar,
+  londonDateOf,
+  migrationCycle,
+  DEFAULT_DORMANT_FIRMWARE_NOTICE_WORKING_DAYS,
+  DEFAULT_DORMANT_MIGRATION_NOTICE_WORKING_DAYS,
+  type WorkingDayCalendar,
+} from '../core/calendar/index.js';
+import { GROUP_IDS, type GroupId } from '../core/ids/reference.js';
+import type { SmsoInstallation, SmsoDevice } from '../core/formats/smso/inventory.js';
+import type { ReferenceData } from '../core/reference/reference-data.js';
+import type { DeviceCombination } from '../core/reference/registries.js';
+import {
+  CERTIFICATE_COLUMN_PAIRS,
+  columnsOf,
+  formatNoticeDate,
+  noticeFileName,
+  parseTable,
+  rowsToCsv,
+  csvToRows,
+  supplierCertificateGaps,
+  tableRows,
+  type DormantNoticeKind,
+  type DormantProblem,
+  type DormantResponseEntry,
+  type DormantTable,
+  type NoticeHeader,
+  type NoticeRow,
+} from '../core/formats/dormant/index.js';
+import { parsePasswordFile } from '../core/formats/ma/password-file.js';
+import { verifyDetached } from '../core/crypto/cms.js';
+import type { Store } from '../store/index.js';
+import { toCertificateTrust, type IntakeOptions } from './ma-intake.js';
+
+/** TMAD 4.29, 4.30, 4.32: affiliated split sites get one notice, except these GroupIDs. */
+export const AFFILIATE_EXCEPTION_GROUP_IDS: readonly GroupId[] = ['EA', 'EB', 'EC'];
+
+/** What the MCC knows of a supplier for the header lines (MAM Tables 7.3.1, 7.4.1). */
+export interface SupplierDetails {
+  name: string;
+  marketParticipantIds: string[];
+}
+
+/** A planned firmware version (MAM 7.3.2 "Target FW"; TMAD 4.31(e)). */
+export interface FirmwareTarget {
+  deviceType: 'CHF' | 'ESME' | 'GSME' | 'PPMID';
+  manufacturer: string;
+  model: string;
+  existingFirmware: string;
+  targetFirmware: string;
+}
+
+export interface DormantNoticeOptions {
+  /** The Monday of the Migration Week in which the steps are scheduled. */
+  week: string;
+  /** When the notices are sent (decides the Responsible Supplier and the timeliness). */
+  at: Date;
+  smso: string;
+  reference: ReferenceData;
+  /** By SEC Party Signifier. */
+  suppliers: ReadonlyMap<string, SupplierDetails>;
+  firmwareTargets?: readonly FirmwareTarget[];
+  calendar?: WorkingDayCalendar;
+  /** TMAD 4.29 (default 5; docs/SPEC-DECISIONS.md). */
+  firmwareNoticeWorkingDays?: number;
+  /** TMAD 4.30 (default 15). */
+  migrationNoticeWorkingDays?: number;
+  /** "or fewer where mutually agreed" (TMAD 4.29, 4.30): send even when later than the notice period. */
+  agreedShorterNotice?: boolean;
+}
+
+export interface PlannedNotice {
+  kind: DormantNoticeKind;
+  partySignifier: string;
+  table: DormantTable;
+}
+
+export interface NotNotified {
+  chfDeviceId: string;
+  reason: string;
+  rule: string;
+}
+
+export interface DormantNoticePlan {
+  week: string;
+  sentOn: string;
+  deadlines: Record<DormantNoticeKind, string>;
+  /** Notice kinds not issued because the notice period has passed (without agreedShorterNotice). */
+  late: DormantNoticeKind[];
+  notices: PlannedNotice[];
+  /** Dormant-only installations that no notice covers, with why. */
+  notNotified: NotNotified[];
+  /** Gas suppliers deemed notified through their affiliated electricity supplier (TMAD 4.29, 4.30). */
+  deemedNotified: { chfDeviceId: string; gasSupplier: string; electricitySupplier: string }[];
+  /** Installations with an Active meter (or no meter), not dormant-only: no notice. */
+  skippedActive: number;
+}
+
+/** TMAD 4.29/4.30: the installation includes Dormant Meters but no Active Meters. */
+export function isDormantOnly(inst: SmsoInstallation): boolean {
+  const meters = inst.devices.filter((d) => d.deviceType === 'ESME' || d.deviceType === 'GSME');
+  return meters.length > 0 && meters.every((d) => d.status === 'Dormant');
+}
+
+/** The GroupIDs whose Group Device Model Combination List holds the installation's devices (TMAD 5.10.2). */
+async function groupIdsOf(inst: SmsoInstallation, ref: ReferenceData): Promise<GroupId[]> {
+  const model = (t: string) => {
+    const d = inst.devices.find((x) => x.deviceType === t);
+    return d
+      ? { manufacturer: d.manufacturer, model: d.model, firmwareVersion: d.firmwareVersion }
+      : undefined;
+  };
+  const chf = model('CHF');
+  const esme = model('ESME');
+  if (!chf || !esme) return [];
+  const combo: DeviceCombination = { CHF: chf, ESME: esme };
+  const gsme = model('GSME');
+  const ppmid = model('PPMID');
+  if (gsme) combo.GSME = gsme;
+  if (ppmid) combo.PPMID = ppmid;
+  const out: GroupId[] = [];
+  for (const g of GROUP_IDS) if ((await ref.groupModelCombination(g, combo)).length > 0) out.push(g);
+  return out;
+}
+
+const dev = (inst: SmsoInstallation, t: SmsoDevice['deviceType']): SmsoDevice | undefined =>
+  inst.devices.find((d) => d.deviceType === t);
+
+function firmwareRow(inst: SmsoInstallation, week: string, targets: readonly FirmwareTarget[]): NoticeRow {
+  const row: NoticeRow = {
+    MPAN: inst.mpan ?? '',
+    MPRN: inst.mprn ?? '',
+    'Not Before': formatNoticeDate('firmware', week),
+    'Not After': formatNoticeDate('firmware', addDays(week, 6)),
+  };
+  for (const [label, type] of [
+    ['CH', 'CHF'],
+    ['ESME', 'ESME'],
+    ['GSME', 'GSME'],
+    ['PPMID', 'PPMID'],
+  ] as const) {
+    const d = dev(inst, type);
+    const target = d
+      ? targets.find(
+          (t) =>
+            t.deviceType === type &&
+            t.manufacturer === d.manufacturer &&
+            t.model === d.model &&
+            t.existingFirmware === d.firmwareVersion,
+        )
+      : undefined;
+    row[`${label} Serial Number`] = d?.serialNumber ?? '';
+    row[`${label} Manufacturer`] = d?.manufacturer ?? '';
+    row[`${label} Model`] = d?.model ?? '';
+    row[`${label} Existing FW`] = d?.firmwareVersion ?? '';
+    // No planned upgrade for this model: configuration steps only, the firmware stays (docs/SPEC-DECISIONS.md).
+    row[`${label} Target FW`] = d ? (target?.targetFirmware ?? d.firmwareVersion) : '';
+  }
+  return row;
+}
+
+function scheduleRow(inst: SmsoInstallation, week: string): NoticeRow {
+  const row: NoticeRow = Object.fromEntries(columnsOf('schedule').map((c) => [c, '']));
+  row['MPAN'] = inst.mpan ?? '';
+  row['MPRN'] = inst.mprn ?? '';
+  row['Not before'] = formatNoticeDate('schedule', week);
+  row['Not after'] = formatNoticeDate('schedule', addDays(week, 6));
+  for (const t of ['CHF', 'GPF', 'ESME', 'GSME', 'IHD', 'PPMID', 'CAD'] as const)
+    row[`${t} Device ID`] = dev(inst, t)?.deviceId ?? '';
+  for (const [label, t] of [
+    ['CH', 'CHF'],
+    ['ESME', 'ESME'],
+    ['GSME', 'GSME'],
+    ['IHD', 'IHD'],
+    ['PPMID', 'PPMID'],
+  ] as const)
+    row[`${label} Serial Number`] = dev(inst, t)?.serialNumber ?? '';
+  return row;
+}
+
+/**
+ * Plan the week's dormant notices from the SMSO inventory: who is told about which installation, and
+ * whether each kind can still be sent on time. Pure apart from the reference-data look-ups.
+ */
+export async function planDormantNotices(
+  installations: readonly SmsoInstallation[],
+  o: DormantNoticeOptions,
+): Promise<DormantNoticePlan> {
+  const cal = o.calendar ?? defaultWorkingDayCalendar();
+  const cycle = migrationCycle(o.week, {
+    calendar: cal,
+    dormantFirmwareNoticeWorkingDays:
+      o.firmwareNoticeWorkingDays ?? DEFAULT_DORMANT_FIRMWARE_NOTICE_WORKING_DAYS,
+    dormantMigrationNoticeWorkingDays:
+      o.migrationNoticeWorkingDays ?? DEFAULT_DORMANT_MIGRATION_NOTICE_WORKING_DAYS,
+  });
+  const deadlines = { firmware: cycle.dormantFirmwareNotice, schedule: cycle.dormantMigrationNotice };
+  const sentOn = londonDateOf(o.at);
+  const late = (['firmware', 'schedule'] as const).filter(
+    (k) => sentOn > deadlines[k] && !o.agreedShorterNotice,
+  );
+
+  const rowsBySupplier = new Map<string, SmsoInstallation[]>();
+  const plan: DormantNoticePlan = {
+    week: o.week,
+    sentOn,
+    deadlines,
+    late: [...late],
+    notices: [],
+    notNotified: [],
+    deemedNotified: [],
+    skippedActive: 0,
+  };
+  for (const inst of installations) {
+    if (!isDormantOnly(inst)) {
+      plan.skippedActive++;
+      continue;
+    }
+    const eSup = inst.mpan && dev(inst, 'ESME') ? await o.reference.importSupplierAt(inst.mpan, o.at) : null;
+    const gSup = inst.mprn && dev(inst, 'GSME') ? await o.reference.gasSupplierAt(inst.mprn, o.at) : null;
+    if (inst.mpan && dev(inst, 'ESME') && !eSup)
+      plan.notNotified.push({
+        chfDeviceId: inst.chfDeviceId,
+        rule: 'TMAD 4.29, 4.30 (Registration Data)',
+        reason: `no Import Supplier registered for MPAN ${inst.mpan} on ${sentOn}`,
+      });
+    if (inst.mprn && dev(inst, 'GSME') && !gSup)
+      plan.notNotified.push({
+        chfDeviceId: inst.chfDeviceId,
+        rule: 'TMAD 4.29, 4.30 (Registration Data)',
+        reason: `no Gas Supplier registered for MPRN ${inst.mprn} on ${sentOn}`,
+      });
+    const to = new Set<string>();
+    if (eSup) to.add(eSup);
+    if (gSup && gSup !== eSup) {
+      // TMAD 4.29/4.30: affiliated suppliers of a dormant-only split site: the electricity supplier only,
+      // except GroupID EA/EB/EC. A site whose GroupID cannot be told is treated as one of those (both told).
+      const groups =
+        eSup && (await o.reference.areAffiliates(eSup, gSup)) ? await groupIdsOf(inst, o.reference) : null;
+      if (groups && groups.length > 0 && !groups.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g)))
+        plan.deemedNotified.push({
+          chfDeviceId: inst.chfDeviceId,
+          gasSupplier: gSup,
+          electricitySupplier: eSup!,
+        });
+      else to.add(gSup);
+    }
+    for (const s of to) {
+      if (!o.suppliers.has(s)) {
+        plan.notNotified.push({
+          chfDeviceId: inst.chfDeviceId,
+          rule: 'MAM 7.3.1, 7.4.1 (Name, Market Participant ID: Mandatory)',
+          reason: `supplier ${s} has no name and Market Participant IDs in the suppliers list`,
+        });
+        continue;
+      }
+      const list = rowsBySupplier.get(s) ?? [];
+      list.push(inst);
+      rowsBySupplier.set(s, list);
+    }
+  }
+  for (const [sig, insts] of [...rowsBySupplier].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const d = o.suppliers.get(sig)!;
+    const header: NoticeHeader = {
+      name: d.name,
+      partySignifiers: [sig],
+      marketParticipantIds: d.marketParticipantIds,
+      smso: o.smso,
+    };
+    for (const kind of ['firmware', 'schedule'] as const) {
+      if (late.includes(kind)) continue;
+      plan.notices.push({
+        kind,
+        partySignifier: sig,
+        table: {
+          kind,
+          header,
+          rows: insts.map((i) =>
+            kind === 'firmware' ? firmwareRow(i, o.week, o.firmwareTargets ?? []) : scheduleRow(i, o.week),
+          ),
+        },
+      });
+    }
+  }
+  return plan;
+}
+
+/** Encode one notice as workbook (default) or CSV bytes. */
+export async function encodeNotice(t: DormantTable, format: 'xlsx' | 'csv', at?: Date): Promise<Uint8Array> {
+  const rows = tableRows(t);
+  if (format === 'csv') return new TextEncoder().encode(rowsToCsv(rows));
+  return writeXlsx(
+    { name: t.kind === 'firmware' ? 'FW Upgrade Notification' : 'Dormant Migration Schedule', rows },
+    { modified: at },
+  );
+}
+
+/** Decode a notice or response (xlsx by its zip signature, else CSV) and check it against the tables. */
+export async function decodeNotice(
+  kind: DormantNoticeKind,
+  bytes: Uint8Array,
+  file: string,
+): Promise<{ table: DormantTable | undefined; problems: DormantProblem[] }> {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    try {
+      const { rows } = await readXlsx(bytes, file);
+      return parseTable(kind, rows, file);
+    } catch (e) {
+      if (e instanceof XlsxError)
+        return {
+          table: undefined,
+          problems: [
+            {
+              file,
+              line: null,
+              column: null,
+              field: null,
+              rule: 'MAM 7.3, 7.4 (Excel spreadsheet)',
+              message: e.message,
+            },
+          ],
+        };
+      throw e;
+    }
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return {
+      table: undefined,
+      problems: [
+        {
+          file,
+          line: null,
+          column: null,
+          field: null,
+          rule: 'MAM 7.3, 7.4',
+          message: 'neither a workbook (.xlsx) nor UTF-8 CSV text',
+        },
+      ],
+    };
+  }
+  const csv = csvToRows(text, file);
+  if (csv.problems.length > 0) return { table: undefined, problems: csv.problems };
+  return parseTable(kind, csv.rows, file);
+}
+
+export interface WrittenNotice {
+  kind: DormantNoticeKind;
+  partySignifier: string;
+  file: string;
+  installations: number;
+}
+
+/** Write the plan's notices into `outDir` (never over an existing file). */
+export async function writeDormantNotices(
+  plan: DormantNoticePlan,
+  outDir: string,
+  opts: { csv?: boolean; at?: Date } = {},
+): Promise<WrittenNotice[]> {
+  await fs.mkdir(outDir, { recursive: true });
+  const out: WrittenNotice[] = [];
+  for (const n of plan.notices) {
+    const format = opts.csv ? 'csv' : 'xlsx';
+    const file = path.join(
+      outDir,
+      noticeFileName(n.kind, n.partySignifier, n.table.header.smso, plan.week, format),
+    );
+    await fs.writeFile(file, await encodeNotice(n.table, format, opts.at), { flag: 'wx', mode: 0o640 });
+    out.push({ kind: n.kind, partySignifier: n.partySignifier, file, installations: n.table.rows.length });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The response (TMAD 4.32; MAM 6, 7.5)
+
+export interface ReceiveResponseOptions {
+  week: string;
+  trust: IntakeOptions['trust'];
+  receivedAt?: Date;
+  store?: Store;
+  /** TMAD 4.32: the DCC "may use such information submitted after these timescales if it is practicable". */
+  acceptLate?: boolean;
+  requireCrl?: boolean;
+}
+
+export interface ReceiveResponseResult {
+  outcome: 'accepted' | 'rejected';
+  problems: DormantProblem[];
+  deadline: Date;
+  receivedAt: Date;
+  onTime: boolean;
+  fileName?: string;
+  partySignifier?: string;
+  installations: number;
+  priority: number;
+  /** Installations of GroupID EA/EB/EC need every Supplier Certificate ID (TMAD 4.32A): what each still lacks. */
+  certificateGaps: { chfDeviceId: string; gaps: string[] }[];
+  stored?: { recorded: number; duplicate: boolean };
+}
+
+const MAX_SMALL_FILE = 256 * 1024;
+
+/** Open a sealed response (zip, password file, its signature), check it and record it (TMAD 4.32; MAM 6, 7.5). */
+export async function receiveDormantResponse(
+  zipPath: string,
+  passwordFilePath: string,
+  signaturePath: string,
+  o: ReceiveResponseOptions,
+): Promise<ReceiveResponseResult> {
+  const receivedAt = o.receivedAt ?? new Date();
+  const deadline = migrationCycle(o.week).migrationAuthorisation; // MAM 6: 10:00 on the Thursday of the week before
+  const onTime = receivedAt.getTime() <= deadline.getTime();
+  const zipName = path.basename(zipPath);
+  const problems: DormantProblem[] = [];
+  const result = (extra: Partial<ReceiveResponseResult> = {}): ReceiveResponseResult => ({
+    outcome: problems.length > 0 ? 'rejected' : 'accepted',
+    problems,
+    deadline,
+    receivedAt,
+    onTime,
+    installations: 0,
+    priority: 0,
+    certificateGaps: [],
+    ...extra,
+  });
+  const whole = (
+    file: string,
+    rule: string,
+    message: string,
+    field: string | null = null,
+    line: number | null = null,
+  ) => problems.push({ file, line, column: null, field, rule, message });
+
+  if (!onTime && !o.acceptLate)
+    whole(
+      zipName,
+      'MAM 6; TMAD 4.32',
+      `received ${receivedAt.toISOString()}, after the deadline ${deadline.toISOString()} (10:00 UK time on the Thursday of the week before the Migration Week ${o.week}): not recorded (pass the late-acceptance option to use it where practicable)`,
+    );
+
+  const [pwBytes, sigBytes, zipBytes] = await Promise.all([
+    readSmall(passwordFilePath, MAX_SMALL_FILE),
+    readSmall(signaturePath, MAX_SMALL_FILE),
+    fs.readFile(zipPath),
+  ]);
+  const verdict = verifyDetached(sigBytes, pwBytes, {
+    trusted: toCertificateTrust(o.trust, o.requireCrl ?? true),
+    at: receivedAt,
+    requiredRole: 'ikiFileSigning',
+  });
+  if (!verdict.valid)
+    for (const p of verdict.problems)
+      whole(path.basename(signaturePath), 'MAM 7.5.3', `signature on the password file rejected: ${p}`);
+  const pf = parsePasswordFile(pwBytes);
+  if (!pf.ok) {
+    for (const p of pf.problems)
+      whole(path.basename(passwordFilePath), p.rule, p.message, p.field, p.line || null);
+    return result();
+  }
+  if (!verdict.valid) return result();
+  let entry;
+  try {
+    entry = await readSingleEntryZip(zipBytes, {
+      archiveName: zipName,
+      password: pf.value.md5,
+      requireAes256: true,
+      limits: {
+        maxEntryBytes: 256 * 1024 * 1024,
+        maxTotalBytes: 256 * 1024 * 1024,
+        maxRatio: 1000,
+        ratioFloorBytes: 4 * 1024 * 1024,
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof ZipError)) throw e;
+    whole(zipName, 'MAM 7.5.1', `${e.message} [${e.code}]`);
+    return result();
+  }
+  const md5 = createHash('md5').update(entry.data).digest('hex');
+  if (entry.name !== pf.value.csvFileName)
+    whole(
+      path.basename(passwordFilePath),
+      'MAM 7.5.2 Table 7.5.1',
+      `zip entry ${JSON.stringify(entry.name)} is not the file name ${JSON.stringify(pf.value.csvFileName)} of the password file`,
+      'CSV File Name',
+      2,
+    );
+  if (md5 !== pf.value.md5)
+    whole(
+      path.basename(passwordFilePath),
+      'MAM 7.5.2',
+      `MD5 of ${entry.name} is ${md5}, the password file says ${pf.value.md5}`,
+      'MD5 HASH Value',
+      3,
+    );
+  const parsed = await decodeNotice('schedule', entry.data, entry.name);
+  problems.push(...parsed.problems);
+  const t = parsed.table;
+  if (!t) return result({ fileName: entry.name });
+  const sig = t.header.partySignifiers[0]!;
+  if (o.store) {
+    const party = await o.store.reference.data.partyOfUserId(pf.value.userId);
+    if (party && !t.header.partySignifiers.includes(party.partySignifier))
+      whole(
+        path.basename(passwordFilePath),
+        'MAM 7.5.2 Table 7.5.1',
+        `User ID ${pf.value.userId} belongs to ${party.partySignifier}, not to the response's SEC Party Signifier ${t.header.partySignifiers.join(',')}`,
+        'User ID',
+        1,
+      );
+  }
+  const weekDate = formatNoticeDate('schedule', o.week);
+  t.rows.forEach((r, i) => {
+    if (r['Not before'] !== '' && r['Not before'] !== weekDate && parsed.problems.length === 0)
+      problems.push({
+        file: entry.name,
+        line: i + 6,
+        column: 3,
+        field: 'Not before',
+        rule: 'MAM 6, 7.4.2',
+        message: `'${r['Not before']}': this response is for the Migration Week starting ${weekDate}`,
+      });
+  });
+  const gaps: ReceiveResponseResult['certificateGaps'] = [];
+  for (const r of t.rows) {
+    const g = supplierCertificateGaps(r);
+    if (g.length > 0) gaps.push({ chfDeviceId: r['CHF Device ID']!, gaps: g });
+  }
+  const base = {
+    fileName: entry.name,
+    partySignifier: sig,
+    installations: t.rows.length,
+    priority: t.rows.filter((r) => r['Priority'] === 'Y').length,
+    certificateGaps: gaps,
+  };
+  if (problems.length > 0 || !o.store) return result(base);
+  const entries: DormantResponseEntry[] = t.rows.map((r) => ({
+    migrationWeek: o.week,
+    partySignifier: sig,
+    chfDeviceId: r['CHF Device ID']!,
+    mpan: r['MPAN'] || null,
+    mprn: r['MPRN'] || null,
+    priority: r['Priority'] === 'Y',
+    certificates: Object.fromEntries(
+      CERTIFICATE_COLUMN_PAIRS.flatMap((p) => [p.serial, p.issuer])
+        .filter((c) => r[c] !== '')
+        .map((c) => [c, r[c]!]),
+    ),
+  }));
+  const stored = await o.store.dormantResponses.record(
+    {
+      fileName: entry.name,
+      sha256: createHash('sha256').update(entry.data).digest('hex'),
+      receivedAt,
+      onTime,
+    },
+    entries,
+  );
+  return result({ ...base, stored });
+}
+
+async function readSmall(file: string, max: number): Promise<Uint8Array> {
+  const st = await fs.stat(file);
+  if (st.size > max) throw new Error(`${file}: ${st.size} bytes, at most ${max} accepted`);
+  return fs.readFile(file);
+}
+
+/**
+ * TMAD 4.32A for the Requesting Party: may a dormant-only installation of GroupID `groupId` proceed?
+ * Only EA/EB/EC are gated; they need every required Supplier Certificate ID received, none Null.
+ */
+export async function dormantMigrationGate(
+  store: Store,
+  week: string,
+  chfDeviceId: string,
+  groupId: GroupId,
+): Promise<{ proceed: boolean; reasons: string[] }> {
+  if (!AFFILIATE_EXCEPTION_GROUP_IDS.includes(groupId)) return { proceed: true, reasons: [] };
+  const r = await store.dormantResponses.inForce(week, chfDeviceId);
+  if (!r)
+    return {
+      proceed: false,
+      reasons: ['no response to the Dormant Meter Migration Schedule received (TMAD 4.32A)'],
+    };
+  const row: NoticeRow = { MPAN: r.mpan ?? '', MPRN: r.mprn ?? '', ...r.certificates };
+  const gaps = supplierCertificateGaps(row);
+  return { proceed: gaps.length === 0, reasons: gaps.map((g) => `${g} (TMAD 4.32A)`) };
+}
