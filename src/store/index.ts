@@ -13,6 +13,7 @@ import { smsoRepository } from './repositories/smso.js';
 import { referenceRepository } from './repositories/reference.js';
 import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
+import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -140,6 +141,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       reference: referenceRepository(db, c),
       acceptedFiles: acceptedFileRepository(db, c),
       planning: planningRepository(db, c),
+      rpOutcomes: rpOutcomeRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

@@ -125,6 +125,9 @@ export type {
   PlanningRepository,
 } from '../core/planning/repository.js';
 
+import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
+export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
+
 export interface MigrationState {
   name: string;
   executedAt: Date | null;
@@ -142,6 +145,8 @@ export interface Store {
   readonly acceptedFiles: AcceptedFileRepository;
   /** The MCC's planning records (TMAD 4.5–4.11). */
   readonly planning: PlanningRepository;
+  /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
+  readonly rpOutcomes: RpOutcomeRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

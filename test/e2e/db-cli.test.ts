@@ -17,6 +17,7 @@ const MIGRATIONS = [
   '004_reference_data',
   '005_smso_inventory',
   '006_planning',
+  '007_rp_outcomes',
 ];
 
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

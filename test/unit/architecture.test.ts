@@ -34,7 +34,19 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 /** Areas that must exist with sources today (a rule over a missing folder would pass vacuously). */
-const REQUIRED = ['lib', 'core', 'files', 'store', 'estate', 'cli', 'supplier', 'mcc', 'dcc', 'smso'];
+const REQUIRED = [
+  'lib',
+  'core',
+  'files',
+  'store',
+  'estate',
+  'cli',
+  'supplier',
+  'mcc',
+  'dcc',
+  'smso',
+  'requesting-party',
+];
 
 /** Node modules that do I/O: not allowed in core or lib's pure modules. */
 const IO_MODULES =

@@ -18,6 +18,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   pki: [() => import('./pki.js')],
   smso: [() => import('./smso.js')],
   ref: [() => import('./ref.js')],
+  rp: [() => import('./rp.js')],
   supplier: [() => import('./supplier-planning.js')],
   xml: [() => import('./xml.js')],
 };
