@@ -135,24 +135,24 @@ export function rpOutcomeRepository(db: Kysely<Database>, c: Codec): RpOutcomeRe
 
     async nextCounter(rp, ft, atLeast = 1n) {
       return inWriteTransaction(async (trx) => {
-        const last = await lastCounter(trx, rp, ft);
-        const next = last === null || last + 1n < atLeast ? atLeast : last + 1n;
+        // The row first (a no-op when it exists), so that concurrent first callers queue on its lock.
+        await trx
+          .insertInto('rp_counter')
+          .values({ requesting_party_id: rp, file_type: ft, last_value: c.counter(0n) })
+          .onConflict((oc) => oc.columns(['requesting_party_id', 'file_type']).doNothing())
+          .execute();
+        const last = (await lastCounter(trx, rp, ft)) ?? 0n;
+        const next = last + 1n < atLeast ? atLeast : last + 1n;
         if (next > COUNTER_MAX)
           throw new RangeError(
             `the ${ft} counter of ${rp} is exhausted (TMAD 5.6, Table 5.7: unsigned 64-bit)`,
           );
-        if (last === null)
-          await trx
-            .insertInto('rp_counter')
-            .values({ requesting_party_id: rp, file_type: ft, last_value: c.counter(next) })
-            .execute();
-        else
-          await trx
-            .updateTable('rp_counter')
-            .set({ last_value: c.counter(next) })
-            .where('requesting_party_id', '=', rp)
-            .where('file_type', '=', ft)
-            .execute();
+        await trx
+          .updateTable('rp_counter')
+          .set({ last_value: c.counter(next) })
+          .where('requesting_party_id', '=', rp)
+          .where('file_type', '=', ft)
+          .execute();
         return next;
       });
     },
