@@ -121,7 +121,7 @@ test('TMAD 4.16, 3.6: epcGate holds back an installation whose SMSO or applicabi
     ESME: { manufacturer: 'Secure Meters', model: 'Liberty 100', firmwareVersion: 'L100-6.3' },
   };
   const q = (smso: string, meters: 'Active' | 'Dormant'): EpcEntry[] =>
-    entries.filter((e) => epcEntryMatches(e, { devices, smso, meters } as CombinationQuery));
+    entries.filter((e) => epcEntryMatches(e, { devices, smso, meters }));
   const active = epcGate(q('CGI', 'Active'), 'CGI', 'Active');
   assert.deepEqual(active.ok ? [active.groupId, active.entryId] : null, ['AA', 'EPC-0002']);
   // Same models, dormant at CGI: EPC-0002 is Active only, EPC-0003 is TRL's → held.
