@@ -278,3 +278,14 @@ test('a second run takes new counters (TMAD 5.6); bad input gets a clear error, 
   assert.match(bad.stdout, /bad\.csv:\d+:\d+: status: 'Asleep'/);
   for (const x of [notMonday, wrongCert, bad]) assert.doesNotMatch(x.stderr, /\n\s+at /);
 });
+
+test('smso export writes the stored inventory as the CSV the Requesting Party reads (same rows as imported)', async () => {
+  await cli(['smso', 'import', 'CGI', inventory]);
+  const out = path.join(dir, 'exported.csv');
+  await cli(['smso', 'export', 'CGI', '--out', out]);
+  const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').sort();
+  assert.deepEqual(lines(out), lines(inventory));
+  const again = await runCli(['smso', 'export', 'CGI', '--out', out], { env });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already exists/);
+});
