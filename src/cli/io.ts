@@ -82,7 +82,7 @@ export const COMMAND_GROUPS = {
   file: 'Signed migration files (TMAD 5, 10, 11): generate, validate, inspect, authenticate',
   incidents: 'Incidents recorded when files are discarded or steps fail (TMAD 3.5)',
   ma: 'Migration Authorisations (MAM): build, validate, seal, open, received',
-  rp: "The Requesting Party's migration files: the MGF and MEF each GroupID requires (TMAD 5.12, 12–16)",
+  rp: "The Requesting Party: Migration Common Files from the week's MAs, the SMSO inventory and reference data, and the MGF and MEF each GroupID requires (TMAD 4.16-4.48, 5.6, 5.8, 5.12, 10.2, 12-16)",
   ref: 'Reference data registries: CPL, EPC, Group Device Model Combination List, SMI, Registration Data, organisations, certificates, Network Operator Certificate IDs, group keys (TMAD 2, 3.6, 4.47, 5.1(a))',
   mcc: "The DCC's Migration Control Centre planning cycle: forecasts, demands, commitments, actuals (TMAD 4.5–4.15)",
   supplier: "The Responsible Supplier's planning files: Daily Migration Demand (TMAD 4.8(a))",

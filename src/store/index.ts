@@ -14,6 +14,7 @@ import { referenceRepository } from './repositories/reference.js';
 import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
 import { dormantResponseRepository } from './repositories/dormant-responses.js';
+import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -142,6 +143,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       acceptedFiles: acceptedFileRepository(db, c),
       planning: planningRepository(db, c),
       dormantResponses: dormantResponseRepository(db, c),
+      rpOutcomes: rpOutcomeRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

@@ -161,6 +161,32 @@ export interface DormantResponseTable {
   on_time: DbBool;
 }
 
+export interface RpOutcomeTable {
+  id: Generated<number>;
+  run_id: string;
+  built_at: DbDate;
+  requesting_party_id: string;
+  migration_week: string;
+  smso: string;
+  chf_device_id: string;
+  mpan: string | null;
+  mprn: string | null;
+  outcome: string;
+  rule: string | null;
+  reason: string | null;
+  group_id: string | null;
+  migrate_on: string | null;
+  mcf_counter: DbCounter | null;
+  mcf_file: string | null;
+  notes: DbJson;
+}
+
+export interface RpCounterTable {
+  requesting_party_id: string;
+  file_type: string;
+  last_value: DbCounter;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -174,4 +200,6 @@ export interface Database {
   accepted_file: AcceptedFileTable;
   planning_record: PlanningRecordTable;
   dormant_response: DormantResponseTable;
+  rp_outcome: RpOutcomeTable;
+  rp_counter: RpCounterTable;
 }

@@ -131,6 +131,9 @@ export type {
   PlanningRepository,
 } from '../core/planning/repository.js';
 
+import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
+export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
+
 export interface MigrationState {
   name: string;
   executedAt: Date | null;
@@ -150,6 +153,8 @@ export interface Store {
   readonly planning: PlanningRepository;
   /** Responses to the Dormant Meter Migration Schedule (TMAD 4.32, 4.32A). */
   readonly dormantResponses: DormantResponseRepository;
+  /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
+  readonly rpOutcomes: RpOutcomeRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -17,6 +17,7 @@ const MIGRATIONS = [
   '004_reference_data',
   '005_smso_inventory',
   '006_planning',
+  '007_rp_outcomes',
   '008_dormant_responses',
 ];
 

@@ -19,7 +19,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   pki: [() => import('./pki.js')],
   smso: [() => import('./smso.js')],
   ref: [() => import('./ref.js')],
-  rp: [() => import('./rp-group.js')],
+  rp: [() => import('./rp.js'), () => import('./rp-group.js')],
   supplier: [() => import('./supplier-planning.js'), () => import('./supplier-dormant.js')],
   xml: [() => import('./xml.js')],
 };

@@ -332,6 +332,40 @@ export function register(program: Command): void {
       }
     });
 
+  g.command('export')
+    .description(
+      "Write the SMSO's stored inventory as its inventory CSV (docs/SMSO.md), the file the Requesting Party reads " +
+        '(`rp build-mcf --inventory`); never over an existing file; no key material',
+    )
+    .argument('<smso>', 'SMSO code (MAM 7.2.2), e.g. CGI')
+    .requiredOption('--out <file>', 'inventory CSV to write')
+    .action(async (smso: string, o: { out: string }) => {
+      const code = smsoArg(smso);
+      const { writeSmsoInventoryCsv } = await import('../../core/formats/smso/inventory.js');
+      const store = await openStore();
+      let installations;
+      try {
+        const ids = (await store.smso.list(code)).map((x) => x.chfDeviceId);
+        installations = [];
+        for (let i = 0; i < ids.length; i += 1000) {
+          const part = ids.slice(i, i + 1000);
+          const got = await store.smso.getMany(code, part);
+          for (const id of part) if (got.has(id)) installations.push(got.get(id)!);
+        }
+      } finally {
+        await store.close();
+      }
+      try {
+        await writeFile(o.out, writeSmsoInventoryCsv(installations), { flag: 'wx' });
+      } catch (e) {
+        const c = (e as NodeJS.ErrnoException).code;
+        throw new UsageError(
+          c === 'EEXIST' ? `${o.out}: already exists (not overwritten)` : `${o.out}: cannot write (${c})`,
+        );
+      }
+      printLines(`wrote ${o.out} (${installations.length} installation(s) of SMSO ${code})`);
+    });
+
   g.command('generate')
     .description(
       'Generate a reproducible simulated SMSO inventory CSV (and its key-material CSV): the same seed gives the same bytes',

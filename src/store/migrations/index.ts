@@ -9,6 +9,7 @@ import { migration003 } from './003_accepted_files.js';
 import { migration004 } from './004_reference_data.js';
 import { migration005 } from './005_smso_inventory.js';
 import { migration006 } from './006_planning.js';
+import { migration007 } from './007_rp_outcomes.js';
 import { migration008 } from './008_dormant_responses.js';
 
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
@@ -19,6 +20,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '004_reference_data': migration004(kind),
     '005_smso_inventory': migration005(kind),
     '006_planning': migration006(kind),
+    '007_rp_outcomes': migration007(kind),
     '008_dormant_responses': migration008(kind),
   };
 }
