@@ -20,7 +20,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 's1mig-dcc-store-'));
 const pki = path.join(dir, 'pki');
 const fixture = path.join(REPO_ROOT, 'samples', 'dcc-reference.json');
 const csvDir = path.join(REPO_ROOT, 'samples', 'dcc-reference');
-const AT = '2026-12-03T12:00:00Z';
+// The validation time is now: the test PKI's certificates are valid from an hour before pki init.
+const AT = new Date().toISOString();
 const hasXmlsec = spawnSync('xmlsec1', ['--version']).status === 0;
 let mcf: string;
 let mcfBySupplier: string; // ToBeCommissionedByDCC False (unsigned: validate-mcf follows Table 5.9)

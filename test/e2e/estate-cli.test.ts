@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../support/cli.js';
+import { jsonLines, runCli } from '../support/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-estate-cli-'));
 const env = {
@@ -99,7 +99,7 @@ test('estate generate: every file imports with ref import / smso import and vali
   assert.ok(mas.length >= 8);
   const v = await cli('ma', 'validate', ...mas, '--received-at', '2026-01-05T09:00:00Z', '--json');
   assert.equal(v.code, 0, v.stdout + v.stderr);
-  const verdicts = JSON.parse(v.stdout) as Array<{ valid: boolean; warnings: unknown[] }>;
+  const verdicts = jsonLines<{ valid: boolean; warnings: unknown[] }>(v.stdout);
   assert.ok(verdicts.every((x) => x.valid && x.warnings.length === 0));
   assert.equal(
     m.migrationAuthorisations.reduce((n, a) => n + a.rows, 0),

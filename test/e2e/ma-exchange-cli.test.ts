@@ -19,7 +19,7 @@ import {
 import { createHash, createPrivateKey } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, REPO_ROOT, runCli } from '../support/cli.js';
+import { BIN, REPO_ROOT, jsonLines, runCli } from '../support/cli.js';
 import { opensslSignDetached } from '../support/openssl-pki.js';
 
 const SAMPLE = path.join(REPO_ROOT, 'samples/ma/MA_CGI_70-B3-D5-1F-30-00-A0-08_20190407_182503.csv');
@@ -394,10 +394,7 @@ test('MAM 7.1 binary and control characters: one error per line, escaped, never 
     valid: boolean;
     errors: Array<{ message: string }>;
   };
-  const j = b.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Verdict);
+  const j = jsonLines<Verdict>(b.stdout);
   assert.equal(j.length, 2);
   assert.equal(j[0]!.valid, false);
   assert.match(j[0]!.errors[0]!.message, /binary file \(a NUL byte at offset 7/);

@@ -43,3 +43,11 @@ export function runCli(
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** The objects of a command's JSON Lines output (`--json` over several files: one per line). */
+export function jsonLines<T>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}

@@ -2,18 +2,9 @@
 // (S1MIG_TEST_PG_URL, in a schema unique to this file and run, dropped at the end).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import {
-  openStore,
-  redactUrl,
-  REFERENCE_BATCH,
-  type OpenStoreOptions,
-  type Store,
-} from '../../src/store/index.js';
+import { openStore, REFERENCE_BATCH, type OpenStoreOptions, type Store } from '../../src/store/index.js';
 import {
   REGISTRY_NAMES,
   readReferenceCsv,
@@ -21,8 +12,8 @@ import {
   type RegistryName,
 } from '../../src/core/reference/index.js';
 import { REPO_ROOT } from '../support/cli.js';
+import { onEveryEngine } from '../support/store-engines.js';
 
-const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sample = (r: RegistryName): string =>
   fs.readFileSync(path.join(REPO_ROOT, 'samples', 'reference', `${r}.csv`), 'utf8');
 const rowsOf = (r: RegistryName, text = sample(r)): ReferenceRow[] => {
@@ -36,20 +27,6 @@ const exported = async (store: Store, r: RegistryName): Promise<string[][]> => {
   return out;
 };
 const d = (s: string): Date => new Date(s);
-
-async function probePg(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message || String(err);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 function suite(
   name: string,
@@ -232,30 +209,4 @@ function suite(
   });
 }
 
-const pgProblem = await probePg(PG_URL);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-refstore-'));
-suite(
-  'sqlite',
-  () => ({ url: '', dataDir: dir }),
-  async () => fs.rmSync(dir, { recursive: true, force: true }),
-  false,
-);
-const pgSchema = `s1mig_refdata_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-if (pgProblem && process.env.CI)
-  test(`PostgreSQL at ${redactUrl(PG_URL)} is reachable (required when CI is set)`, () => {
-    assert.fail(`PostgreSQL unreachable: ${pgProblem}`);
-  });
-suite(
-  'postgres',
-  () => ({ url: PG_URL, pgSchema }),
-  async () => {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${pgSchema}" cascade`);
-    } finally {
-      await client.end();
-    }
-  },
-  pgProblem ? `PostgreSQL unreachable at ${redactUrl(PG_URL)} (${pgProblem})` : false,
-);
+await onEveryEngine('refstore', suite);

@@ -4,36 +4,15 @@
 // PostgreSQL unreachable: skipped, or failed when CI is set.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import {
   COUNTER_MAX,
   knownMigrations,
   openStore,
-  redactUrl,
   type OpenStoreOptions,
   type RpOutcomeRecord,
   type Store,
 } from '../../src/store/index.js';
-
-const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function probePg(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message || String(err);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+import { onEveryEngine } from '../support/store-engines.js';
 
 const RP = '70-B3-D5-1F-30-10-00-01';
 const outcome = (o: Partial<RpOutcomeRecord>): RpOutcomeRecord => ({
@@ -139,35 +118,4 @@ function suite(
   });
 }
 
-const pgProblem = await probePg(PG_URL);
-let sqliteDir = '';
-suite(
-  'sqlite',
-  () => {
-    sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-rp-store-'));
-    return { url: '', dataDir: sqliteDir };
-  },
-  async () => fs.rmSync(sqliteDir, { recursive: true, force: true }),
-  false,
-);
-const pgSchema = `s1mig_rpmcf_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-if (pgProblem && process.env.CI)
-  test(`PostgreSQL at ${redactUrl(PG_URL)} is reachable (required when CI is set)`, () => {
-    assert.fail(`PostgreSQL unreachable at ${redactUrl(PG_URL)}: ${pgProblem}`);
-  });
-suite(
-  'postgres',
-  () => ({ url: PG_URL, pgSchema }),
-  async () => {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${pgSchema}" cascade`);
-    } finally {
-      await client.end();
-    }
-  },
-  pgProblem
-    ? `PostgreSQL unreachable at ${redactUrl(PG_URL)} (${pgProblem}); set S1MIG_TEST_PG_URL to run these`
-    : false,
-);
+await onEveryEngine('rp-store', suite);
