@@ -1,7 +1,8 @@
 // s1mig dcc: the DCC on the SMETS1 Migration Interface. `validate-mcf` runs the Common Validation Checks
 // (TMAD 5.10, Table 5.10) on an MCF against reference data given as a JSON fixture
 // (docs/dcc-reference-fixture.md) and writes the signed Migration Common Validation File.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readSigner } from '../signing-files.js';
+import { type KeyObject } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -16,12 +17,12 @@ import {
   requireFile,
   setExit,
 } from '../io.js';
-import { CertificateParseError, emptyTrustStore, parseCertificate } from '../../core/pki/index.js';
+import { emptyTrustStore } from '../../core/pki/index.js';
 import type { OrganisationCertificate, TrustStore } from '../../core/pki/index.js';
 import { MAX_UNSIGNED_LONG } from '../../core/schema/index.js';
 import { MigrationFileReadError } from '../../core/formats/migration-files/index.js';
 import { XmlSyntaxError } from '../../lib/xml/sax.js';
-import { loadPrivateKey, loadTrustStore } from '../../files/trust-store.js';
+import { loadTrustStore } from '../../files/trust-store.js';
 import {
   DEFAULT_LOOK_AHEAD_DAYS,
   MvfSignerError,
@@ -52,23 +53,6 @@ interface ValidateFlags {
   lookAheadDays: string;
   mvfCounter?: string;
   json?: boolean;
-}
-
-async function readCert(p: string): Promise<OrganisationCertificate> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(p);
-  } catch (e) {
-    throw new UsageError(`--cert ${describePathProblem(p, e, 'certificate file')}`);
-  }
-  const text = buf.toString('latin1');
-  try {
-    return parseCertificate(text.includes('-----BEGIN') ? text : new Uint8Array(buf));
-  } catch (e) {
-    if (e instanceof CertificateParseError)
-      throw new UsageError(`--cert ${p}: ${e.message}: expected a PEM or DER X.509 certificate`);
-    throw e;
-  }
 }
 
 async function readReference(file: string, trustOverride: string | undefined) {
@@ -115,12 +99,6 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-function sameKey(priv: KeyObject, pub: KeyObject): boolean {
-  const a = createPublicKey(priv).export({ format: 'der', type: 'spki' });
-  const b = pub.export({ format: 'der', type: 'spki' });
-  return Buffer.compare(a, b) === 0;
-}
-
 /** JSON-safe copy: bigint → decimal string. */
 function jsonSafe(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
@@ -149,17 +127,7 @@ async function prepare(mcfPath: string, o: ValidateFlags): Promise<Prepared> {
   if (!/^\d{1,20}$/.test(counterText) || BigInt(counterText) > MAX_UNSIGNED_LONG)
     throw new UsageError(`--mvf-counter '${counterText}': expected a counter from 0 to 2^64-1 (Table 5.7)`);
   const mvfCounter = BigInt(counterText);
-  const cert = await readCert(o.cert);
-  let key: KeyObject;
-  try {
-    key = await loadPrivateKey(o.signKey);
-  } catch (e) {
-    throw new UsageError(
-      `--sign-key ${(e as NodeJS.ErrnoException).code ? describePathProblem(o.signKey, e, 'key file') : (e as Error).message}`,
-    );
-  }
-  if (!sameKey(key, cert.publicKey))
-    throw new UsageError(`--sign-key ${o.signKey} is not the private key of --cert ${o.cert}`);
+  const { key, cert } = await readSigner(o.signKey, o.cert, { key: '--sign-key' });
   // A directory (or a path ending in /) gets the TMAD 10.2 name: MVF_<ReportingPartyID>_<MCFCounter>_<MVFCounter>.xml.
   const toDirectory = o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out));
   try {

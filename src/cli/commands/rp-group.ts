@@ -1,8 +1,8 @@
 // s1mig rp build-group-files: the Requesting Party's MGF and MEF for an MCF whose MVF came back
 // (TMAD 5.12(b), (c), (f), (g); Group Specific Requirements 12–16). Thin: parse options, call
 // src/requesting-party/group-files.ts, print.
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readSigner } from '../signing-files.js';
+import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   EXIT,
@@ -15,13 +15,7 @@ import {
   requireFile,
   setExit,
 } from '../io.js';
-import {
-  CertificateParseError,
-  parseCertificate,
-  type OrganisationCertificate,
-} from '../../core/pki/index.js';
 import { MAX_UNSIGNED_LONG } from '../../core/schema/index.js';
-import { loadPrivateKey } from '../../files/trust-store.js';
 import {
   GroupFilesInputError,
   GroupFilesSignerError,
@@ -43,23 +37,6 @@ interface Flags {
   mgfCounter?: string;
   mefCounter?: string;
   json?: boolean;
-}
-
-async function readCert(p: string): Promise<OrganisationCertificate> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(p);
-  } catch (e) {
-    throw new UsageError(`--cert ${describePathProblem(p, e, 'certificate file')}`);
-  }
-  const text = buf.toString('latin1');
-  try {
-    return parseCertificate(text.includes('-----BEGIN') ? text : new Uint8Array(buf));
-  } catch (e) {
-    if (e instanceof CertificateParseError)
-      throw new UsageError(`--cert ${p}: ${e.message}: expected a PEM or DER X.509 certificate`);
-    throw e;
-  }
 }
 
 function counter(text: string | undefined, flag: string, fallback: bigint): bigint {
@@ -99,18 +76,7 @@ async function build(o: Flags): Promise<void> {
   const now = BigInt(Date.now());
   const mgfCounter = counter(o.mgfCounter, '--mgf-counter', now);
   const mefCounter = counter(o.mefCounter, '--mef-counter', now);
-  const cert = await readCert(o.cert);
-  let key: KeyObject;
-  try {
-    key = await loadPrivateKey(o.key);
-  } catch (e) {
-    throw new UsageError(
-      `--key ${(e as NodeJS.ErrnoException).code ? describePathProblem(o.key, e, 'key file') : (e as Error).message}`,
-    );
-  }
-  const a = createPublicKey(key).export({ format: 'der', type: 'spki' });
-  if (!a.equals(cert.publicKey.export({ format: 'der', type: 'spki' })))
-    throw new UsageError(`--key ${o.key} is not the private key of --cert ${o.cert}`);
+  const { key, cert } = await readSigner(o.key, o.cert);
   try {
     await mkdir(o.out, { recursive: true });
   } catch (e) {

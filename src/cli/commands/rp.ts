@@ -2,7 +2,8 @@
 // inventory CSV and the reference data, runs the gates (src/requesting-party/gates.ts), writes one signed
 // MCF per GroupID and Supplier Party (TMAD 5.6, 5.8, 10.2), records every installation's outcome and
 // prints how many went where and why. `rp outcomes` shows the recorded outcomes.
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { readSigner } from '../signing-files.js';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -18,9 +19,7 @@ import {
 } from '../io.js';
 import { escapeControls } from '../ma-files.js';
 import { openStore } from '../../store/index.js';
-import { loadPrivateKey } from '../../files/trust-store.js';
 import { parseSmsoInventoryCsv } from '../../core/formats/smso/inventory.js';
-import { CertificateParseError, parseCertificate } from '../../core/pki/index.js';
 import { isIsoDate } from '../../core/calendar/dates.js';
 import { weekday } from '../../core/calendar/dates.js';
 import { DEFAULT_SMSO_CODES, parseSmsoCode } from '../../core/ids/reference.js';
@@ -254,21 +253,7 @@ async function loadSigner(
   keyPath: string,
   certPath: string,
 ): Promise<{ privateKey: KeyObject; issuerName: string; serialNumber: string; requestingPartyId: string }> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(certPath);
-  } catch (e) {
-    throw new UsageError(describePathProblem(certPath, e, 'certificate file'));
-  }
-  let cert;
-  try {
-    const text = buf.toString('latin1');
-    cert = parseCertificate(text.includes('-----BEGIN') ? text : new Uint8Array(buf));
-  } catch (e) {
-    if (e instanceof CertificateParseError)
-      throw new UsageError(`--cert ${certPath}: ${e.message}: expected a PEM or DER X.509 certificate`);
-    throw e;
-  }
+  const { key: privateKey, cert } = await readSigner(keyPath, certPath);
   if (cert.role !== 'requestingPartyFileSigning')
     throw new UsageError(
       `--cert ${certPath}: its Remote Party Role is ${cert.role ?? 'none'}: an MCF is signed with a requestingPartyFileSigning certificate (TMAD Table 5.5)`,
@@ -277,18 +262,6 @@ async function loadSigner(
     throw new UsageError(
       `--cert ${certPath}: no Entity Identifier (User ID): it gives the RequestingPartyID`,
     );
-  let privateKey: KeyObject;
-  try {
-    privateKey = await loadPrivateKey(keyPath);
-  } catch (e) {
-    throw new UsageError(
-      `--key ${(e as NodeJS.ErrnoException).code ? describePathProblem(keyPath, e, 'key file') : (e as Error).message}`,
-    );
-  }
-  const a = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  const b = cert.publicKey.export({ format: 'der', type: 'spki' });
-  if (Buffer.compare(a, b) !== 0)
-    throw new UsageError(`--key ${keyPath} is not the private key of --cert ${certPath}`);
   return {
     privateKey,
     issuerName: cert.issuerName,

@@ -1,7 +1,6 @@
 // s1mig xml: enveloped XMLDSig in the TMAD 10.1 profile (sign, verify) and canonicalisation.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readCertificateFile, readSigner } from '../signing-files.js';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -19,14 +18,12 @@ import {
 import { countBytes, createProgress } from '../progress.js';
 import { signedFileTypeOfRoot } from '../../core/authentication/index.js';
 import {
-  CertificateParseError,
   checkSigningCertificate,
   confirmValidity,
   findCertificate,
-  parseCertificate,
   type OrganisationCertificate,
 } from '../../core/pki/index.js';
-import { loadPrivateKey, loadTrustStore } from '../../files/trust-store.js';
+import { loadTrustStore } from '../../files/trust-store.js';
 import {
   createSignatureVerifier,
   DocumentC14nSink,
@@ -36,29 +33,6 @@ import {
   type XmlSignatureVerdict,
 } from '../../lib/xmldsig/index.js';
 import { parseXml, streamXmlFile, XmlSyntaxError, type XmlEventSink } from '../../lib/xml/sax.js';
-
-async function readCert(p: string): Promise<OrganisationCertificate> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(p);
-  } catch (e) {
-    throw new UsageError(describePathProblem(p, e, 'certificate file'));
-  }
-  const text = buf.toString('latin1');
-  try {
-    return parseCertificate(text.includes('-----BEGIN') ? text : new Uint8Array(buf));
-  } catch (e) {
-    if (e instanceof CertificateParseError)
-      throw new UsageError(`${p}: ${e.message}: expected a PEM or DER X.509 certificate`);
-    throw e;
-  }
-}
-
-function sameKey(priv: KeyObject, pub: KeyObject): boolean {
-  const a = createPublicKey(priv).export({ format: 'der', type: 'spki' });
-  const b = pub.export({ format: 'der', type: 'spki' });
-  return Buffer.compare(a, b) === 0;
-}
 
 export function register(program: Command): void {
   const xml = commandGroup(program, 'xml');
@@ -89,17 +63,7 @@ export function register(program: Command): void {
         o: { key: string; cert: string; excC14nTransform?: boolean; quiet?: boolean; json?: boolean },
       ) => {
         const size = await requireFile(inPath, 'XML file');
-        const cert = await readCert(o.cert);
-        let key: KeyObject;
-        try {
-          key = await loadPrivateKey(o.key);
-        } catch (e) {
-          throw new UsageError(
-            `--key ${(e as NodeJS.ErrnoException).code ? describePathProblem(o.key, e, 'key file') : (e as Error).message}`,
-          );
-        }
-        if (!sameKey(key, cert.publicKey))
-          throw new UsageError(`--key ${o.key} is not the private key of --cert ${o.cert}`);
+        const { key, cert } = await readSigner(o.key, o.cert);
         const passes = [1, 2].map((pass) =>
           createProgress({
             label: `signing, pass ${pass} of 2 (${pass === 1 ? 'digest' : 'copy'})`,
@@ -190,7 +154,7 @@ export function register(program: Command): void {
           throw new UsageError(`--trust ${(e as Error).message}`);
         }
         if (o.cert !== undefined) {
-          const extra = await readCert(o.cert);
+          const extra = await readCertificateFile(o.cert);
           if (extra.isCa)
             throw new UsageError(`--cert ${o.cert}: a CA certificate; give CA certificates with --trust`);
           trust.certificates.push(extra);
