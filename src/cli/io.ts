@@ -7,6 +7,18 @@ export class UsageError extends Error {
 }
 
 /** Print a value as pretty JSON on stdout. */
+/** A TMAD 5.6 / Table 5.7 counter given as `flag`: a decimal from 0 to 2^64-1. */
+export function parseCounter(v: string, flag: string): bigint {
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) > MAX_UNSIGNED_LONG)
+    throw new UsageError(`${flag} '${v}': expected a counter from 0 to 2^64-1 (TMAD 5.6, Table 5.7)`);
+  return BigInt(v);
+}
+
+/** A JSON-safe copy of `v`: every bigint (counters) as its decimal string. */
+export function jsonSafe(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
@@ -68,6 +80,7 @@ export function setExit(code: number): void {
   process.exitCode = code;
 }
 
+import { MAX_UNSIGNED_LONG } from '../core/schema/lexical.js';
 import type { Command } from 'commander';
 
 /** The command groups of `s1mig` and what each is for (shown by `s1mig --help`). */

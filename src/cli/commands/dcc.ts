@@ -16,10 +16,11 @@ import {
   printLines,
   requireFile,
   setExit,
+  jsonSafe,
+  parseCounter,
 } from '../io.js';
 import { emptyTrustStore } from '../../core/pki/index.js';
 import type { OrganisationCertificate, TrustStore } from '../../core/pki/index.js';
-import { MAX_UNSIGNED_LONG } from '../../core/schema/index.js';
 import { MigrationFileReadError } from '../../core/formats/migration-files/index.js';
 import { XmlSyntaxError } from '../../lib/xml/sax.js';
 import { loadTrustStore } from '../../files/trust-store.js';
@@ -99,11 +100,6 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-/** JSON-safe copy: bigint → decimal string. */
-function jsonSafe(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
-}
-
 interface Prepared {
   at: Date;
   lookAheadDays: number;
@@ -123,10 +119,7 @@ async function prepare(mcfPath: string, o: ValidateFlags): Promise<Prepared> {
     );
   // TMAD Table 5.7: the DCC's Migration Common Validation File Counter; default: milliseconds since 1970,
   // which only grows, so every MVF passes the receivers' 5.9.8 anti-replay check.
-  const counterText = o.mvfCounter ?? String(Date.now());
-  if (!/^\d{1,20}$/.test(counterText) || BigInt(counterText) > MAX_UNSIGNED_LONG)
-    throw new UsageError(`--mvf-counter '${counterText}': expected a counter from 0 to 2^64-1 (Table 5.7)`);
-  const mvfCounter = BigInt(counterText);
+  const mvfCounter = parseCounter(o.mvfCounter ?? String(Date.now()), '--mvf-counter');
   const { key, cert } = await readSigner(o.signKey, o.cert, { key: '--sign-key' });
   // A directory (or a path ending in /) gets the TMAD 10.2 name: MVF_<ReportingPartyID>_<MCFCounter>_<MVFCounter>.xml.
   const toDirectory = o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out));

@@ -15,6 +15,8 @@ import {
   printLines,
   requireFile,
   setExit,
+  jsonSafe,
+  parseCounter,
 } from '../io.js';
 import { createProgress } from '../progress.js';
 import { requiredSigningRole } from '../../core/pki/index.js';
@@ -30,7 +32,7 @@ import {
 import { signXmlFile } from '../../lib/xmldsig/index.js';
 import { PARTY_ALIASES } from '../../core/authentication/index.js';
 import { XmlSyntaxError } from '../../lib/xml/sax.js';
-import { MAX_UNSIGNED_LONG, MIGRATION_FILE_TYPES } from '../../core/schema/index.js';
+import { MIGRATION_FILE_TYPES } from '../../core/schema/index.js';
 import {
   MigrationFileReadError,
   migrationFileName,
@@ -76,17 +78,6 @@ function parseWhole(v: string, flag: string, min: number, max: number): number {
   if (!/^\d+$/.test(v) || n < min || n > max)
     throw new UsageError(`${flag} '${v}': expected a whole number from ${min} to ${max}`);
   return n;
-}
-
-function parseCounter(v: string, flag: string): bigint {
-  if (!/^\d{1,20}$/.test(v) || BigInt(v) > MAX_UNSIGNED_LONG)
-    throw new UsageError(`${flag} '${v}': expected a counter from 0 to 2^64-1 (TMAD 5.6, Table 5.7)`);
-  return BigInt(v);
-}
-
-/** JSON-safe copy: bigint → decimal string. */
-function jsonSafe(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
 }
 
 async function readPublicKey(p: string, flag: string): Promise<KeyObject> {

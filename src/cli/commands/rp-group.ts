@@ -14,8 +14,9 @@ import {
   printLines,
   requireFile,
   setExit,
+  jsonSafe,
+  parseCounter,
 } from '../io.js';
-import { MAX_UNSIGNED_LONG } from '../../core/schema/index.js';
 import {
   GroupFilesInputError,
   GroupFilesSignerError,
@@ -38,16 +39,6 @@ interface Flags {
   mefCounter?: string;
   json?: boolean;
 }
-
-function counter(text: string | undefined, flag: string, fallback: bigint): bigint {
-  if (text === undefined) return fallback;
-  if (!/^\d{1,20}$/.test(text) || BigInt(text) > MAX_UNSIGNED_LONG)
-    throw new UsageError(`${flag} '${text}': expected a counter from 0 to 2^64-1 (TMAD 5.6, Table 5.7)`);
-  return BigInt(text);
-}
-
-const jsonSafe = (v: unknown): unknown =>
-  JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
 
 /** `file:line:column: element: field: message (rule)`, each part only when known. */
 const describe = (p: InputProblem): string =>
@@ -74,8 +65,8 @@ async function build(o: Flags): Promise<void> {
   const at = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
   // TMAD 5.6 / Table 5.7: the counters only grow; default milliseconds since 1970.
   const now = BigInt(Date.now());
-  const mgfCounter = counter(o.mgfCounter, '--mgf-counter', now);
-  const mefCounter = counter(o.mefCounter, '--mef-counter', now);
+  const mgfCounter = o.mgfCounter === undefined ? now : parseCounter(o.mgfCounter, '--mgf-counter');
+  const mefCounter = o.mefCounter === undefined ? now : parseCounter(o.mefCounter, '--mef-counter');
   const { key, cert } = await readSigner(o.key, o.cert);
   try {
     await mkdir(o.out, { recursive: true });
