@@ -76,6 +76,10 @@ test('TMAD 2: issuerCommonName reads a bare CN, and the CN of an RFC 4514 DN (es
   assert.deepEqual(issuerCommonName('OU=07,cn = Z1'), { ok: true, value: 'Z1' });
   assert.deepEqual(issuerCommonName('2.5.4.3=Z1,O=X'), { ok: true, value: 'Z1' });
   assert.deepEqual(issuerCommonName('CN=Smith\\, J\\2C Ltd,O=X'), { ok: true, value: 'Smith, J, Ltd' });
+  // RFC 4514 2.4: a multi-octet UTF-8 character escaped as hex pairs ('é' is C3 A9), beside plain text.
+  assert.deepEqual(issuerCommonName('CN=Caf\\C3\\A9 \\+ Co'), { ok: true, value: 'Café + Co' });
+  // the remembered answer is the same answer
+  assert.deepEqual(issuerCommonName('CN=Caf\\C3\\A9 \\+ Co'), { ok: true, value: 'Café + Co' });
   assert.deepEqual(issuerCommonName('CN=A+OU=B,O=X'), { ok: true, value: 'A' });
 });
 

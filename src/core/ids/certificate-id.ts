@@ -66,22 +66,37 @@ function splitUnescaped(s: string, sep: string): string[] {
 
 /** An RFC 4514 attribute value with its escapes (backslash + character, or + two hex digits of UTF-8) resolved. */
 function unescapeValue(v: string): string {
-  const bytes: number[] = [];
+  // The usual value has no escape at all: return it as it is (this runs for every MA row).
+  if (!v.includes('\\')) return v;
   const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let run = '';
+  const flush = (): void => {
+    if (run !== '') parts.push(enc.encode(run));
+    run = '';
+  };
   for (let i = 0; i < v.length; i++) {
     const c = v[i]!;
     if (c === '\\' && i + 1 < v.length) {
       const hex = v.slice(i + 1, i + 3);
       if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-        bytes.push(parseInt(hex, 16));
+        flush();
+        parts.push(Uint8Array.of(parseInt(hex, 16)));
         i += 2;
       } else {
-        bytes.push(...enc.encode(v[i + 1]));
+        run += v[i + 1]!;
         i++;
       }
-    } else bytes.push(...enc.encode(c));
+    } else run += c;
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  flush();
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /**
@@ -91,6 +106,19 @@ function unescapeValue(v: string): string {
  * malformed one (a part without '=').
  */
 export function issuerCommonName(issuer: string): Result<string> {
+  // An MA repeats a handful of issuer names on every row: remember the last few answers.
+  const known = commonNameCache.get(issuer);
+  if (known !== undefined) return known;
+  const r = Object.freeze(parseIssuerCommonName(issuer));
+  if (commonNameCache.size >= COMMON_NAME_CACHE_SIZE) commonNameCache.clear();
+  commonNameCache.set(issuer, r);
+  return r;
+}
+
+const COMMON_NAME_CACHE_SIZE = 256;
+const commonNameCache = new Map<string, Result<string>>();
+
+function parseIssuerCommonName(issuer: string): Result<string> {
   const t = issuer.trim();
   if (t === '') return err('the issuer name is empty: expected its X520 Common Name (TMAD 2)');
   if (!DN_START.test(t)) return ok(t);
