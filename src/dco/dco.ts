@@ -195,7 +195,6 @@ export class Dco implements DcoRequests {
 
   /** Receive one file at `now`: authenticate, (MEF) decrypt, record, and complete its set when it can. */
   async receive(file: string, now: Date): Promise<DcoReceipt> {
-    await this.tick(now);
     const base = path.basename(file);
     const r: DcoReceipt = {
       file,
@@ -266,6 +265,9 @@ export class Dco implements DcoRequests {
       groupId,
     };
     r.set = setOf(key);
+    // The set's timers at the time of receipt (TMAD 5.18: a file at or after 24 hours is too late).
+    const held = await this.o.store.dco.getSet(key);
+    if (held) await this.tickSet(held, now);
 
     let installations: Array<{ chfIdentifier: string; data: unknown }>;
     let sealedKeys: Array<{ chfIdentifier: string; name: string; sealed: string }> = [];
@@ -481,22 +483,27 @@ export class Dco implements DcoRequests {
   /** Discard whatever has expired at `now`, deleting its key material. */
   async tick(now: Date): Promise<DcoTickAction[]> {
     const out: DcoTickAction[] = [];
-    for (const set of await this.o.store.dco.listSets()) {
-      for (const a of dueActions(set, now)) {
-        if (a.action === 'discard-set') {
-          const keysDeleted = await this.o.store.dco.discardSet(set, now, a.clause, a.reason);
-          out.push({ set: setOf(set), clause: a.clause, action: a.action, reason: a.reason, keysDeleted });
-        } else {
-          const e = await this.o.store.dco.expireUnrequested(set, now, a.clause);
-          out.push({
-            set: setOf(set),
-            clause: a.clause,
-            action: a.action,
-            reason: a.reason,
-            keysDeleted: e.keys,
-            installations: e.installations,
-          });
-        }
+    for (const set of await this.o.store.dco.listSets()) out.push(...(await this.tickSet(set, now)));
+    return out;
+  }
+
+  /** The timers of one set at `now` (every operation on a set runs them first). */
+  private async tickSet(set: DcoFileSetRecord, now: Date): Promise<DcoTickAction[]> {
+    const out: DcoTickAction[] = [];
+    for (const a of dueActions(set, now)) {
+      if (a.action === 'discard-set') {
+        const keysDeleted = await this.o.store.dco.discardSet(set, now, a.clause, a.reason);
+        out.push({ set: setOf(set), clause: a.clause, action: a.action, reason: a.reason, keysDeleted });
+      } else {
+        const e = await this.o.store.dco.expireUnrequested(set, now, a.clause);
+        out.push({
+          set: setOf(set),
+          clause: a.clause,
+          action: a.action,
+          reason: a.reason,
+          keysDeleted: e.keys,
+          installations: e.installations,
+        });
       }
     }
     return out;
@@ -551,10 +558,11 @@ export class Dco implements DcoRequests {
   ): Promise<
     { ok: true; inst: DcoInstallationRecord; mef: DcoMefData } | { ok: false; clause: string; reason: string }
   > {
-    await this.tick(now);
     const name = `${ref.requestingPartyId}/${ref.mcfCounter}/${ref.groupId} ${ref.chfIdentifier}`;
     const key = { ...ref, chfIdentifier: canonicalId(ref.chfIdentifier) };
-    const set = await this.o.store.dco.getSet(key);
+    const before = await this.o.store.dco.getSet(key);
+    if (before) await this.tickSet(before, now); // the set's timers first (TMAD 5.16-5.18)
+    const set = before ? await this.o.store.dco.getSet(key) : undefined;
     if (!set)
       return {
         ok: false,

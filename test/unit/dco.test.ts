@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { makeTestPki, sample, signAs, type TestPkiFixture } from '../support/signed-files.js';
@@ -290,6 +291,21 @@ test('TMAD Appendix A A5 ET08: createKeyChange is the RFC 3394 AES Key Wrap of t
     Buffer.from(r.value.protectedKey).toString('hex').toUpperCase(),
     '1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5',
   );
+  // And any new key: as `openssl enc -id-aes128-wrap` (RFC 3394 default IV) wraps it.
+  const fresh = randomBytes(16);
+  const r2 = await w.dco.createKeyChange(ref(fs, 'CA', 0), {
+    deviceId: fs.chfs[0]!,
+    associationName: 'Management',
+    newKey: Buffer.from(fresh),
+  });
+  assert.ok(r2.ok);
+  const ossl = spawnSync(
+    'openssl',
+    ['enc', '-id-aes128-wrap', '-K', kek.toString('hex'), '-iv', 'A6A6A6A6A6A6A6A6'],
+    { input: fresh },
+  );
+  if (ossl.status === 0)
+    assert.equal(Buffer.from(r2.value.protectedKey).toString('hex'), ossl.stdout.toString('hex'));
   const other = await w.dco.createKeyChange(ref(fs, 'CA', 0), {
     deviceId: fs.chfs[1]!, // installation 1's CHF: not in installation 0's MEF entry
     associationName: 'DataCollection',
