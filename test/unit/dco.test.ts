@@ -21,11 +21,17 @@ import {
   type OutcomeInstallation,
 } from '../../src/core/formats/migration-files/index.js';
 import { encryptMasterKey, encryptSuaKey, formatSuaPublicKey } from '../../src/core/crypto/index.js';
-import { rsaKeyIdentifier, type KeyPurpose } from '../../src/core/formats/smso/group-key.js';
+import {
+  formatGroupKeyNotice,
+  rsaKeyIdentifier,
+  type KeyPurpose,
+} from '../../src/core/formats/smso/group-key.js';
 import {
   checkSuaInstruction,
   Dco,
   dcoMefDataValidation,
+  loadDcoKeys,
+  selectDcoKey,
   MEF_TIMER_MS,
   REQUEST_TIMER_MS,
   SET_TIMER_MS,
@@ -535,6 +541,64 @@ test('TMAD 12.10.1: on rollback the DCO deletes the installation keys; requests 
   });
   assert.equal(!r.ok && r.clause, 'TMAD 5.20');
   await w.store.close();
+});
+
+test('TMAD 5.20(b): an installation reported commissioned is still served after its set is discarded (5.16); the others are refused', async () => {
+  const w = await world();
+  const s = await fileSet('BA');
+  for (const f of [s.mcf, s.mvf, s.mef]) await w.dco.receive(f, T0);
+  w.clock.now = at(1000);
+  await w.dco.chfCommissioned(ref(s, 'BA', 0));
+  const t = await w.dco.tick(at(MEF_TIMER_MS));
+  assert.deepEqual(
+    t.map((x) => [x.clause, x.keysDeleted]),
+    [['TMAD 5.16', 1]],
+  );
+  w.clock.now = at(MEF_TIMER_MS + 1000);
+  const kept = await w.dco.createKeyChange(ref(s, 'BA', 0), {
+    deviceId: s.chfs[0]!,
+    associationName: 'DataCollection',
+    newKey: randomBytes(16),
+  });
+  assert.ok(kept.ok, JSON.stringify(kept));
+  const gone = await w.dco.createKeyChange(ref(s, 'BA', 1), {
+    deviceId: s.chfs[1]!,
+    associationName: 'DataCollection',
+    newKey: randomBytes(16),
+  });
+  assert.equal(!gone.ok && gone.clause, 'TMAD 5.20');
+  await w.store.close();
+});
+
+test('TMAD 5.1(a)(i), 5.3: the key directory pairs each DCO notice with its private key by Key Identifier, ignores the S1SP keys, and refuses a notice without its key', async () => {
+  const kd = await mkdtemp(path.join(dir, 'keys-'));
+  const notice = (purpose: KeyPurpose, pair: ReturnType<typeof rsa>, groups: string): string =>
+    formatGroupKeyNotice({
+      purpose,
+      validFrom: '2020-01-01',
+      validTo: '2030-12-31',
+      groupIds: groups.split(' ') as GroupId[],
+      publicKey: pair.publicKey,
+    });
+  const pem = (pair: ReturnType<typeof rsa>): string =>
+    pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  await writeFile(path.join(kd, 'DCO-MasterKey-AA.notice'), notice('DCO-MasterKey', masterPair, 'AA'));
+  await writeFile(path.join(kd, 'DCO-MasterKey-AA.key.pem'), pem(masterPair));
+  await writeFile(
+    path.join(kd, 'S1SP-GroupInformation-AA.notice'),
+    notice('S1SP-GroupInformation', otherPair, 'AA'),
+  );
+  await writeFile(path.join(kd, 'S1SP-GroupInformation-AA.key.pem'), 'not read');
+  const loaded = await loadDcoKeys(kd, PASS);
+  assert.deepEqual(
+    loaded.map((k) => [k.notice.purpose, k.notice.keyIdentifier]),
+    [['DCO-MasterKey', rsaKeyIdentifier(masterPair.publicKey)]],
+  );
+  assert.equal(selectDcoKey(loaded, 'DCO-MasterKey', 'AA', T0).ok, true);
+  const ba = selectDcoKey(loaded, 'DCO-MasterKey', 'BA', T0);
+  assert.match(!ba.ok ? ba.error : '', /no DCO-MasterKey private key for GroupID BA/);
+  await writeFile(path.join(kd, 'DCO-SUAKey-DA.notice'), notice('DCO-SUAKey', suaPair, 'DA'));
+  await assert.rejects(loadDcoKeys(kd, PASS), /DCO-SUAKey-DA\.notice: no private key .* for Key Identifier/);
 });
 
 test('key material at rest: the decrypted Master Keys, SUA keys and DCO secrets are sealed; no plaintext in the SQLite file', async () => {

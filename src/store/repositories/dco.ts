@@ -89,7 +89,10 @@ export interface DcoRepository {
    * the clause; returns the number of keys deleted.
    */
   removeInstallation(key: DcoInstallationKey, at: Date, clause: string): Promise<number>;
-  /** TMAD 5.16, 5.18: discard the set: every key and every installation's details; returns keys deleted. */
+  /**
+   * TMAD 5.16, 5.18: discard the set: the keys and details of every installation not reported
+   * commissioned (5.20(b)); returns keys deleted.
+   */
   discardSet(key: DcoSetKey, at: Date, clause: string, reason: string): Promise<number>;
   /** TMAD 5.17: discard the details of the installations never requested; returns keys deleted. */
   expireUnrequested(
@@ -335,20 +338,36 @@ export function dcoRepository(db: Kysely<Database>, c: Codec): DcoRepository {
 
     async discardSet(key, at, clause, reason) {
       return db.transaction().execute(async (trx) => {
-        const r = await whereSet(trx.deleteFrom('dco_key'), key).executeTakeFirst();
-        await whereSet(
-          trx.updateTable('dco_installation').set({
-            mcf: null,
-            mvf: null,
-            mef: null,
-            viable: c.bool(false),
-            removed_at: c.date(at),
-            removed_clause: clause,
-          }),
-          key,
-        )
-          .where('removed_at', 'is', null)
-          .execute();
+        // TMAD 5.20(b), 5.27(c)(i): an installation whose CHF the S1SP reported commissioned keeps
+        // what the DCO needs to go on serving it; everything else of the set goes.
+        const ids = (
+          await whereSet(trx.selectFrom('dco_installation').select('chf_identifier'), key)
+            .where('commissioned_at', 'is', null)
+            .execute()
+        ).map((r) => r.chf_identifier);
+        let keys = 0;
+        for (let i = 0; i < ids.length; i += BATCH) {
+          const part = ids.slice(i, i + BATCH);
+          const r = await whereSet(trx.deleteFrom('dco_key'), key)
+            .where('chf_identifier', 'in', part)
+            .executeTakeFirst();
+          keys += Number(r.numDeletedRows);
+          await whereSet(
+            trx
+              .updateTable('dco_installation')
+              .set({ mcf: null, mvf: null, mef: null, viable: c.bool(false) }),
+            key,
+          )
+            .where('chf_identifier', 'in', part)
+            .execute();
+          await whereSet(
+            trx.updateTable('dco_installation').set({ removed_at: c.date(at), removed_clause: clause }),
+            key,
+          )
+            .where('chf_identifier', 'in', part)
+            .where('removed_at', 'is', null)
+            .execute();
+        }
         await whereSet(
           trx.updateTable('dco_file_set').set({
             state: 'discarded',
@@ -358,7 +377,7 @@ export function dcoRepository(db: Kysely<Database>, c: Codec): DcoRepository {
           }),
           key,
         ).execute();
-        return Number(r.numDeletedRows);
+        return keys;
       });
     },
 
