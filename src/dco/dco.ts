@@ -321,7 +321,7 @@ export class Dco implements DcoRequests {
     }
     r.outcome = 'recorded';
     r.disposition = null;
-    const done = await this.completeIfReady(key, now);
+    const done = await this.completeIfReady(key);
     if (done) {
       r.outcome = 'complete';
       r.viable = done.viable;
@@ -447,13 +447,18 @@ export class Dco implements DcoRequests {
     return { ok: true, installations, sealedKeys };
   }
 
-  /** TMAD 5.19: with all three files received before 24 hours, decide the DCO Viable Installations. */
+  /**
+   * TMAD 5.19: with all three files received before 24 hours, decide the DCO Viable Installations, as
+   * of the receipt of the last file (also when a process stopped between recording it and this).
+   */
   private async completeIfReady(
     key: DcoSetKey,
-    now: Date,
   ): Promise<{ viable: string[]; notViable: NonNullable<DcoReceipt['notViable']> } | undefined> {
     const set = await this.o.store.dco.getSet(key);
     if (!set || set.state !== 'open' || !set.files.MCF || !set.files.MVF || !set.files.MEF) return undefined;
+    const now = new Date(
+      Math.max(...[set.files.MCF, set.files.MVF, set.files.MEF].map((f) => f.receivedAt.getTime())),
+    );
     const rows = await this.o.store.dco.installations(key);
     const verdicts = rows.map((i) => {
       const v = viability(
@@ -488,8 +493,13 @@ export class Dco implements DcoRequests {
   }
 
   /** The timers of one set at `now` (every operation on a set runs them first). */
-  private async tickSet(set: DcoFileSetRecord, now: Date): Promise<DcoTickAction[]> {
+  private async tickSet(held: DcoFileSetRecord, now: Date): Promise<DcoTickAction[]> {
     const out: DcoTickAction[] = [];
+    let set = held;
+    if (set.state === 'open' && set.files.MCF && set.files.MVF && set.files.MEF) {
+      await this.completeIfReady(set); // its last file was recorded in time: finish what was begun
+      set = (await this.o.store.dco.getSet(set)) ?? set;
+    }
     for (const a of dueActions(set, now)) {
       if (a.action === 'discard-set') {
         const keysDeleted = await this.o.store.dco.discardSet(set, now, a.clause, a.reason);

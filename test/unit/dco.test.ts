@@ -601,6 +601,35 @@ test('TMAD 5.1(a)(i), 5.3: the key directory pairs each DCO notice with its priv
   await assert.rejects(loadDcoKeys(kd, PASS), /DCO-SUAKey-DA\.notice: no private key .* for Key Identifier/);
 });
 
+test('TMAD 5.19: a set whose three files were recorded but not completed (a stop in between) is completed by the next tick, as of its last file', async () => {
+  const w = await world();
+  const key = { requestingPartyId: rp, mcfCounter: 9_999n, groupId: 'EA' };
+  const c = 'AA-00-00-00-00-00-00-01';
+  const e = 'AA-00-00-00-00-00-00-03';
+  await w.store.dco.recordFile(key, 'MCF', 'mcf', T0, [
+    { chfIdentifier: c, data: { devices: { CHF: c, ESME: e } } },
+  ]);
+  await w.store.dco.recordFile(key, 'MVF', 'mvf', at(1000), [
+    { chfIdentifier: c, data: { failedSteps: [] } },
+  ]);
+  await w.store.dco.recordFile(key, 'MEF', 'mef', at(2000), [
+    {
+      chfIdentifier: c,
+      data: {
+        hasGroupInformation: true,
+        encryptedMasterKeys: [{ encryptedKey: 'AAAA', deviceIds: [e] }],
+        suaKeyDetails: [],
+      },
+    },
+  ]);
+  assert.deepEqual(await w.dco.tick(at(SET_TIMER_MS + 5000)), []);
+  const [st] = await w.dco.status();
+  assert.equal(st!.state, 'complete');
+  assert.equal(st!.completedAt, at(2000).toISOString());
+  assert.deepEqual(st!.viable, [c]);
+  await w.store.close();
+});
+
 test('key material at rest: the decrypted Master Keys, SUA keys and DCO secrets are sealed; no plaintext in the SQLite file', async () => {
   const w = await world();
   const aa = await fileSet('AA');
