@@ -380,8 +380,12 @@ export class Dco implements DcoRequests {
       }
     | { ok: false; clause: string; reason: string } {
     const groupId = set.groupId as GroupId;
-    const needsMaster = items.some((i) => i.encryptedMasterKeys.length > 0);
-    const needsSua = items.some((i) => i.suaKeyDetails.length > 0);
+    // Only the ciphertext the GroupID uses is the DCO's to decrypt: EncryptedMasterKey except for DA,
+    // EncryptedSUAKey for DA (16.16, 12.15). A misplaced element is a per-installation check (16.7.1,
+    // 12.15), not a reason to refuse the file.
+    const da = groupId === 'DA';
+    const needsMaster = !da && items.some((i) => i.encryptedMasterKeys.length > 0);
+    const needsSua = da && items.some((i) => i.suaKeyDetails.length > 0);
     let master: KeyObject | undefined;
     let sua: KeyObject | undefined;
     for (const [need, purpose] of [
@@ -404,7 +408,7 @@ export class Dco implements DcoRequests {
       const parts: Array<
         [string, string, (c: string, k: KeyObject) => Buffer, KeyObject | undefined, string]
       > = [
-        ...data.encryptedMasterKeys.map(
+        ...(da ? [] : data.encryptedMasterKeys).map(
           (k, n) =>
             [`mk:${n}`, k.encryptedKey, decryptMasterKey, master, `EncryptedMasterKey[${n + 1}]`] as [
               string,
@@ -414,7 +418,7 @@ export class Dco implements DcoRequests {
               string,
             ],
         ),
-        ...data.suaKeyDetails.map(
+        ...(da ? data.suaKeyDetails : []).map(
           (s, n) =>
             [`sua:${n}`, s.encryptedSuaKey, decryptSuaKey, sua, `SUAKeyDetails[${n + 1}]`] as [
               string,

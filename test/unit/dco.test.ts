@@ -522,6 +522,29 @@ test('TMAD Appendix C GT03/ET03, GT06/ET06 (DA): an SUA authorisation authentica
   await w.store.close();
 });
 
+test('TMAD 16.7.1, 5.19(c): an EncryptedMasterKey in a DA MEF is not decrypted; it makes only its installation not DCO Viable', async () => {
+  const w = await world();
+  const s = await fileSet('DA', {
+    editMef: (m, i) => {
+      if (i === 1)
+        m.encryptedMasterKeys.push({
+          encryptedKey: b64(encryptMasterKey(randomBytes(16), otherPair.publicKey)),
+          deviceIds: [m.chfIdentifier],
+        });
+    },
+  });
+  await w.dco.receive(s.mcf, T0);
+  await w.dco.receive(s.mvf, T0);
+  const r = await w.dco.receive(s.mef, T0);
+  assert.equal(r.outcome, 'complete', JSON.stringify(r));
+  assert.deepEqual(r.viable, [s.chfs[0]]);
+  assert.deepEqual(
+    r.notViable![0]!.failures.map((f) => f.step),
+    ['16.7.1'],
+  );
+  await w.store.close();
+});
+
 test('TMAD 12.10.1: on rollback the DCO deletes the installation keys; requests are refused after; 5.20(b) commissioning is recorded only for a viable installation', async () => {
   const w = await world();
   const s = await fileSet('AA');
