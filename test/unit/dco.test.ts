@@ -2,7 +2,7 @@
 // of MCF, MVF and MEF as the Authenticator, MEF decryption with the key chosen by Key Identifier and
 // refused outside its dates, the DCO Required File Set and its timers at the boundary ± 1 s, the DCO
 // Viable Installations, the S1SP's requests, rollback, and key material never in the database file.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { makeTestPki, sample, signAs, type TestPkiFixture } from '../support/signed-files.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.js';
+import { onEveryEngine } from '../support/store-engines.js';
 import {
   iterateMigrationFile,
   migrationFileName,
@@ -806,3 +807,48 @@ test('TMAD 16.7.1-16.7.5 (DA): no EncryptedMasterKey; one ESME EncryptedSUAKey; 
   );
   assert.deepEqual(steps('DA', mcfData(false), mefData({ suaKeyDetails: [sua('ESME')] })), ['16.16']);
 });
+
+// ---------------------------------------------------------------------------------------------------
+// The same party on SQLite and PostgreSQL
+
+await onEveryEngine(
+  'dco-party',
+  (name: string, opts: () => OpenStoreOptions, teardown: () => Promise<void>, skip: string | false) => {
+    describe(`the DCO on ${name}`, { skip }, () => {
+      test('TMAD 5.19, 5.20, 12.10.1, 5.17: a set completes, requests are answered for viable installations only, rollback deletes keys, the 60-day expiry discards the rest', async () => {
+        const store = await openStore(opts());
+        try {
+          const clock = { now: T0 };
+          const dco = new Dco({ store, keys, trust: pki.trust, passphrase: PASS, clock: () => clock.now });
+          const s = await fileSet('CA', { mvfFailed: [1] });
+          for (const f of [s.mcf, s.mvf, s.mef]) await dco.receive(f, T0);
+          clock.now = at(1000);
+          const ok = await dco.createKeyChange(ref(s, 'CA', 0), {
+            deviceId: s.chfs[0]!,
+            associationName: 'Firmware',
+            newKey: randomBytes(32),
+          });
+          assert.ok(ok.ok, JSON.stringify(ok));
+          assert.equal(ok.value.protectedKey.length, 40);
+          const no = await dco.createKeyChange(ref(s, 'CA', 1), {
+            deviceId: s.chfs[1]!,
+            associationName: 'Firmware',
+            newKey: randomBytes(16),
+          });
+          assert.equal(!no.ok && no.clause, 'TMAD 5.20');
+          assert.equal(await store.dco.keyCount(), 1); // the non-viable installation's key went at 5.19
+          await dco.installationRolledBack(ref(s, 'CA', 0));
+          assert.equal(await store.dco.keyCount(), 0);
+          const t = await dco.tick(at(1000 + REQUEST_TIMER_MS));
+          assert.deepEqual(
+            t.map((x) => x.clause),
+            ['TMAD 5.17'],
+          );
+        } finally {
+          await store.close();
+          await teardown();
+        }
+      });
+    });
+  },
+);
