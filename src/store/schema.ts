@@ -187,6 +187,56 @@ export interface RpCounterTable {
   last_value: DbCounter;
 }
 
+export interface DcoFileSetTable {
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  state: string;
+  mcf_file: string | null;
+  mcf_received_at: DbDate | null;
+  mvf_file: string | null;
+  mvf_received_at: DbDate | null;
+  mef_file: string | null;
+  mef_received_at: DbDate | null;
+  completed_at: DbDate | null;
+  first_request_at: DbDate | null;
+  unrequested_expired_at: DbDate | null;
+  discarded_at: DbDate | null;
+  discard_clause: string | null;
+  discard_reason: string | null;
+}
+
+export interface DcoInstallationTable {
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  chf_identifier: string;
+  mcf: DbJson | null;
+  mvf: DbJson | null;
+  mef: DbJson | null;
+  dco_failures: DbJson | null;
+  viable: Generated<DbBool>;
+  requested_at: DbDate | null;
+  commissioned_at: DbDate | null;
+  removed_at: DbDate | null;
+  removed_clause: string | null;
+}
+
+export interface DcoKeyTable {
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  chf_identifier: string;
+  name: string;
+  sealed: string;
+}
+
+export interface DcoSecretTable {
+  name: string;
+  sealed: string;
+  created_at: DbDate;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -202,4 +252,8 @@ export interface Database {
   dormant_response: DormantResponseTable;
   rp_outcome: RpOutcomeTable;
   rp_counter: RpCounterTable;
+  dco_file_set: DcoFileSetTable;
+  dco_installation: DcoInstallationTable;
+  dco_key: DcoKeyTable;
+  dco_secret: DcoSecretTable;
 }

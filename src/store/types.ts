@@ -133,6 +133,16 @@ export type {
 
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type { DcoRepository } from './repositories/dco.js';
+export type {
+  DcoFileSetRecord,
+  DcoInstallationKey,
+  DcoInstallationRecord,
+  DcoRepository,
+  DcoSetFileType,
+  DcoSetKey,
+  DcoSetState,
+} from './repositories/dco.js';
 
 export interface MigrationState {
   name: string;
@@ -155,6 +165,8 @@ export interface Store {
   readonly dormantResponses: DormantResponseRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
+  /** The DCO's file sets, installations and sealed key material (TMAD 5.15-5.21, 12.10.1; migration 011). */
+  readonly dco: DcoRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */
