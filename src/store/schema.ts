@@ -187,6 +187,17 @@ export interface RpCounterTable {
   last_value: DbCounter;
 }
 
+/** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A), append-only (migration 009). */
+export interface StopRequestTable {
+  id: Generated<number>;
+  user_id: string;
+  requested_at: DbDate;
+  chf_device_id: string | null;
+  mpan: string | null;
+  mprn: string | null;
+  note: string | null;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -202,4 +213,5 @@ export interface Database {
   dormant_response: DormantResponseTable;
   rp_outcome: RpOutcomeTable;
   rp_counter: RpCounterTable;
+  stop_request: StopRequestTable;
 }

@@ -133,6 +133,12 @@ export type {
 
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type { StopRequestRepository } from './repositories/stop-requests.js';
+export type {
+  StopRequestInput,
+  StopRequestRepository,
+  StoredStopRequest,
+} from './repositories/stop-requests.js';
 
 export interface MigrationState {
   name: string;
@@ -155,6 +161,8 @@ export interface Store {
   readonly dormantResponses: DormantResponseRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
+  /** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A; migration 009). */
+  readonly stopRequests: StopRequestRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */
