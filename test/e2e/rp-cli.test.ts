@@ -376,3 +376,21 @@ test('TMAD 4.23: rp stop records a stop request, rp stops lists it, and the next
   for (const x of [neither, badMpan, badFrom]) assert.doesNotMatch(x.stderr, /\n\s+at /);
   assert.equal((JSON.parse((await cli(['rp', 'stops', '--json'])).stdout) as unknown[]).length, 2);
 });
+
+test('TMAD 5.9.2: an MCF from a party the receiver does not know (its signer in no trust store of the DCC) is refused with the clause', async () => {
+  const otherPki = path.join(dir, 'other-pki');
+  await cli(['pki', 'init', otherPki]);
+  const r = await runCli(
+    ['file', 'authenticate', summary.files[0]!.file, '--as', 'dcc', '--trust', otherPki, '--json'],
+    { env },
+  );
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const v = JSON.parse(r.stdout) as {
+    accepted: boolean;
+    failedStep: string;
+    problems: Array<{ rule: string; message: string }>;
+  };
+  assert.deepEqual([v.accepted, v.failedStep], [false, '5.9.2']);
+  assert.match(v.problems[0]!.rule, /TMAD 5\.9\.2/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
