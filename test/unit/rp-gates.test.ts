@@ -912,3 +912,161 @@ test('MAM 7.2.3 Migrate on, TMAD 4.19: with --day only that day and undated ones
     tuesday.plan.mcfs.map(() => '2027-01-05'),
   );
 });
+
+// ---- every gate on the first of two installations: exactly it is stopped, the second goes on ------
+
+interface GateCase {
+  rule: string;
+  outcome: 'held' | 'refused';
+  reason: RegExp;
+  /** The first installation, its MA rows and extra build input; the second is a clean AA installation. */
+  make(): {
+    first: SmsoInstallation;
+    rows: AuthorisationRow[];
+    extra?: Partial<Parameters<typeof buildMigrationCommonFiles>[0]>;
+    world?: World;
+  };
+}
+const GATE_CASES: GateCase[] = [
+  {
+    rule: 'MAM 3.4',
+    outcome: 'refused',
+    reason: /no ESME: gas-only/,
+    make: () => {
+      const first = { ...siteIn('AA', { gsme: 'Active' }) };
+      first.devices = first.devices.filter((d) => d.deviceType !== 'ESME');
+      return { first: { ...first, mpan: null }, rows: [maRow('SUPA', first, { mpan: null })] };
+    },
+  },
+  {
+    rule: 'TMAD 4.16, 3.6',
+    outcome: 'held',
+    reason: /no SMETS1 Eligible Product Combination entry .* SMSO CGI and Active meters/,
+    make: () => {
+      const first = siteIn('AA');
+      first.devices[1] = { ...first.devices[1]!, model: 'Liberty 999' };
+      return { first, rows: [maRow('SUPA', first)] };
+    },
+  },
+  {
+    rule: 'TMAD 4.17',
+    outcome: 'held',
+    reason: /no Migration Authorisation names the Active ESME's MPAN/,
+    make: () => ({ first: siteIn('AA'), rows: [] }),
+  },
+  {
+    rule: 'TMAD 4.17, 4.28',
+    outcome: 'held',
+    reason: /no Migration Authorisation names the Active GSME's MPRN/,
+    make: () => ({ first: siteIn('AA', { esme: 'Dormant', gsme: 'Active' }), rows: [] }),
+  },
+  {
+    rule: 'TMAD 4.17; MAM 4 (Active-Active split supply)',
+    outcome: 'held',
+    reason: /Active GSME's MPRN/,
+    make: () => {
+      const first = siteIn('AA', { gsme: 'Active' });
+      return { first, rows: [maRow('SUPA', first, { mprn: null })] };
+    },
+  },
+  {
+    rule: 'TMAD 4.24A',
+    outcome: 'refused',
+    reason: /GroupID EB, only Dormant Meters, devices configured to send unsolicited half-hourly data/,
+    make: () => ({
+      first: { ...siteIn('EB', { esme: 'Dormant' }), unsolicitedHalfHourlyData: true },
+      rows: [],
+    }),
+  },
+  {
+    rule: 'TMAD 4.44B',
+    outcome: 'held',
+    reason:
+      /GroupID EA: devices configured to send unsolicited half-hourly data must not be in a Migration Authorisation/,
+    make: () => {
+      const first = { ...siteIn('EA'), unsolicitedHalfHourlyData: true };
+      return { first, rows: [maRow('SUPA', first)] };
+    },
+  },
+  {
+    rule: 'TMAD 2 SMETS1 Installation; Table 10.1 GPFDetail',
+    outcome: 'held',
+    reason: /lists no GPF/,
+    make: () => {
+      const first = siteIn('AA');
+      first.devices = first.devices.filter((d) => d.deviceType !== 'GPF');
+      return { first, rows: [maRow('SUPA', first)] };
+    },
+  },
+  {
+    rule: 'TMAD 4.32A',
+    outcome: 'held',
+    reason: /GroupID EC, only Dormant Meters: no response to the Dormant Meter Migration Schedule/,
+    make: () => ({ first: siteIn('EC', { esme: 'Dormant' }), rows: [] }),
+  },
+  {
+    rule: 'MAM 7.2.3 Migrate on',
+    outcome: 'held',
+    reason: /Migrate on 2027-01-06: not migrated on 2027-01-05/,
+    make: () => {
+      const first = siteIn('AA');
+      return {
+        first,
+        rows: [maRow('SUPA', first, { migrateOn: '2027-01-06' })],
+        extra: { day: '2027-01-05' },
+      };
+    },
+  },
+  {
+    rule: 'TMAD 5.9.10',
+    outcome: 'held',
+    reason: /Supplier Certificate ID \(serial 77, .*\) is not a known Organisation Certificate/,
+    make: () => {
+      const first = siteIn('AA');
+      return {
+        first,
+        rows: [
+          maRow('SUPA', first, { certificates: { ...CERTS.SUPA, esmeSupplierNonCritical: cert('77') } }),
+        ],
+      };
+    },
+  },
+  {
+    rule: 'TMAD 4.23',
+    outcome: 'held',
+    reason: /stop request #9/,
+    make: () => {
+      const first = siteIn('AA');
+      return {
+        first,
+        rows: [maRow('SUPA', first, { receivedAt: BEFORE })],
+        extra: { stopRequests: [stopReq(9, 'SUPA', { mpan: first.mpan! })] },
+      };
+    },
+  },
+  {
+    rule: 'TMAD 4.17; TMAD 2 Migration Authorisation',
+    outcome: 'held',
+    reason: /SUPA is not the Gas Supplier SUPB nor its Affiliate/,
+    make: () => {
+      const first = siteIn('AA', { gsme: 'Active' });
+      return { first, rows: [maRow('SUPA', first)], world: { gas: { [first.mprn!]: 'SUPB' } } };
+    },
+  },
+];
+
+for (const g of GATE_CASES)
+  test(`${g.rule}: on the first of two installations exactly that gate stops it (${g.outcome}, with the reason); the second goes into an MCF`, async () => {
+    const { first, rows, extra, world } = g.make();
+    const clean = siteIn('AA');
+    const cleanRow = maRow('SUPA', clean, { maId: 50, migrateOn: extra?.day ?? null });
+    const { plan, of } = await build([first, clean], [...rows, cleanRow], world ?? {}, extra ?? {});
+    assert.deepEqual(verdict(of(first)), [g.outcome, g.rule]);
+    assert.match(of(first).reason!, g.reason);
+    assert.equal(of(first).mcf, null);
+    assert.deepEqual(verdict(of(clean)), ['included', null]);
+    assert.deepEqual(
+      plan.mcfs.flatMap((m) => m.installations.map((i) => i.chfDetail.deviceId)),
+      [clean.chfDeviceId],
+    );
+  });
