@@ -16,6 +16,7 @@ import { planningRepository } from './repositories/planning.js';
 import { dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
 import { dcoRepository } from './repositories/dco.js';
+import { stopRequestRepository } from './repositories/stop-requests.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -146,6 +147,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       dormantResponses: dormantResponseRepository(db, c),
       rpOutcomes: rpOutcomeRepository(db, c),
       dco: dcoRepository(db, c),
+      stopRequests: stopRequestRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

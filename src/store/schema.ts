@@ -235,6 +235,15 @@ export interface DcoSecretTable {
   name: string;
   sealed: string;
   created_at: DbDate;
+/** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A), append-only (migration 009). */
+export interface StopRequestTable {
+  id: Generated<number>;
+  user_id: string;
+  requested_at: DbDate;
+  chf_device_id: string | null;
+  mpan: string | null;
+  mprn: string | null;
+  note: string | null;
 }
 
 export interface Database {
@@ -256,4 +265,5 @@ export interface Database {
   dco_installation: DcoInstallationTable;
   dco_key: DcoKeyTable;
   dco_secret: DcoSecretTable;
+  stop_request: StopRequestTable;
 }

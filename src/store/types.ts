@@ -143,6 +143,12 @@ export type {
   DcoSetKey,
   DcoSetState,
 } from './repositories/dco.js';
+import type { StopRequestRepository } from './repositories/stop-requests.js';
+export type {
+  StopRequestInput,
+  StopRequestRepository,
+  StoredStopRequest,
+} from './repositories/stop-requests.js';
 
 export interface MigrationState {
   name: string;
@@ -167,6 +173,8 @@ export interface Store {
   readonly rpOutcomes: RpOutcomeRepository;
   /** The DCO's file sets, installations and sealed key material (TMAD 5.15-5.21, 12.10.1; migration 011). */
   readonly dco: DcoRepository;
+  /** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A; migration 009). */
+  readonly stopRequests: StopRequestRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -19,6 +19,7 @@ const MIGRATIONS = [
   '006_planning',
   '007_rp_outcomes',
   '008_dormant_responses',
+  '009_stop_requests',
   '011_dco',
 ];
 
