@@ -209,3 +209,61 @@ test('TMAD 4.8(b), 4.8(c), 4.11: mcc commit scales by the MSM and writes the fil
   );
   assert.match(a.stdout, /A0-02 2027-03-01 CGI: committed 200, authorised 200, migrated 195: as committed/);
 });
+
+test('TMAD 4.11: DMIN from S1MIG_DMIN (src/config.ts), --dmin wins, a bad value names the variable', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'dmin-'));
+  const runAs = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    runCli(args, { cwd: dir, env: { ...env, S1MIG_DATABASE_URL: `sqlite:${dir}/db.sqlite`, ...extra } });
+  const w = await runAs([
+    'supplier',
+    'demand',
+    '--supplier-id',
+    S1,
+    '--week',
+    '2027-03-01',
+    '--input',
+    path.join(samples, 'demand-input.csv'),
+    '--out',
+    `${dir}/`,
+    '--json',
+  ]);
+  assert.equal(w.code, 0, w.stderr);
+  for (const f of [JSON.parse(w.stdout).file, path.join(samples, 'demand.csv')]) {
+    const r = await runAs(['mcc', 'demand', 'receive', f, '--received-at', '2027-02-01T12:00:00Z']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const bad = await runAs(['mcc', 'commit', '2027-03-01', '--capacity', 'CGI=600:100'], {
+    S1MIG_DMIN: 'lots',
+  });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /S1MIG_DMIN 'lots': expected a whole number .*\(TMAD 4\.11\)/);
+  const flag = await runAs(['mcc', 'commit', '2027-03-01', '--dmin', 'x'], { S1MIG_DMIN: 'lots' });
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /--dmin 'x'/, 'the flag is read, not the variable');
+  const c = await runAs(
+    [
+      'mcc',
+      'commit',
+      '2027-03-01',
+      '--capacity',
+      'CGI=600:100',
+      '--issued-at',
+      '2027-02-09T09:00:00Z',
+      '--json',
+    ],
+    { S1MIG_DMIN: '200' },
+  );
+  assert.equal(c.code, 0, c.stderr);
+  const out = JSON.parse(c.stdout) as {
+    suppliers: { supplierId: string; rows: { date: string; smso: string; quantity: number }[] }[];
+  };
+  // CGI Monday: active 600 - 100 = 500; demands S1 400, A0-02 250. DMIN 200: floors 200 + 200 = 400;
+  // the rest 100 by demand above the floor (200 and 50): 80 and 20. S1 280, A0-02 220 (with the
+  // default 100 the same day gives 300 and 200: the test above).
+  const mon = (id: string): number =>
+    out.suppliers
+      .find((s) => s.supplierId === id)!
+      .rows.filter((r) => r.date === '2027-03-01' && r.smso === 'CGI')
+      .reduce((s, r) => s + r.quantity, 0);
+  assert.deepEqual([mon(S1), mon('70-B3-D5-1F-30-00-A0-02')], [280, 220]);
+});
