@@ -267,3 +267,100 @@ test('TMAD 4.11: DMIN from S1MIG_DMIN (src/config.ts), --dmin wins, a bad value 
       .reduce((s, r) => s + r.quantity, 0);
   assert.deepEqual([mon(S1), mon('70-B3-D5-1F-30-00-A0-02')], [280, 220]);
 });
+
+test('TMAD 4.5, 4.6: supplier forecast writes the file mcc forecast receive reads; the aggregate adds them', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'imf-'));
+  const runAs = (args: string[]) =>
+    runCli(args, { cwd: dir, env: { ...env, S1MIG_DATABASE_URL: `sqlite:${dir}/db.sqlite` } });
+  const S2 = '70-B3-D5-1F-30-00-A0-02';
+  fs.writeFileSync(
+    path.join(dir, 's2.csv'),
+    'SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay\nCGI,14,2027-03-01,20\n',
+  );
+  const files: string[] = [];
+  for (const [id, input] of [
+    [S1, path.join(samples, 'forecast-input.csv')],
+    [S2, path.join(dir, 's2.csv')],
+  ] as const) {
+    const w = await runAs([
+      'supplier',
+      'forecast',
+      '--supplier-id',
+      id,
+      '--month',
+      '2027-01',
+      '--input',
+      input,
+      '--out',
+      `${dir}/`,
+      '--json',
+    ]);
+    assert.equal(w.code, 0, w.stderr);
+    files.push((JSON.parse(w.stdout) as { file: string }).file);
+  }
+  assert.equal(path.basename(files[0]!), 'IMF_70B3D51F3000A001_2027-01.csv');
+  // S1 on the 20th (on time), S2 one second into the 21st, UK time (late: counted and flagged).
+  const on = await runAs(['mcc', 'forecast', 'receive', files[0]!, '--received-at', '2027-01-20T23:59:00Z']);
+  assert.equal(on.code, 0, on.stdout + on.stderr);
+  const late = await runAs([
+    'mcc',
+    'forecast',
+    'receive',
+    files[1]!,
+    '--received-at',
+    '2027-01-21T00:00:01Z',
+  ]);
+  assert.equal(late.code, 1);
+  assert.match(late.stdout, /LATE: recorded and flagged/);
+  const rep = await runAs([
+    'mcc',
+    'forecast',
+    'report',
+    '2027-01',
+    '--issued-at',
+    '2027-01-31T12:00:00Z',
+    '--out',
+    dir,
+    '--json',
+  ]);
+  assert.equal(rep.code, 1, 'a late forecast is flagged');
+  const csv = fs.readFileSync(path.join(dir, 'IMF_AGGREGATE_2027-01.csv'), 'utf8').split('\r\n');
+  // forecast-input.csv: CGI 80 and TRL 20 a Working Day in the week of 2027-03-01, CGI 40 in the week of
+  // Easter Monday 2027-03-29 (no Working Day); S2 adds 20 a Working Day on CGI in the first week.
+  assert.ok(csv.includes('2027-01,2027-03-01,CGI,100,2'), csv.join('\n'));
+  assert.ok(csv.includes('2027-01,2027-03-01,TRL,20,1'));
+  assert.ok(csv.includes('2027-01,2027-03-06,CGI,0,2'));
+  assert.ok(csv.includes('2027-01,2027-03-29,CGI,0,1'));
+  assert.ok(csv.includes('2027-01,2027-03-30,CGI,40,1'));
+  const bad = await runAs([
+    'supplier',
+    'forecast',
+    '--supplier-id',
+    S1,
+    '--month',
+    '2027-01',
+    '--input',
+    path.join(samples, 'demand-input.csv'),
+    '--out',
+    `${dir}/`,
+  ]);
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stdout,
+    /demand-input\.csv:1 : header .*expected SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay \(TMAD 4\.5/,
+  );
+  const usage = await runAs([
+    'supplier',
+    'forecast',
+    '--supplier-id',
+    S1,
+    '--month',
+    '2027-13',
+    '--input',
+    'a',
+    '--out',
+    'b',
+  ]);
+  assert.equal(usage.code, 2);
+  noStack(usage.stderr);
+});
