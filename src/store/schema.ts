@@ -235,6 +235,8 @@ export interface DcoSecretTable {
   name: string;
   sealed: string;
   created_at: DbDate;
+}
+
 /** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A), append-only (migration 009). */
 export interface StopRequestTable {
   id: Generated<number>;
