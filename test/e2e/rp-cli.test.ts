@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { makeOpensslPki } from '../support/openssl-pki.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 's1mig-rp-cli-'));
 const pki = path.join(dir, 'pki');
@@ -377,11 +378,15 @@ test('TMAD 4.23: rp stop records a stop request, rp stops lists it, and the next
   assert.equal((JSON.parse((await cli(['rp', 'stops', '--json'])).stdout) as unknown[]).length, 2);
 });
 
-test('TMAD 5.9.2: an MCF from a party the receiver does not know (its signer in no trust store of the DCC) is refused with the clause', async () => {
-  const otherPki = path.join(dir, 'other-pki');
-  await cli(['pki', 'init', otherPki]);
+test('TMAD 5.9.2: an MCF from a party the receiver does not know (its signer in no trust store of the DCC) is refused with the clause', async (t) => {
+  // An independent CA made by openssl: the Requesting Party's certificate is in no trust store it holds.
+  const other = makeOpensslPki();
+  t.after(() => other.cleanup());
+  // An MCF this DCC has not accepted before (the same bytes again would return the stored verdict, 5.9.5).
+  const mcf2 = path.join(dir, 'mcf2');
+  const fresh = path.join(mcf2, readdirSync(mcf2).sort()[0]!);
   const r = await runCli(
-    ['file', 'authenticate', summary.files[0]!.file, '--as', 'dcc', '--trust', otherPki, '--json'],
+    ['file', 'authenticate', fresh, '--as', 'dcc', '--trust', other.caBundlePath, '--json'],
     { env },
   );
   assert.equal(r.code, 1, r.stdout + r.stderr);

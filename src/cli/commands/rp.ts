@@ -52,6 +52,8 @@ export function register(program: Command): void {
       "Build the week's Migration Common Files (TMAD 4.16-4.48, 5.6, 5.8, 10.2): the valid MAs in the store, the SMSO's " +
         'inventory CSV and the reference data go through the Requesting Party gates; one MCF per GroupID, Supplier Party, ' +
         'ToBeCommissionedByDCC and Migrate-on day, signed with the requestingPartyFileSigning key and named per Table 10.2. ' +
+        'The stop requests recorded with `rp stop` (TMAD 4.23, 4.23A) and the responses to the Dormant Meter Migration ' +
+        'Schedule stored by `mcc dormant receive` (4.32, 4.32A) are honoured. ' +
         'Every installation held back or refused is recorded with its clause and reason. Exit 0 done, 1 bad inventory, 2 usage.',
     )
     .requiredOption('--week <monday>', 'the Migration Week, its Monday YYYY-MM-DD')
