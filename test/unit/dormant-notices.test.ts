@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readXlsx, writeXlsx } from '../../src/lib/xlsx/xlsx.js';
+import { readXlsx, streamXlsxRows, writeXlsx, writeXlsxStream } from '../../src/lib/xlsx/xlsx.js';
 import {
   CERTIFICATE_COLUMN_PAIRS,
   FIRMWARE_NOTICE_COLUMNS,
@@ -535,4 +535,38 @@ test('xlsx text cells keep characters XML cannot carry and leading/trailing spac
   const rows = [['a\u0001b', ' x ', '_x0041_', 'line\nbreak']];
   const back = await readXlsx(await writeXlsx({ name: 'S', rows }), 's.xlsx');
   assert.deepEqual(back.rows, rows);
+});
+
+test('xlsx streaming: writeXlsxStream writes the workbook writeXlsx writes; streamXlsxRows hands rows over one by one', async () => {
+  const p = await planDormantNotices(installations, opts('2027-02-01T09:00:00Z'));
+  const rows = tableRows(p.notices.find((x) => x.kind === 'schedule')!.table);
+  // 5,000 extra rows: the sheet's XML is several 64 KiB pieces, so the stream is really cut.
+  const extra = Array.from({ length: 5_000 }, (_v, i) => ['', '', '', '', `row ${i}`]);
+  const all = [...rows, [], ...extra];
+  const chunks: Uint8Array[] = [];
+  const sink = new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
+  async function* gen() {
+    for (const r of all) yield r;
+  }
+  const modified = new Date('2027-02-01T09:00:00Z');
+  await writeXlsxStream({ name: 'Dormant Migration Schedule', rows: gen() }, sink, { modified });
+  const streamed = Buffer.concat(chunks);
+  // 7-Zip, an independent reader, tests the streamed archive (data descriptors and all).
+  const f = path.join(tmp, 'streamed.xlsx');
+  fs.writeFileSync(f, streamed);
+  execFileSync('7zz', ['t', f], { stdio: 'ignore' });
+  const seen: [number, string[]][] = [];
+  const r = await streamXlsxRows(new Blob([streamed]), 'streamed.xlsx', (i, cells) => seen.push([i, cells]));
+  assert.equal(r.sheetName, 'Dormant Migration Schedule');
+  assert.equal(r.rows, all.length - 1, 'the empty row is not handed over');
+  assert.deepEqual(seen[rows.length], [rows.length + 1, ['', '', '', '', 'row 0']]);
+  const gathered = await readXlsx(streamed, 'streamed.xlsx');
+  const whole = await readXlsx(await writeXlsx({ name: 'Dormant Migration Schedule', rows: all }), 'w.xlsx');
+  assert.deepEqual(gathered, whole);
+  const trim = (r: string[]) => r.slice(0, r.findLastIndex((v) => v !== '') + 1);
+  assert.deepEqual(gathered.rows.slice(0, rows.length), rows.map(trim));
+  await assert.rejects(
+    streamXlsxRows(new Uint8Array([0x50, 0x4b, 3, 4]), 'bad.xlsx', () => undefined),
+    /bad\.xlsx: not a readable workbook/,
+  );
 });
