@@ -355,6 +355,23 @@ test('MAM 7.4.2: a missing column, a bad date and a bad Priority are named by ro
     ),
     JSON.stringify(r1.problems),
   );
+  // The same through a real workbook: the file named, row 5, column E, the clause.
+  const wb = await decodeNotice(
+    'schedule',
+    await writeXlsx({ name: 'Dormant Migration Schedule', rows: noColumn }),
+    'missing-column.xlsx',
+  );
+  assert.equal(wb.table, undefined);
+  assert.ok(
+    wb.problems.some(
+      (q) =>
+        q.file === 'missing-column.xlsx' &&
+        q.line === 5 &&
+        q.column === 5 &&
+        q.rule === 'MAM 7.4.2 Table 7.4.2',
+    ),
+    JSON.stringify(wb.problems),
+  );
   const badCells = rows.map((r) => [...r]);
   badCells[5]![2] = '01032027';
   badCells[5]![16] = 'yes';
@@ -453,6 +470,21 @@ test('TMAD 4.32, 4.32A, MAM 6, 7.5: the supplier fills in and seals the schedule
       assert.equal(got.outcome, 'accepted');
       assert.equal(got.priority, 1);
       assert.deepEqual(got.stored, { recorded: 3, duplicate: false });
+      // MAM 6: a response after the deadline is refused with the file and the clause; what was accepted
+      // on time stays recorded and in force.
+      const tooLate = await receiveDormantResponse(r.files!.zip, r.files!.passwordFile, r.files!.signature, {
+        week: WEEK,
+        trust,
+        receivedAt: lateAt,
+        store,
+        requireCrl: false,
+      });
+      assert.equal(tooLate.outcome, 'rejected');
+      assert.equal(tooLate.problems[0]!.file, path.basename(r.files!.zip));
+      assert.equal(tooLate.problems[0]!.rule, 'MAM 6; TMAD 4.32');
+      assert.equal(tooLate.stored, undefined);
+      assert.equal((await store.dormantResponses.list(WEEK)).length, 3);
+      assert.equal((await store.dormantResponses.inForce(WEEK, '00-DB-26-76-10-00-00-02'))!.onTime, true);
       const again = await receiveDormantResponse(r.files!.zip, r.files!.passwordFile, r.files!.signature, {
         week: WEEK,
         trust,
