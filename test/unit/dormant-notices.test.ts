@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readXlsx, writeXlsx } from '../../src/lib/xlsx/xlsx.js';
+import { readXlsx, streamXlsxRows, writeXlsx, writeXlsxStream } from '../../src/lib/xlsx/xlsx.js';
 import {
   CERTIFICATE_COLUMN_PAIRS,
   FIRMWARE_NOTICE_COLUMNS,
@@ -355,6 +355,23 @@ test('MAM 7.4.2: a missing column, a bad date and a bad Priority are named by ro
     ),
     JSON.stringify(r1.problems),
   );
+  // The same through a real workbook: the file named, row 5, column E, the clause.
+  const wb = await decodeNotice(
+    'schedule',
+    await writeXlsx({ name: 'Dormant Migration Schedule', rows: noColumn }),
+    'missing-column.xlsx',
+  );
+  assert.equal(wb.table, undefined);
+  assert.ok(
+    wb.problems.some(
+      (q) =>
+        q.file === 'missing-column.xlsx' &&
+        q.line === 5 &&
+        q.column === 5 &&
+        q.rule === 'MAM 7.4.2 Table 7.4.2',
+    ),
+    JSON.stringify(wb.problems),
+  );
   const badCells = rows.map((r) => [...r]);
   badCells[5]![2] = '01032027';
   badCells[5]![16] = 'yes';
@@ -453,6 +470,21 @@ test('TMAD 4.32, 4.32A, MAM 6, 7.5: the supplier fills in and seals the schedule
       assert.equal(got.outcome, 'accepted');
       assert.equal(got.priority, 1);
       assert.deepEqual(got.stored, { recorded: 3, duplicate: false });
+      // MAM 6: a response after the deadline is refused with the file and the clause; what was accepted
+      // on time stays recorded and in force.
+      const tooLate = await receiveDormantResponse(r.files!.zip, r.files!.passwordFile, r.files!.signature, {
+        week: WEEK,
+        trust,
+        receivedAt: lateAt,
+        store,
+        requireCrl: false,
+      });
+      assert.equal(tooLate.outcome, 'rejected');
+      assert.equal(tooLate.problems[0]!.file, path.basename(r.files!.zip));
+      assert.equal(tooLate.problems[0]!.rule, 'MAM 6; TMAD 4.32');
+      assert.equal(tooLate.stored, undefined);
+      assert.equal((await store.dormantResponses.list(WEEK)).length, 3);
+      assert.equal((await store.dormantResponses.inForce(WEEK, '00-DB-26-76-10-00-00-02'))!.onTime, true);
       const again = await receiveDormantResponse(r.files!.zip, r.files!.passwordFile, r.files!.signature, {
         week: WEEK,
         trust,
@@ -535,4 +567,38 @@ test('xlsx text cells keep characters XML cannot carry and leading/trailing spac
   const rows = [['a\u0001b', ' x ', '_x0041_', 'line\nbreak']];
   const back = await readXlsx(await writeXlsx({ name: 'S', rows }), 's.xlsx');
   assert.deepEqual(back.rows, rows);
+});
+
+test('xlsx streaming: writeXlsxStream writes the workbook writeXlsx writes; streamXlsxRows hands rows over one by one', async () => {
+  const p = await planDormantNotices(installations, opts('2027-02-01T09:00:00Z'));
+  const rows = tableRows(p.notices.find((x) => x.kind === 'schedule')!.table);
+  // 5,000 extra rows: the sheet's XML is several 64 KiB pieces, so the stream is really cut.
+  const extra = Array.from({ length: 5_000 }, (_v, i) => ['', '', '', '', `row ${i}`]);
+  const all = [...rows, [], ...extra];
+  const chunks: Uint8Array[] = [];
+  const sink = new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
+  async function* gen() {
+    for (const r of all) yield r;
+  }
+  const modified = new Date('2027-02-01T09:00:00Z');
+  await writeXlsxStream({ name: 'Dormant Migration Schedule', rows: gen() }, sink, { modified });
+  const streamed = Buffer.concat(chunks);
+  // 7-Zip, an independent reader, tests the streamed archive (data descriptors and all).
+  const f = path.join(tmp, 'streamed.xlsx');
+  fs.writeFileSync(f, streamed);
+  execFileSync('7zz', ['t', f], { stdio: 'ignore' });
+  const seen: [number, string[]][] = [];
+  const r = await streamXlsxRows(new Blob([streamed]), 'streamed.xlsx', (i, cells) => seen.push([i, cells]));
+  assert.equal(r.sheetName, 'Dormant Migration Schedule');
+  assert.equal(r.rows, all.length - 1, 'the empty row is not handed over');
+  assert.deepEqual(seen[rows.length], [rows.length + 1, ['', '', '', '', 'row 0']]);
+  const gathered = await readXlsx(streamed, 'streamed.xlsx');
+  const whole = await readXlsx(await writeXlsx({ name: 'Dormant Migration Schedule', rows: all }), 'w.xlsx');
+  assert.deepEqual(gathered, whole);
+  const trim = (r: string[]) => r.slice(0, r.findLastIndex((v) => v !== '') + 1);
+  assert.deepEqual(gathered.rows.slice(0, rows.length), rows.map(trim));
+  await assert.rejects(
+    streamXlsxRows(new Uint8Array([0x50, 0x4b, 3, 4]), 'bad.xlsx', () => undefined),
+    /bad\.xlsx: not a readable workbook/,
+  );
 });

@@ -295,12 +295,29 @@ export async function streamSingleEntryZip<T>(
   opts: ReadZipOptions,
   consume: (info: ZipEntryInfo, chunks: AsyncIterable<Uint8Array>) => Promise<T>,
 ): Promise<T> {
-  const limits = limitsOf({ ...opts.limits, maxEntries: 1 });
+  return streamZipEntry(source, { ...opts, limits: { ...opts.limits, maxEntries: 1 } }, undefined, consume);
+}
+
+/**
+ * As streamSingleEntryZip, for the entry named `entryName` of an archive of several (undefined: the
+ * first file entry): the central directory is checked whole (every bound, every name) before anything
+ * is inflated, and only that entry is inflated, chunk by chunk. Throws ZipError ('no-entries' when no
+ * entry has that name).
+ */
+export async function streamZipEntry<T>(
+  source: Uint8Array | Blob,
+  opts: ReadZipOptions,
+  entryName: string | undefined,
+  consume: (info: ZipEntryInfo, chunks: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
+  const limits = limitsOf(opts.limits);
   const archive = opts.archiveName;
   const reader = openReader(source);
   try {
-    const entries = checkDirectory(await getEntries(reader, archive), { ...opts, limits });
-    const entry = entries[0]!;
+    const all = checkDirectory(await getEntries(reader, archive), { ...opts, limits });
+    const entry = entryName === undefined ? all[0] : all.find((e) => e.filename === entryName);
+    if (!entry)
+      throw new ZipError('no-entries', archive, entryName, 'the archive holds no entry of that name');
     const info = infoOf(entry);
     if (info.encrypted && !opts.password)
       throw new ZipError(
@@ -576,4 +593,24 @@ export async function writeZip(
     await writer.add(e.name, new Uint8ArrayReader(e.data), { lastModDate: opts.lastModDate ?? new Date() });
   }
   return writer.close();
+}
+
+/**
+ * As writeZip, streaming into `sink`: an entry's data may be a ReadableStream (e.g. generated XML), so
+ * neither the entries nor the archive are held in memory. Entries are written one after another.
+ */
+export async function writeZipStream(
+  entries: Iterable<{ name: string; data: Uint8Array | ReadableStream<Uint8Array> }>,
+  sink: WritableStream<Uint8Array>,
+  opts: WriteZipOptions = {},
+): Promise<void> {
+  const writer = new ZipWriter(sink, { level: opts.level ?? 6, useWebWorkers: false });
+  for (const e of entries) {
+    const nameProblem = unsafeEntryName(e.name, true);
+    if (nameProblem) throw new Error(`cannot write entry ${JSON.stringify(e.name)}: ${nameProblem}`);
+    await writer.add(e.name, e.data instanceof Uint8Array ? new Uint8ArrayReader(e.data) : e.data, {
+      lastModDate: opts.lastModDate ?? new Date(),
+    });
+  }
+  await writer.close();
 }

@@ -4,11 +4,23 @@
 //
 // Writing: every non-empty cell is an inline string with the text number format ('@'), so values such
 // as dates written 05012027 keep their leading zeros when someone edits the sheet.
+// Both stream: writeXlsxStream takes the rows from an iterator and writes the sheet's XML as a stream
+// into a streaming zip; streamXlsxRows inflates the sheet entry chunk by chunk into the streaming XML
+// tokenizer and hands over one row at a time, so memory is bounded by a row, not by the sheet
+// (shared strings, which Excel and LibreOffice write, are held: they are the cells' text).
 // Reading: the workbook is untrusted. The zip bounds of src/lib/archive are applied before inflating,
 // the XML parser refuses DOCTYPE (no entities), and rows and columns are bounded by the format's own
 // limits (1,048,576 rows, 16,384 columns).
-import { readZip, writeZip, ZipError, type ZipLimits } from '../archive/zip.js';
-import { streamXml, XmlSyntaxError, type XmlElementStart } from '../xml/sax.js';
+import {
+  listZip,
+  streamZipEntry,
+  writeZip,
+  writeZipStream,
+  ZipError,
+  type ReadZipOptions,
+  type ZipLimits,
+} from '../archive/zip.js';
+import { streamXml, XmlSyntaxError, type XmlElementStart, type XmlSource } from '../xml/sax.js';
 import { escapeAttribute, escapeText } from '../xml/writer.js';
 
 const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
@@ -85,98 +97,151 @@ function decodeXstring(s: string): string {
     : s;
 }
 
-function sheetXml(rows: XlsxSheet['rows']): string {
-  const out: string[] = [XML_DECL, `<worksheet xmlns="${MAIN_NS}"><sheetData>`];
-  rows.forEach((row, r) => {
-    if (row.length > MAX_COLUMNS) throw new RangeError(`row ${r + 1} has more than ${MAX_COLUMNS} cells`);
-    out.push(`<row r="${r + 1}">`);
-    row.forEach((v, c) => {
-      if (v === '') return;
-      const space = /^\s|\s$|\n/.test(v) ? ' xml:space="preserve"' : '';
-      out.push(
-        `<c r="${columnLetters(c)}${r + 1}" s="1" t="inlineStr"><is><t${space}>${escapeText(encodeXstring(v))}</t></is></c>`,
-      );
-    });
-    out.push('</row>');
+function rowXml(row: ReadonlyArray<string>, r: number): string {
+  if (row.length > MAX_COLUMNS) throw new RangeError(`row ${r + 1} has more than ${MAX_COLUMNS} cells`);
+  let out = `<row r="${r + 1}">`;
+  row.forEach((v, c) => {
+    if (v === '') return;
+    const space = /^\s|\s$|\n/.test(v) ? ' xml:space="preserve"' : '';
+    out += `<c r="${columnLetters(c)}${r + 1}" s="1" t="inlineStr"><is><t${space}>${escapeText(encodeXstring(v))}</t></is></c>`;
   });
-  out.push('</sheetData></worksheet>');
-  return out.join('');
+  return out + '</row>';
+}
+
+const SHEET_START = `${XML_DECL}<worksheet xmlns="${MAIN_NS}"><sheetData>`;
+const SHEET_END = '</sheetData></worksheet>';
+
+function sheetXml(rows: XlsxSheet['rows']): string {
+  return SHEET_START + rows.map(rowXml).join('') + SHEET_END;
+}
+
+function checkSheetName(name: string): void {
+  if (!/^[^:\\/?*[\]]{1,31}$/.test(name))
+    throw new RangeError(
+      `worksheet name ${JSON.stringify(name)}: 1 to 31 characters, none of : \\ / ? * [ ]`,
+    );
+}
+
+const ENC = new TextEncoder();
+const CT = 'application/vnd.openxmlformats-officedocument';
+
+/** The parts of a workbook other than the worksheet. */
+function fixedParts(sheetName: string): { name: string; data: Uint8Array }[] {
+  const part = (name: string, text: string) => ({ name, data: ENC.encode(text) });
+  return [
+    part(
+      '[Content_Types].xml',
+      `${XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+        '<Default Extension="xml" ContentType="application/xml"/>' +
+        `<Override PartName="/xl/workbook.xml" ContentType="${CT}.spreadsheetml.sheet.main+xml"/>` +
+        `<Override PartName="/xl/worksheets/sheet1.xml" ContentType="${CT}.spreadsheetml.worksheet+xml"/>` +
+        `<Override PartName="/xl/styles.xml" ContentType="${CT}.spreadsheetml.styles+xml"/>` +
+        '</Types>',
+    ),
+    part(
+      '_rels/.rels',
+      `${XML_DECL}<Relationships xmlns="${PKG_REL_NS}"><Relationship Id="rId1" Type="${REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    ),
+    part(
+      'xl/workbook.xml',
+      `${XML_DECL}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="${escapeAttribute(sheetName)}" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    ),
+    part(
+      'xl/_rels/workbook.xml.rels',
+      `${XML_DECL}<Relationships xmlns="${PKG_REL_NS}">` +
+        `<Relationship Id="rId1" Type="${REL_WORKSHEET}" Target="worksheets/sheet1.xml"/>` +
+        `<Relationship Id="rId2" Type="${REL_NS}/styles" Target="styles.xml"/></Relationships>`,
+    ),
+    part(
+      'xl/styles.xml',
+      `${XML_DECL}<styleSheet xmlns="${MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+        '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>',
+    ),
+  ];
 }
 
 /** Write a one-sheet workbook of text cells. */
 export async function writeXlsx(sheet: XlsxSheet, opts: { modified?: Date } = {}): Promise<Uint8Array> {
-  if (!/^[^:\\/?*[\]]{1,31}$/.test(sheet.name))
-    throw new RangeError(
-      `worksheet name ${JSON.stringify(sheet.name)}: 1 to 31 characters, none of : \\ / ? * [ ]`,
-    );
+  checkSheetName(sheet.name);
   if (sheet.rows.length > MAX_ROWS) throw new RangeError(`more than ${MAX_ROWS} rows`);
-  const enc = new TextEncoder();
-  const part = (name: string, text: string) => ({ name, data: enc.encode(text) });
-  const ct = 'application/vnd.openxmlformats-officedocument';
   return writeZip(
-    [
-      part(
-        '[Content_Types].xml',
-        `${XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
-          '<Default Extension="xml" ContentType="application/xml"/>' +
-          `<Override PartName="/xl/workbook.xml" ContentType="${ct}.spreadsheetml.sheet.main+xml"/>` +
-          `<Override PartName="/xl/worksheets/sheet1.xml" ContentType="${ct}.spreadsheetml.worksheet+xml"/>` +
-          `<Override PartName="/xl/styles.xml" ContentType="${ct}.spreadsheetml.styles+xml"/>` +
-          '</Types>',
-      ),
-      part(
-        '_rels/.rels',
-        `${XML_DECL}<Relationships xmlns="${PKG_REL_NS}"><Relationship Id="rId1" Type="${REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-      ),
-      part(
-        'xl/workbook.xml',
-        `${XML_DECL}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets><sheet name="${escapeAttribute(sheet.name)}" sheetId="1" r:id="rId1"/></sheets></workbook>`,
-      ),
-      part(
-        'xl/_rels/workbook.xml.rels',
-        `${XML_DECL}<Relationships xmlns="${PKG_REL_NS}">` +
-          `<Relationship Id="rId1" Type="${REL_WORKSHEET}" Target="worksheets/sheet1.xml"/>` +
-          `<Relationship Id="rId2" Type="${REL_NS}/styles" Target="styles.xml"/></Relationships>`,
-      ),
-      part(
-        'xl/styles.xml',
-        `${XML_DECL}<styleSheet xmlns="${MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
-          '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
-          '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
-          '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-          '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
-          '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
-          '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>',
-      ),
-      part('xl/worksheets/sheet1.xml', sheetXml(sheet.rows)),
-    ],
+    [...fixedParts(sheet.name), { name: 'xl/worksheets/sheet1.xml', data: ENC.encode(sheetXml(sheet.rows)) }],
     { lastModDate: opts.modified },
   );
+}
+
+/**
+ * Write the same workbook as writeXlsx into `sink`, streaming: rows are taken from the iterator as the
+ * zip writer asks for more, in pieces of about 64 KiB of XML, so memory does not grow with the rows.
+ */
+export async function writeXlsxStream(
+  sheet: { name: string; rows: Iterable<ReadonlyArray<string>> | AsyncIterable<ReadonlyArray<string>> },
+  sink: WritableStream<Uint8Array>,
+  opts: { modified?: Date } = {},
+): Promise<void> {
+  checkSheetName(sheet.name);
+  const it =
+    Symbol.asyncIterator in sheet.rows ? sheet.rows[Symbol.asyncIterator]() : sheet.rows[Symbol.iterator]();
+  let r = 0;
+  let started = false;
+  let done = false;
+  const xml = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk = started ? '' : SHEET_START;
+      started = true;
+      while (!done && chunk.length < 65536) {
+        const next = await it.next();
+        if (next.done) {
+          done = true;
+          chunk += SHEET_END;
+          break;
+        }
+        if (r >= MAX_ROWS) throw new RangeError(`more than ${MAX_ROWS} rows`);
+        chunk += rowXml(next.value, r++);
+      }
+      if (chunk.length > 0) controller.enqueue(ENC.encode(chunk));
+      if (done) controller.close();
+    },
+  });
+  await writeZipStream([...fixedParts(sheet.name), { name: 'xl/worksheets/sheet1.xml', data: xml }], sink, {
+    lastModDate: opts.modified,
+  });
 }
 
 const attr = (el: XmlElementStart, local: string, uri = ''): string | undefined =>
   el.attributes.find((a) => a.local === local && a.uri === uri)?.value;
 
+type XlsxSource = Uint8Array | Blob;
+
+/** Stream one part of the workbook (inflated chunk by chunk) through the XML tokenizer. */
 async function parsePart(
   file: string,
+  zip: { source: XlsxSource; opts: ReadZipOptions },
   name: string,
-  data: Uint8Array,
   onStart: (el: XmlElementStart) => void,
   onEnd?: (local: string) => void,
   onText?: (text: string) => void,
 ): Promise<void> {
   try {
-    await streamXml(data, [
-      {
-        startElement: onStart,
-        endElement: onEnd ? (e) => onEnd(e.local) : undefined,
-        text: onText ? (t) => onText(t) : undefined,
-      },
-    ]);
+    await streamZipEntry(zip.source, zip.opts, name, (_info, chunks) =>
+      streamXml(chunks as XmlSource, [
+        {
+          startElement: onStart,
+          endElement: onEnd ? (e) => onEnd(e.local) : undefined,
+          text: onText ? (t) => onText(t) : undefined,
+        },
+      ]),
+    );
   } catch (e) {
     if (e instanceof XlsxError) throw e;
     if (e instanceof XmlSyntaxError) throw new XlsxError(file, name, `not well-formed XML: ${e.message}`);
+    if (e instanceof ZipError) throw new XlsxError(file, name, `not a readable workbook: ${e.message}`);
     throw e;
   }
 }
@@ -202,36 +267,63 @@ export interface ReadXlsxResult {
 /**
  * Read the first worksheet of a workbook as text: shared and inline strings as written, numbers and
  * booleans as their stored text. Throws XlsxError (not a workbook, a part missing or malformed, out of
- * bounds) naming the file and part.
+ * bounds) naming the file and part. Gathers every row: streamXlsxRows for large sheets.
  */
 export async function readXlsx(
-  bytes: Uint8Array,
+  bytes: XlsxSource,
   file: string,
   limits: Partial<ZipLimits> = {},
 ): Promise<ReadXlsxResult> {
-  let parts: Map<string, Uint8Array>;
+  const rows: string[][] = [];
+  const { sheetName } = await streamXlsxRows(
+    bytes,
+    file,
+    (index, cells) => {
+      while (rows.length < index) rows.push([]);
+      rows.push(cells);
+    },
+    limits,
+  );
+  return { sheetName, rows };
+}
+
+/**
+ * Stream the first worksheet of a workbook row by row: `onRow(index, cells)` for every row that has a
+ * non-empty cell (index 0 = row 1; trailing empty cells dropped), in increasing order. The sheet entry
+ * is inflated chunk by chunk into the streaming tokenizer: memory is bounded by the largest row (and
+ * the shared strings table, if the workbook has one), not by the number of rows. For large files pass
+ * a Blob (`fs.openAsBlob(path)`). Throws XlsxError naming the file and part.
+ */
+export async function streamXlsxRows(
+  source: XlsxSource,
+  file: string,
+  onRow: (index: number, cells: string[]) => void,
+  limits: Partial<ZipLimits> = {},
+): Promise<{ sheetName: string; rows: number }> {
+  const zipOpts: ReadZipOptions = {
+    archiveName: file,
+    allowDirectories: true,
+    skipDirectories: true,
+    limits: { ...DEFAULT_XLSX_LIMITS, ...limits },
+  };
+  let names: Set<string>;
   try {
-    const entries = await readZip(bytes, {
-      archiveName: file,
-      allowDirectories: true,
-      skipDirectories: true,
-      limits: { ...DEFAULT_XLSX_LIMITS, ...limits },
-    });
-    parts = new Map(entries.map((e) => [e.name, e.data]));
+    names = new Set((await listZip(source, zipOpts)).map((e) => e.name));
   } catch (e) {
     if (e instanceof ZipError) throw new XlsxError(file, undefined, `not a readable workbook: ${e.message}`);
     throw e;
   }
-  const need = (name: string): Uint8Array => {
-    const p = parts.get(name);
-    if (!p) throw new XlsxError(file, name, 'part missing: expected an Office Open XML workbook (.xlsx)');
-    return p;
+  const zip = { source, opts: zipOpts };
+  const need = (name: string): string => {
+    if (!names.has(name))
+      throw new XlsxError(file, name, 'part missing: expected an Office Open XML workbook (.xlsx)');
+    return name;
   };
 
   // The first sheet of the workbook and the relationships of the workbook part.
   let sheetName: string | undefined;
   let sheetRel: string | undefined;
-  await parsePart(file, 'xl/workbook.xml', need('xl/workbook.xml'), (el) => {
+  await parsePart(file, zip, need('xl/workbook.xml'), (el) => {
     if (el.local === 'sheet' && sheetRel === undefined) {
       sheetName = attr(el, 'name') ?? '';
       sheetRel = attr(el, 'id', REL_NS);
@@ -239,7 +331,7 @@ export async function readXlsx(
   });
   if (sheetRel === undefined) throw new XlsxError(file, 'xl/workbook.xml', 'no worksheet listed');
   const rels = new Map<string, { type: string; target: string }>();
-  await parsePart(file, 'xl/_rels/workbook.xml.rels', need('xl/_rels/workbook.xml.rels'), (el) => {
+  await parsePart(file, zip, need('xl/_rels/workbook.xml.rels'), (el) => {
     if (el.local === 'Relationship') {
       const id = attr(el, 'Id');
       const target = attr(el, 'Target');
@@ -265,7 +357,7 @@ export async function readXlsx(
     let phonetic = 0;
     await parsePart(
       file,
-      name,
+      zip,
       need(name),
       (el) => {
         if (el.local === 'si') cur = '';
@@ -285,17 +377,25 @@ export async function readXlsx(
     );
   }
 
-  // The worksheet's cells.
-  const rows: string[][] = [];
+  // The worksheet's cells, one row at a time.
   let rowIndex = -1;
+  let row: string[] = [];
+  let delivered = 0;
   let cell: { col: number; type: string; text: string } | null = null;
   let colNext = 0;
   let capture: 'v' | 't' | null = null;
   let phonetic = 0;
   const badRef = (what: string) => new XlsxError(file, sheetPart, what);
+  const flush = () => {
+    if (row.length > 0) {
+      onRow(rowIndex, row);
+      delivered++;
+    }
+    row = [];
+  };
   await parsePart(
     file,
-    sheetPart,
+    zip,
     need(sheetPart),
     (el) => {
       switch (el.local) {
@@ -339,6 +439,7 @@ export async function readXlsx(
     (local) => {
       if (local === 'v' || local === 't') capture = null;
       else if (local === 'rPh') phonetic--;
+      else if (local === 'row') flush();
       else if (local === 'c' && cell) {
         let value = cell.text;
         if (cell.type === 's') {
@@ -351,8 +452,6 @@ export async function readXlsx(
         } else if (cell.type === 'b') value = value === '1' ? 'TRUE' : 'FALSE';
         else value = decodeXstring(value);
         if (value !== '') {
-          while (rows.length <= rowIndex) rows.push([]);
-          const row = rows[rowIndex]!;
           while (row.length < cell.col) row.push('');
           row[cell.col] = value;
         }
@@ -364,5 +463,5 @@ export async function readXlsx(
       if (cell && capture !== null) cell.text += t;
     },
   );
-  return { sheetName: sheetName ?? '', rows };
+  return { sheetName: sheetName ?? '', rows: delivered };
 }
