@@ -15,6 +15,7 @@ import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
 import { dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
+import { commissioningPartyRepository, smartMeteringInventory } from './repositories/commissioning.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -144,6 +145,8 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       planning: planningRepository(db, c),
       dormantResponses: dormantResponseRepository(db, c),
       rpOutcomes: rpOutcomeRepository(db, c),
+      commissioningParty: commissioningPartyRepository(db, c),
+      smartMeteringInventory: smartMeteringInventory(db, referenceRepository(db, c)),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

@@ -133,6 +133,10 @@ export type {
 
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type {
+  CommissioningPartyRepository,
+  SmartMeteringInventoryPort,
+} from '../core/commissioning-requests/index.js';
 
 export interface MigrationState {
   name: string;
@@ -155,6 +159,10 @@ export interface Store {
   readonly dormantResponses: DormantResponseRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
+  /** The Commissioning Party's held MCFs, installations, outcomes and counters (migration 014, TMAD 6). */
+  readonly commissioningParty: CommissioningPartyRepository;
+  /** The DCC's Smart Metering Inventory for Commissioning Requests (`smi` registry + migration 014). */
+  readonly smartMeteringInventory: SmartMeteringInventoryPort;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */
