@@ -14,7 +14,6 @@ import type {
   SmartMeteringInventoryPort,
 } from '../../core/commissioning-requests/index.js';
 import type { FailedCheck } from '../../core/formats/migration-files/types.js';
-import type { SmiStatus } from '../../core/reference/registries.js';
 import type { ReferenceRepository } from './reference.js';
 
 const BATCH = 500;
