@@ -17,6 +17,7 @@ import { dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
 import { dcoRepository } from './repositories/dco.js';
 import { stopRequestRepository } from './repositories/stop-requests.js';
+import { commissioningPartyRepository, smartMeteringInventory } from './repositories/commissioning.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -148,6 +149,8 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       rpOutcomes: rpOutcomeRepository(db, c),
       dco: dcoRepository(db, c),
       stopRequests: stopRequestRepository(db, c),
+      commissioningParty: commissioningPartyRepository(db, c),
+      smartMeteringInventory: smartMeteringInventory(db, referenceRepository(db, c)),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

@@ -248,6 +248,52 @@ export interface StopRequestTable {
   note: string | null;
 }
 
+// ---- Commissioning Party and the DCC's Commissioning Requests (migration 014) ----
+export interface CpMcfTable {
+  id: Generated<number>;
+  commissioning_party_id: string;
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  file_name: string;
+  held_path: string;
+  received_at: DbDate;
+  installations: number;
+  discarded_at: DbDate | null;
+  discard_reason: string | null;
+}
+export interface CpInstallationTable {
+  mcf_id: number;
+  chf_device_id: string;
+  state: string;
+  updated_at: DbDate | null;
+  details: DbJson | null;
+}
+export interface CpOutcomeTable {
+  id: Generated<number>;
+  mcf_id: number;
+  batch_key: string;
+  scf_supplier_signifier: string;
+  scf_reporting_party_id: string;
+  supplier_party: string | null;
+  chf_device_id: string;
+  failed_checks: DbJson;
+  decided_at: DbDate;
+  cof_file: string | null;
+}
+export interface CpCounterTable {
+  commissioning_party_id: string;
+  name: string;
+  last_value: DbCounter;
+}
+export interface DccSmiLinkTable {
+  device_id: string;
+  mpxn: string | null;
+  chf_device_id: string | null;
+  gpf_device_id: string | null;
+  notified_supplier_id: string | null;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -268,4 +314,9 @@ export interface Database {
   dco_key: DcoKeyTable;
   dco_secret: DcoSecretTable;
   stop_request: StopRequestTable;
+  cp_mcf: CpMcfTable;
+  cp_installation: CpInstallationTable;
+  cp_outcome: CpOutcomeTable;
+  cp_counter: CpCounterTable;
+  dcc_smi_link: DccSmiLinkTable;
 }

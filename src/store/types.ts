@@ -149,6 +149,10 @@ export type {
   StopRequestRepository,
   StoredStopRequest,
 } from './repositories/stop-requests.js';
+import type {
+  CommissioningPartyRepository,
+  SmartMeteringInventoryPort,
+} from '../core/commissioning-requests/index.js';
 
 export interface MigrationState {
   name: string;
@@ -175,6 +179,10 @@ export interface Store {
   readonly dco: DcoRepository;
   /** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A; migration 009). */
   readonly stopRequests: StopRequestRepository;
+  /** The Commissioning Party's held MCFs, installations, outcomes and counters (migration 014, TMAD 6). */
+  readonly commissioningParty: CommissioningPartyRepository;
+  /** The DCC's Smart Metering Inventory for Commissioning Requests (`smi` registry + migration 014). */
+  readonly smartMeteringInventory: SmartMeteringInventoryPort;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -21,6 +21,7 @@ const MIGRATIONS = [
   '008_dormant_responses',
   '009_stop_requests',
   '011_dco',
+  '014_commissioning',
 ];
 
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

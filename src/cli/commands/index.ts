@@ -8,6 +8,7 @@ type CommandModule = { register(program: Command): void };
 
 const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<CommandModule>>>> = {
   calendar: [() => import('./calendar.js')],
+  cp: [() => import('./cp.js')],
   db: [() => import('./db.js')],
   dcc: [() => import('./dcc.js')],
   dco: [() => import('./dco.js')],
@@ -29,7 +30,11 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
 export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
   const names = (
-    first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS)
+    first !== undefined && first in GROUPS
+      ? [first]
+      : first === 'commissioning-party'
+        ? ['cp']
+        : Object.keys(GROUPS)
   ) as CommandGroupName[];
   for (const name of names) for (const load of GROUPS[name]) (await load()).register(program);
 }
