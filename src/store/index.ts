@@ -15,6 +15,7 @@ import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
 import { dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
+import { s1spRepository } from './repositories/s1sp.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -144,6 +145,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       planning: planningRepository(db, c),
       dormantResponses: dormantResponseRepository(db, c),
       rpOutcomes: rpOutcomeRepository(db, c),
+      s1sp: s1spRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

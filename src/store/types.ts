@@ -132,6 +132,18 @@ export type {
 } from '../core/planning/repository.js';
 
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type { S1spRepository } from './repositories/s1sp.js';
+export type {
+  S1spFileSet,
+  S1spHeldFile,
+  S1spHeldFileType,
+  S1spInstallationRecord,
+  S1spInstallationState,
+  S1spMcfSummary,
+  S1spRepository,
+  S1spSetKey,
+  S1spSetState,
+} from './repositories/s1sp.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
 
 export interface MigrationState {
@@ -155,6 +167,8 @@ export interface Store {
   readonly dormantResponses: DormantResponseRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
+  /** The S1SP's file sets, held files, sealed group information, outcomes and SCF counter (TMAD 5.22-5.28; migration 012). */
+  readonly s1sp: S1spRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */
