@@ -24,6 +24,7 @@ import { loadTrustStore } from '../../files/trust-store.js';
 import { openStore, type Store } from '../../store/index.js';
 import { configuration } from '../../config.js';
 import type { TrustStore } from '../../core/pki/index.js';
+import { requiredSigningRole } from '../../core/pki/roles.js';
 import { S1spFileHandling, type ReceiptReport, type TickReport } from '../../s1sp/file-handling.js';
 
 interface Common {
@@ -60,7 +61,7 @@ async function handling(o: Common, store: Store): Promise<S1spFileHandling> {
     o.signKey !== undefined && o.cert !== undefined
       ? await readSigner(o.signKey, o.cert, { key: '--sign-key', cert: '--cert' })
       : undefined;
-  if (signer && signer.cert.role !== 's1sp')
+  if (signer && signer.cert.role !== requiredSigningRole('SCF'))
     throw new UsageError(
       `--cert ${o.cert}: not an S1SP certificate (Table 5.5: SCFs are signed in the s1SPMigrationSigning role)`,
     );
