@@ -60,18 +60,6 @@ before(async () => {
   }
 });
 
-interface BuildJson {
-  built: boolean;
-  groupId: string;
-  mgf: { path: string; header: { mgfCounter: string; mcfCounter: string } } | null;
-  mef: { path: string; header: { mefCounter: string; mcfCounter: string } } | null;
-  included: string[];
-  excluded: Array<{
-    chfIdentifier: string;
-    reasons: Array<{ rule: string; field: string; message: string }>;
-  }>;
-}
-
 /** The SMSO's inventory and key material for the MCF's installations; WAN contacts per installation. */
 async function smsoFilesFor(mcf: string, contacts: Array<number | null>, out: string): Promise<string[]> {
   const installations: McfInstallation[] = [];
