@@ -1,5 +1,5 @@
 // The Requesting Party's Migration Group File and Migration Group Encrypted File (TMAD 5.12(b), (c),
-// (f), (g); the Group Specific Requirements of TMAD 12–16, group-requirements.ts).
+// (f), (g); the Group Specific Requirements of TMAD 12–16, src/core/groups/requirements.ts).
 //
 // Inputs are files only (parties never import each other): the signed MCF, the DCC's MVF for it, the
 // SMSO's hand-over file (ciphertext; plaintext only for EB/EC, which never goes into the MEF), the SMSO
@@ -48,7 +48,7 @@ import {
   GROUP_FILE_REQUIREMENTS,
   MGF_FIELD_ELEMENT,
   type GroupFileRequirements,
-} from './group-requirements.js';
+} from '../core/groups/requirements.js';
 
 /** TMAD 5.12(c): WAN contact with the Communications Hub within the last 7 days. */
 export const WAN_CONTACT_DAYS = 7;

@@ -18,6 +18,7 @@ import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
 import { dcoRepository } from './repositories/dco.js';
 import { stopRequestRepository } from './repositories/stop-requests.js';
 import { commissioningPartyRepository, smartMeteringInventory } from './repositories/commissioning.js';
+import { s1spRepository } from './repositories/s1sp.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
@@ -151,6 +152,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       stopRequests: stopRequestRepository(db, c),
       commissioningParty: commissioningPartyRepository(db, c),
       smartMeteringInventory: smartMeteringInventory(db, referenceRepository(db, c)),
+      s1sp: s1spRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

@@ -294,6 +294,53 @@ export interface DccSmiLinkTable {
   notified_supplier_id: string | null;
 }
 
+export interface S1spFileSetTable {
+  id: Generated<number>;
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  state: string;
+  created_at: DbDate;
+  first_mvf_at: DbDate | null;
+  closed_at: DbDate | null;
+  close_reason: string | null;
+  mcf: DbJson | null;
+}
+
+export interface S1spHeldFileTable {
+  set_id: number;
+  file_type: string;
+  file_name: string;
+  sha256: string;
+  held_path: string;
+  received_at: DbDate;
+  installations: number;
+}
+
+export interface S1spGroupInformationTable {
+  set_id: number;
+  chf_identifier: string;
+  sealed: string;
+}
+
+export interface S1spInstallationTable {
+  set_id: number;
+  chf_identifier: string;
+  state: string;
+  failed_checks: DbJson;
+  prepay_flag: DbBool;
+  detail: DbJson;
+  decided_at: DbDate;
+  scf_counter: DbCounter | null;
+  scf_file: string | null;
+}
+
+export interface S1spCounterTable {
+  reporting_party_id: string;
+  file_type: string;
+  last_value: DbCounter;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -319,4 +366,9 @@ export interface Database {
   cp_outcome: CpOutcomeTable;
   cp_counter: CpCounterTable;
   dcc_smi_link: DccSmiLinkTable;
+  s1sp_file_set: S1spFileSetTable;
+  s1sp_held_file: S1spHeldFileTable;
+  s1sp_group_information: S1spGroupInformationTable;
+  s1sp_installation: S1spInstallationTable;
+  s1sp_counter: S1spCounterTable;
 }

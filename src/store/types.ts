@@ -132,6 +132,18 @@ export type {
 } from '../core/planning/repository.js';
 
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type { S1spRepository } from './repositories/s1sp.js';
+export type {
+  S1spFileSet,
+  S1spHeldFile,
+  S1spHeldFileType,
+  S1spInstallationRecord,
+  S1spInstallationState,
+  S1spMcfSummary,
+  S1spRepository,
+  S1spSetKey,
+  S1spSetState,
+} from './repositories/s1sp.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
 import type { DcoRepository } from './repositories/dco.js';
 export type {
@@ -183,6 +195,8 @@ export interface Store {
   readonly commissioningParty: CommissioningPartyRepository;
   /** The DCC's Smart Metering Inventory for Commissioning Requests (`smi` registry + migration 014). */
   readonly smartMeteringInventory: SmartMeteringInventoryPort;
+  /** The S1SP's file sets, held files, sealed group information, outcomes and SCF counter (TMAD 5.22-5.28; migration 012). */
+  readonly s1sp: S1spRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -21,6 +21,7 @@ const MIGRATIONS = [
   '008_dormant_responses',
   '009_stop_requests',
   '011_dco',
+  '012_s1sp',
   '014_commissioning',
 ];
 

@@ -19,6 +19,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   ma: [() => import('./ma.js'), () => import('./ma-exchange.js'), () => import('./ma-received.js')],
   mcc: [() => import('./mcc-planning.js'), () => import('./mcc-dormant.js')],
   pki: [() => import('./pki.js')],
+  s1sp: [() => import('./s1sp.js')],
   smso: [() => import('./smso.js')],
   ref: [() => import('./ref.js')],
   rp: [() => import('./rp.js'), () => import('./rp-group.js')],

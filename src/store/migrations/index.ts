@@ -14,6 +14,7 @@ import { migration008 } from './008_dormant_responses.js';
 import { migration009 } from './009_stop_requests.js';
 import { migration011 } from './011_dco.js';
 import { migration014 } from './014_commissioning.js';
+import { migration012 } from './012_s1sp.js';
 
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
@@ -27,6 +28,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '008_dormant_responses': migration008(kind),
     '009_stop_requests': migration009(kind),
     '011_dco': migration011(kind),
+    '012_s1sp': migration012(kind),
     '014_commissioning': migration014(kind),
   };
 }

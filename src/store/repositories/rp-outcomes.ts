@@ -1,10 +1,11 @@
 // The Requesting Party's records (migration 007): per-installation outcomes of each MCF build and the
 // counters it has used (TMAD 5.6). The counter is taken in one write transaction (SQLite: BEGIN
 // IMMEDIATE, so two processes never take the same value; PostgreSQL: a row lock via UPDATE).
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Codec } from '../codec.js';
 import { COUNTER_MAX } from '../codec.js';
 import type { Database } from '../schema.js';
+import { inWriteTransaction as writeTransaction } from '../write-transaction.js';
 
 export type RpFileType = 'MCF' | 'MGF' | 'MEF';
 
@@ -47,20 +48,8 @@ export interface RpOutcomeRepository {
 const OUTCOME_BATCH = 500;
 
 export function rpOutcomeRepository(db: Kysely<Database>, c: Codec): RpOutcomeRepository {
-  async function inWriteTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (c.kind === 'postgres') return db.transaction().execute(fn);
-    return db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const out = await fn(conn);
-        await sql`commit`.execute(conn);
-        return out;
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw err;
-      }
-    });
-  }
+  const inWriteTransaction = <T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
+    writeTransaction(db, c, fn);
 
   async function lastCounter(trx: Kysely<Database>, rp: string, ft: RpFileType): Promise<bigint | null> {
     let q = trx

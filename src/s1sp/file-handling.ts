@@ -1,0 +1,757 @@
+// The S1SP's file handling (TMAD 5.22-5.26, 5.28; clauses 12-16):
+//   receive(files, now)  5.22 Table 5.9 as the S1SP (its own Stored Counters); 5.23 decryption of each
+//                        EncryptedS1SPGroupInformation with the S1SP private key chosen by Key
+//                        Identifier within its dates (5.1(a)), the plaintext validated against the
+//                        schema (Table 11.2.1) and SEALED at rest; failure: discard, Incident. Each
+//                        file joins its S1SP Required File Set (12.4, 13.6, 14.5, 15.4, 16.4); the first
+//                        MVF starts the 24-hour timer (5.24); a complete set runs Table 5.25, and each
+//                        S1SP Viable Installation goes to the given CommissionInstallation (5.27).
+//   tick(now)            5.24 discards sets whose timer reached 24 hours; 5.28 writes the SCFs due.
+// Every operation takes `now` (a controllable clock). Plaintext group information is deleted after
+// commissioning, rollback or discard (5.27, 12.10.2); without a commissioner, S1SP Viable Installations
+// wait (sealed) and only Table 5.25 failures are reported in SCFs: nothing is reported as commissioned
+// that was not.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import path from 'node:path';
+import { authenticateMigrationFile, type AuthenticationVerdict } from '../core/authentication/index.js';
+import { decryptS1spGroupInformationXml } from '../core/crypto/group-information.js';
+import type { DcoRequests } from '../core/dco-requests/index.js';
+import {
+  createS1spOutcomesFileWriter,
+  iterateMigrationFile,
+  migrationFileName,
+  parseDecryptedS1spDpGroupInformation,
+  parseDecryptedS1spGroupInformation,
+  type AnyMigrationHeader,
+  type DecryptedS1spDpGroupInformation,
+  type DecryptedS1spGroupInformation,
+  type McfInstallation,
+  type MefInstallation,
+  type MgfInstallation,
+  type MigrationCommonHeader,
+  type OutcomeInstallation,
+  type S1spOutcomesHeader,
+} from '../core/formats/migration-files/index.js';
+import { GROUP_FILE_REQUIREMENTS } from '../core/groups/requirements.js';
+import { isGroupId, isNullCertificateId, type GroupId } from '../core/ids/index.js';
+import { categoryFor, incidentTargets } from '../core/incidents/index.js';
+import { criticalSupplierId, type OrganisationCertificate, type TrustStore } from '../core/pki/index.js';
+import { spkiKeyIdentifier } from '../core/reference/certificates.js';
+import { validateXml } from '../core/schema/index.js';
+import { discardFile } from '../files/discard.js';
+import { deliver, type MailboxAddress } from '../files/mailbox.js';
+import { createSealer, openSealed } from '../lib/crypto/seal.js';
+import { signXmlFile } from '../lib/xmldsig/index.js';
+import type {
+  S1spFileSet,
+  S1spHeldFileType,
+  S1spInstallationRecord,
+  S1spMcfSummary,
+  Store,
+} from '../store/index.js';
+import type { CommissionInstallation, S1spViableInstallation } from './commissioning-contract.js';
+import { checkTable525 } from './table-5-25.js';
+
+/** TMAD 5.24: the S1SP Required File Set must be complete within 24 hours of the first MVF. */
+export const REQUIRED_FILE_SET_HOURS = 24;
+/** TMAD 5.28: no installation's details wait more than 60 minutes for an SCF. */
+export const SCF_MAX_DELAY_MINUTES = 60;
+
+export interface S1spFileHandlingOptions {
+  store: Pick<Store, 's1sp' | 'counters' | 'incidents' | 'acceptedFiles' | 'reference'>;
+  trust: TrustStore;
+  /** The S1SP's group private keys (TMAD 5.1(a), 5.4): chosen by Key Identifier, within their dates. */
+  groupKeys: readonly KeyObject[];
+  /** Passphrase sealing decrypted group information at rest (src/lib/crypto/seal.ts). */
+  sealPassphrase: string | undefined;
+  /** Where the S1SP keeps the files of its sets until they end. */
+  heldDir: string;
+  /** TMAD 5.9, 5.23: rejected files are moved here (default: left in place). */
+  discardTo?: string;
+  /** TMAD 5.28, Table 5.5: the s1SPMigrationSigning key and certificate; without it no SCF is written. */
+  signer?: { key: KeyObject; cert: OrganisationCertificate };
+  /** Where SCFs are written. */
+  scfDir: string;
+  /** TMAD 5.28, 9: the mailbox root the SCFs are delivered into (docs/MAILBOXES.md). */
+  mailboxes?: string;
+  /** TMAD 5.27 (src/s1sp/commissioning); absent: viable installations wait. */
+  commission?: CommissionInstallation;
+  dco?: DcoRequests;
+  /** TMAD 5.28: installations per SCF (default 1000). */
+  batchSize?: number;
+  /** TMAD 5.28: write an SCF when its oldest outcome is this close to 60 minutes (default 5). */
+  flushMarginMinutes?: number;
+  requireCrl?: boolean;
+}
+
+export interface ReceiptReport {
+  file: string;
+  accepted: boolean;
+  fileType: string | null;
+  /** The Table 5.9 verdict. */
+  verdict: AuthenticationVerdict;
+  /** The set it joined: "<RequestingPartyID>/<MCFCounter>/<GroupID>". */
+  set: string | null;
+  /** Why it was not used after authentication (TMAD 5.22-5.24), with the clause. */
+  problem: { rule: string; message: string } | null;
+  disposition: string | null;
+  incidentId: number | null;
+}
+
+export interface ScfWritten {
+  path: string;
+  set: string;
+  scfCounter: string;
+  installations: number;
+  failed: number;
+  delivered: Array<{ to: MailboxAddress; path: string }>;
+}
+
+export interface TickReport {
+  discarded: Array<{ set: string; reason: string }>;
+  processed: Array<{ set: string; viable: number; failed: number; commissioned: number }>;
+  scfs: ScfWritten[];
+  problems: Array<{ set: string; rule: string; message: string }>;
+}
+
+const setName = (s: { requestingPartyId: string; mcfCounter: bigint; groupId: string }): string =>
+  `${s.requestingPartyId}/${s.mcfCounter}/${s.groupId}`;
+const HOUR = 3_600_000;
+const sealContext = (setId: number, chf: string): string => `s1sp-group-information|${setId}|${chf}`;
+
+class ReceiptRefusal extends Error {
+  constructor(
+    readonly rule: string,
+    message: string,
+    readonly incident: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** TMAD 5.1(a), 5.4: the S1SP's private key Key Identifiers, and which are usable for a GroupID at t. */
+async function usableKeys(
+  o: S1spFileHandlingOptions,
+  groupId: string,
+  at: Date,
+): Promise<Array<{ key: KeyObject; keyIdentifier: string; validFrom: string }>> {
+  const out: Array<{ key: KeyObject; keyIdentifier: string; validFrom: string }> = [];
+  for (const key of o.groupKeys) {
+    const der = new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+    const kid = spkiKeyIdentifier(der);
+    if (!kid.ok) continue;
+    const e = await o.store.reference.data.groupPublicKey(kid.value, at);
+    if (e && e.holder === 'S1SP' && e.groupId === groupId)
+      out.push({ key, keyIdentifier: kid.value, validFrom: e.validFrom });
+  }
+  return out.sort((a, b) => (a.validFrom < b.validFrom ? 1 : a.validFrom > b.validFrom ? -1 : 0));
+}
+
+/** TMAD 2 Supplier Signifier of an MCF and (5.28(c)) the Responsible Suppliers of its installations. */
+async function mcfSummary(
+  o: S1spFileHandlingOptions,
+  header: MigrationCommonHeader,
+  installations: readonly McfInstallation[],
+): Promise<S1spMcfSummary> {
+  const ref = o.store.reference.data;
+  const partyOf = async (id: { serialNumber: string; issuerName: string }): Promise<string | null> => {
+    const cert = await ref.certificate(id);
+    const userId = criticalSupplierId(cert);
+    if (!userId) return null;
+    return (await ref.partyOfUserId(userId))?.partySignifier ?? null;
+  };
+  let anyNull = false;
+  let first: { serialNumber: string; issuerName: string } | undefined;
+  const suppliers = new Set<string>();
+  let problem: string | undefined;
+  for (const i of installations) {
+    for (const c of [
+      i.esmeDetail.criticalSupplierCertificateId,
+      i.gpfDetail.criticalSupplierCertificateId,
+      i.gsmeDetail?.criticalSupplierCertificateId,
+    ]) {
+      if (!c) continue;
+      if (isNullCertificateId(c)) anyNull = true;
+      else first ??= c;
+    }
+    const esme = i.esmeDetail.criticalSupplierCertificateId;
+    if (!isNullCertificateId(esme)) {
+      const p = await partyOf(esme);
+      if (p) suppliers.add(p);
+    }
+  }
+  let signifier: string | null = anyNull ? '' : null;
+  if (!anyNull && first) {
+    signifier = await partyOf(first);
+    if (signifier === null)
+      problem = `no Supplier Party found for the CriticalSupplierCertificateID (serial ${first.serialNumber}, issuer ${first.issuerName}) in the reference data (TMAD 2 Supplier Signifier, 10.2)`;
+  }
+  return {
+    toBeCommissionedByDcc: header.toBeCommissionedByDcc,
+    ...(header.commissioningPartyIdentifier !== undefined
+      ? { commissioningPartyIdentifier: header.commissioningPartyIdentifier }
+      : {}),
+    supplierSignifier: signifier,
+    ...(problem ? { supplierSignifierProblem: problem } : {}),
+    responsibleSuppliers: [...suppliers].sort(),
+  };
+}
+
+async function readAll(file: string): Promise<{ header: AnyMigrationHeader; installations: unknown[] }> {
+  let header: AnyMigrationHeader | undefined;
+  const installations: unknown[] = [];
+  for await (const item of iterateMigrationFile(createReadStream(file), { fileName: path.basename(file) }))
+    if (item.kind === 'header') header = item.header;
+    else installations.push(item.installation);
+  if (!header) throw new Error(`${file}: no Migration Header (TMAD 10.1)`);
+  return { header, installations };
+}
+
+/** The S1SP's file handling over one store. */
+export class S1spFileHandling {
+  constructor(private readonly o: S1spFileHandlingOptions) {}
+
+  private requiredTypes(groupId: GroupId): S1spHeldFileType[] {
+    return GROUP_FILE_REQUIREMENTS[groupId].s1sp.requiredFileSet.mgf
+      ? ['MCF', 'MVF', 'MGF', 'MEF']
+      : ['MCF', 'MVF', 'MEF'];
+  }
+
+  /** TMAD 5.22-5.25: receive files in order; each verdict is handed to `onReport` as decided. */
+  async receive(
+    files: readonly string[],
+    now: Date,
+    onReport: (r: ReceiptReport) => void | Promise<void> = () => undefined,
+  ): Promise<{ reports: ReceiptReport[]; tick: TickReport }> {
+    const tick = emptyTick();
+    await this.expire(now, tick); // TMAD 5.24 first: a file arriving at 24 hours is too late
+    const reports: ReceiptReport[] = [];
+    for (const file of files) {
+      const r = await this.receiveOne(file, now, tick);
+      reports.push(r);
+      await onReport(r);
+    }
+    await this.flush(now, tick);
+    return { reports, tick };
+  }
+
+  private async receiveOne(file: string, now: Date, tick: TickReport): Promise<ReceiptReport> {
+    const o = this.o;
+    const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+    const verdict = await authenticateMigrationFile(stream, {
+      as: 's1sp',
+      trust: o.trust,
+      counters: o.store.counters,
+      incidents: o.store.incidents,
+      acceptedFiles: o.store.acceptedFiles,
+      now,
+      fileName: path.basename(file),
+      ...(o.requireCrl === false ? { validity: { requireCrl: false } } : {}),
+    }).finally(() => stream.destroy());
+    const report: ReceiptReport = {
+      file,
+      accepted: verdict.accepted,
+      fileType: verdict.fileType,
+      verdict,
+      set: null,
+      problem: null,
+      disposition: verdict.accepted ? null : 'left in place',
+      incidentId: verdict.incidentId,
+    };
+    const discard = async (): Promise<void> => {
+      if (!o.discardTo) return;
+      await discardFile(file, o.discardTo, (target: string) => {
+        report.disposition = `moved to ${target}`;
+        return report;
+      });
+    };
+    if (!verdict.accepted) {
+      await discard();
+      return report;
+    }
+    if (verdict.alreadyAccepted) {
+      report.problem = {
+        rule: 'TMAD 5.9.5-5.9.9',
+        message: 'these bytes were received before: nothing to do',
+      };
+      return report;
+    }
+    const type = verdict.fileType;
+    if (type !== 'MCF' && type !== 'MVF' && type !== 'MGF' && type !== 'MEF') {
+      report.accepted = false;
+      report.problem = {
+        rule: 'TMAD 5.22',
+        message: `a ${type ?? 'file'} is not a file the S1SP receives: expected an MCF, MVF, MGF or MEF`,
+      };
+      return report;
+    }
+    const { header, installations } = await readAll(file);
+    const key = {
+      requestingPartyId: header.requestingPartyId,
+      mcfCounter: header.mcfCounter,
+      groupId: header.groupId,
+    };
+    report.set = setName(key);
+    if (!isGroupId(key.groupId)) {
+      report.accepted = false;
+      report.problem = {
+        rule: 'TMAD 12-16',
+        message: `GroupID '${key.groupId}' has no Group Specific Requirements`,
+      };
+      return report;
+    }
+    const groupId: GroupId = key.groupId;
+    const set = await o.store.s1sp.openSet(key, now);
+    if (set.state !== 'collecting') {
+      report.accepted = false;
+      report.problem = {
+        rule: set.state === 'discarded' ? 'TMAD 5.24' : 'TMAD 12.4',
+        message: `the S1SP Required File Set ${report.set} was ${set.state} at ${set.closedAt?.toISOString()} (${set.closeReason ?? ''}): the file is not used`,
+      };
+      await discard();
+      return report;
+    }
+    if (!this.requiredTypes(groupId).includes(type)) {
+      report.accepted = false;
+      report.problem = {
+        rule: GROUP_FILE_REQUIREMENTS[groupId].s1sp.requiredFileSet.clause,
+        message: `the S1SP Required File Set of GroupID ${groupId} holds no ${type}`,
+      };
+      await discard();
+      return report;
+    }
+    // TMAD 5.23: decrypt, validate, seal; any failure discards the whole file with an Incident.
+    let sealed: Array<{ chfIdentifier: string; sealed: string }> = [];
+    if (type === 'MEF') {
+      try {
+        sealed = await this.decryptMef(set, groupId, installations as MefInstallation[], now);
+      } catch (e) {
+        if (!(e instanceof ReceiptRefusal)) throw e;
+        report.accepted = false;
+        report.problem = { rule: e.rule, message: e.message };
+        report.incidentId = await this.raiseIncident(now, path.basename(file), e.rule, e.message);
+        await discard();
+        return report;
+      }
+    }
+    const dir = path.join(o.heldDir, String(set.id));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const held = path.join(dir, `${type}-${path.basename(file)}`);
+    await copyFile(file, held);
+    const fresh = await o.store.s1sp.holdFile({
+      setId: set.id,
+      fileType: type,
+      fileName: path.basename(file),
+      sha256: verdict.sha256 ?? '',
+      heldPath: held,
+      receivedAt: now,
+      installations: installations.length,
+    });
+    if (!fresh) {
+      report.accepted = false;
+      report.problem = {
+        rule: GROUP_FILE_REQUIREMENTS[groupId].s1sp.requiredFileSet.clause,
+        message: `the S1SP Required File Set ${report.set} already holds an ${type}: expected one`,
+      };
+      await discard();
+      return report;
+    }
+    if (sealed.length) await o.store.s1sp.storeGroupInformation(set.id, sealed);
+    if (type === 'MVF') await o.store.s1sp.startTimer(set.id, now); // TMAD 5.24
+    if (type === 'MCF')
+      await o.store.s1sp.setMcf(
+        set.id,
+        await mcfSummary(o, header as MigrationCommonHeader, installations as McfInstallation[]),
+      );
+    const heldTypes = new Set((await o.store.s1sp.heldFiles(set.id)).map((h) => h.fileType));
+    if (this.requiredTypes(groupId).every((t) => heldTypes.has(t)))
+      await this.process((await o.store.s1sp.set(set.id))!, groupId, now, tick);
+    return report;
+  }
+
+  private async raiseIncident(now: Date, fileName: string, step: string, message: string): Promise<number> {
+    const kind = 'file-decryption-failure';
+    const category = categoryFor(kind);
+    const targets = incidentTargets(category, now);
+    return this.o.store.incidents.raise({
+      category,
+      kind,
+      summary: `${step}: MEF ${fileName} discarded by the S1SP: ${message}`.slice(0, 2000),
+      fileName,
+      step,
+      party: 's1sp',
+      raisedAt: now,
+      targetResponseBy: targets.targetResponseBy,
+      targetResolutionBy: targets.targetResolutionBy,
+      assignee: 'DCC',
+      details: { rule: step, message },
+    });
+  }
+
+  /** TMAD 5.23 (a), (b) for every EncryptedS1SPGroupInformation of an MEF. */
+  private async decryptMef(
+    set: S1spFileSet,
+    groupId: GroupId,
+    mef: readonly MefInstallation[],
+    now: Date,
+  ): Promise<Array<{ chfIdentifier: string; sealed: string }>> {
+    const checks = GROUP_FILE_REQUIREMENTS[groupId].s1sp.mefValidation;
+    if (!checks || GROUP_FILE_REQUIREMENTS[groupId].mef.encryptedS1spGroupInformation !== 'required')
+      return [];
+    const keys = await usableKeys(this.o, groupId, now);
+    if (keys.length === 0)
+      throw new ReceiptRefusal(
+        'TMAD 5.23(a), 5.1(a)',
+        `no S1SP private key usable for GroupID ${groupId} on ${now.toISOString().slice(0, 10)}: expected one whose Key Identifier is a notified S1SP key of that GroupID within its start and end dates`,
+        true,
+      );
+    if (this.o.sealPassphrase === undefined)
+      throw new Error(
+        'no passphrase configured to seal decrypted group information at rest (S1MIG_KEY_PASSPHRASE)',
+      );
+    const sealer = createSealer(this.o.sealPassphrase);
+    const out: Array<{ chfIdentifier: string; sealed: string }> = [];
+    for (const [n, inst] of mef.entries()) {
+      const enc = inst.encryptedS1spGroupInformation;
+      if (!enc) continue; // Table 5.25 reports the missing element for that installation (12.15)
+      let plain: Buffer | undefined;
+      let why = '';
+      for (const k of keys) {
+        try {
+          plain = decryptS1spGroupInformationXml(
+            {
+              ProtectedData: enc.protectedData,
+              AuthenticationTag: enc.authenticationTag,
+              WrappedTransportKey: enc.wrappedTransportKey,
+            },
+            k.key,
+          );
+          break;
+        } catch (e) {
+          why = (e as Error).message;
+        }
+      }
+      const where = `SMETS1Installation ${n + 1} (CHFIdentifier ${inst.chfIdentifier})`;
+      if (!plain)
+        throw new ReceiptRefusal(
+          'TMAD 5.23(a)',
+          `${where}: EncryptedS1SPGroupInformation does not decrypt with the S1SP keys usable for GroupID ${groupId} (${keys.map((k) => k.keyIdentifier).join(', ')}): ${why}`,
+          true,
+        );
+      try {
+        const v = await validateXml(plain, { expectedFileType: checks.plaintext });
+        if (!v.valid) {
+          const p = v.problems[0];
+          throw new ReceiptRefusal(
+            'TMAD 5.23(b)',
+            `${where}: the decrypted plaintext is not a valid ${checks.plaintext} (Table 11.2.1): line ${p?.line ?? '?'}, <${p?.element ?? ''}>: ${p?.message ?? ''}`,
+            true,
+          );
+        }
+        out.push({
+          chfIdentifier: inst.chfIdentifier,
+          sealed: sealer.seal(plain, sealContext(set.id, inst.chfIdentifier)),
+        });
+      } finally {
+        plain.fill(0);
+      }
+    }
+    return out;
+  }
+
+  /** TMAD 5.25 on a complete set, then 5.27 for each S1SP Viable Installation when a commissioner is given. */
+  private async process(set: S1spFileSet, groupId: GroupId, now: Date, tick: TickReport): Promise<void> {
+    const o = this.o;
+    const held = new Map((await o.store.s1sp.heldFiles(set.id)).map((h) => [h.fileType, h]));
+    const mcfFile = await readAll(held.get('MCF')!.heldPath);
+    const mcfHeader = mcfFile.header as MigrationCommonHeader;
+    const mcf = new Map((mcfFile.installations as McfInstallation[]).map((i) => [i.chfDetail.deviceId, i]));
+    const mvf = new Map(
+      ((await readAll(held.get('MVF')!.heldPath)).installations as OutcomeInstallation[]).map((i) => [
+        i.chfIdentifier,
+        i,
+      ]),
+    );
+    const mefList = (await readAll(held.get('MEF')!.heldPath)).installations as MefInstallation[];
+    const mef = new Map(mefList.map((i) => [i.chfIdentifier, i]));
+    const needsMgf = GROUP_FILE_REQUIREMENTS[groupId].s1sp.requiredFileSet.mgf;
+    const mgfList = needsMgf
+      ? ((await readAll(held.get('MGF')!.heldPath)).installations as MgfInstallation[])
+      : [];
+    const mgf = new Map(mgfList.map((i) => [i.chfIdentifier, i]));
+    const driver = needsMgf ? mgfList.map((i) => i.chfIdentifier) : mefList.map((i) => i.chfIdentifier);
+    const plaintext = GROUP_FILE_REQUIREMENTS[groupId].s1sp.mefValidation?.plaintext;
+    const records: S1spInstallationRecord[] = [];
+    const viable: S1spViableInstallation[] = [];
+    for (const chf of new Set(driver)) {
+      let gi: DecryptedS1spGroupInformation | DecryptedS1spDpGroupInformation | undefined;
+      const sealed = await o.store.s1sp.groupInformation(set.id, chf);
+      if (sealed && plaintext) {
+        const plain = openSealed(sealed, o.sealPassphrase, sealContext(set.id, chf));
+        try {
+          gi =
+            plaintext === 'DecryptedS1SPGroupInformation'
+              ? await parseDecryptedS1spGroupInformation(plain)
+              : await parseDecryptedS1spDpGroupInformation(plain);
+        } finally {
+          plain.fill(0);
+        }
+      }
+      const r = checkTable525({
+        groupId,
+        chfIdentifier: chf,
+        mcf: mcf.get(chf),
+        mvf: mvf.get(chf),
+        mgf: mgf.get(chf),
+        mef: mef.get(chf),
+        groupInformation: gi,
+      });
+      const base = { setId: set.id, chfIdentifier: chf, decidedAt: now, scfCounter: null, scfFile: null };
+      if (!r.viable) {
+        records.push({
+          ...base,
+          state: 'failed',
+          failedChecks: [r.failure.failedCheck],
+          prepayFlag: false,
+          detail: { rule: r.failure.rule, element: r.failure.element, message: r.failure.message },
+        });
+        // TMAD 5.25: no further processing: the installation's plaintext is not kept.
+        await o.store.s1sp.deleteGroupInformation(set.id, chf);
+      } else {
+        records.push({ ...base, state: 'viable', failedChecks: [], prepayFlag: false, detail: {} });
+        viable.push({
+          ref: {
+            requestingPartyId: set.requestingPartyId,
+            mcfCounter: set.mcfCounter,
+            groupId,
+            chfIdentifier: chf,
+          },
+          header: mcfHeader,
+          mcf: mcf.get(chf)!,
+          ...(mgf.get(chf) ? { mgf: mgf.get(chf)! } : {}),
+          mef: mef.get(chf)!,
+          ...(gi ? { groupInformation: gi } : {}),
+        });
+      }
+    }
+    await o.store.s1sp.recordInstallations(records);
+    await o.store.s1sp.closeSet(
+      set.id,
+      'processed',
+      now,
+      `TMAD 5.25: ${viable.length} S1SP Viable Installation(s)`,
+    );
+    let commissioned = 0;
+    if (o.commission && o.dco) {
+      for (const v of viable) {
+        const out = await o.commission(v, { dco: o.dco, now: () => now });
+        if (out.kind === 'commissioned') commissioned++;
+        await o.store.s1sp.recordInstallations([
+          {
+            setId: set.id,
+            chfIdentifier: v.ref.chfIdentifier,
+            state: out.kind === 'commissioned' ? 'commissioned' : 'commissioning-failed',
+            failedChecks: out.kind === 'failed' ? [out.failedCheck] : [],
+            prepayFlag: out.kind === 'commissioned' ? (out.prepayFlag ?? false) : false,
+            detail:
+              out.kind === 'failed'
+                ? { critical: out.critical, rolledBack: out.rolledBack }
+                : { earlySteps: out.earlySteps ?? [] },
+            decidedAt: now,
+            scfCounter: null,
+            scfFile: null,
+          },
+        ]);
+        // TMAD 5.27(b)(iii), (c), 12.10.2: the plaintext is not kept after commissioning or rollback.
+        await o.store.s1sp.deleteGroupInformation(set.id, v.ref.chfIdentifier);
+      }
+    }
+    tick.processed.push({
+      set: setName(set),
+      viable: viable.length,
+      failed: records.length - viable.length,
+      commissioned,
+    });
+  }
+
+  /** TMAD 5.24: discard each collecting set whose timer has reached 24 hours. */
+  private async expire(now: Date, tick: TickReport): Promise<void> {
+    const s1sp = this.o.store.s1sp;
+    for (const set of await s1sp.listSets({ state: 'collecting' })) {
+      if (!set.firstMvfAt || now.getTime() < set.firstMvfAt.getTime() + REQUIRED_FILE_SET_HOURS * HOUR)
+        continue;
+      const have = (await s1sp.heldFiles(set.id)).map((h) => h.fileType);
+      const reason = `TMAD 5.24: the S1SP Required File Set was not complete 24 hours after its first MVF (${set.firstMvfAt.toISOString()}); held ${have.join(', ') || 'nothing'}`;
+      if (!(await s1sp.closeSet(set.id, 'discarded', now, reason))) continue;
+      await this.discardSetData(set.id);
+      tick.discarded.push({ set: setName(set), reason });
+    }
+  }
+
+  private async discardSetData(setId: number): Promise<void> {
+    const s1sp = this.o.store.s1sp;
+    await s1sp.deleteGroupInformation(setId); // 5.27 / 12.10.2: nothing derived is kept
+    for (const h of await s1sp.heldFiles(setId)) await rm(h.heldPath, { force: true });
+    await s1sp.forgetHeldFiles(setId);
+    await rm(path.join(this.o.heldDir, String(setId)), { recursive: true, force: true });
+  }
+
+  /** TMAD 5.24 and 5.28 at `now`. */
+  async tick(now: Date): Promise<TickReport> {
+    const tick = emptyTick();
+    await this.expire(now, tick);
+    await this.flush(now, tick);
+    return tick;
+  }
+
+  /** TMAD 5.28: write the SCFs that are due. */
+  private async flush(now: Date, tick: TickReport): Promise<void> {
+    const o = this.o;
+    const batch = o.batchSize ?? 1000;
+    const dueMs = (SCF_MAX_DELAY_MINUTES - (o.flushMarginMinutes ?? 5)) * 60_000;
+    for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
+      const unsent = await o.store.s1sp.installations(set.id, { unsent: true });
+      if (unsent.length === 0) continue;
+      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).length;
+      const oldest = Math.min(...unsent.map((u) => u.decidedAt.getTime()));
+      // Due: a full batch, the oldest near 60 minutes, or nothing else can join (no viable installation waits).
+      if (unsent.length < batch && now.getTime() - oldest < dueMs && waiting > 0) continue;
+      if (!o.signer) {
+        tick.problems.push({
+          set: setName(set),
+          rule: 'TMAD 5.28',
+          message: 'SCF due but no s1SPMigrationSigning signer given (--sign-key, --cert)',
+        });
+        continue;
+      }
+      if (!set.mcf || set.mcf.supplierSignifier === null) {
+        tick.problems.push({
+          set: setName(set),
+          rule: 'TMAD 10.2',
+          message: `SCF due but its file name cannot be made: ${set.mcf?.supplierSignifierProblem ?? 'no MCF summary'}`,
+        });
+        continue;
+      }
+      for (let i = 0; i < unsent.length; i += batch)
+        tick.scfs.push(await this.writeScf(set, unsent.slice(i, i + batch)));
+    }
+  }
+
+  private async writeScf(set: S1spFileSet, rows: readonly S1spInstallationRecord[]): Promise<ScfWritten> {
+    const o = this.o;
+    const signer = o.signer!;
+    const reportingPartyId = signer.cert.entityId;
+    if (!reportingPartyId)
+      throw new Error('the SCF signing certificate has no Entity Identifier (Table 10.1 ReportingPartyID)');
+    const scfCounter = await o.store.s1sp.nextScfCounter(reportingPartyId);
+    const header: S1spOutcomesHeader = {
+      requestingPartyId: set.requestingPartyId,
+      mcfCounter: set.mcfCounter,
+      reportingPartyId,
+      scfCounter,
+      groupId: set.groupId,
+    };
+    const name = migrationFileName('SCF', header, { supplierSignifier: set.mcf!.supplierSignifier! });
+    await mkdir(o.scfDir, { recursive: true });
+    const tag = `${process.pid}-${scfCounter}`;
+    const unsigned = path.join(o.scfDir, `.scf-unsigned-${tag}`);
+    const signing = path.join(o.scfDir, `.scf-signing-${tag}`);
+    const out = path.join(o.scfDir, name);
+    try {
+      const sink = createWriteStream(unsigned, { flags: 'wx', mode: 0o600 });
+      const w = createS1spOutcomesFileWriter(sink, header);
+      for (const r of rows)
+        await w.writeInstallation({
+          chfIdentifier: r.chfIdentifier,
+          prepayFlag: r.prepayFlag,
+          failedChecks: r.failedChecks,
+        });
+      await w.end();
+      await signXmlFile(unsigned, signing, {
+        privateKey: signer.key,
+        issuerName: signer.cert.issuerName,
+        serialNumber: signer.cert.serialNumber,
+      });
+      await rename(signing, out);
+    } finally {
+      await unlink(unsigned).catch(() => undefined);
+      await unlink(signing).catch(() => undefined);
+    }
+    await o.store.s1sp.markSent(
+      set.id,
+      rows.map((r) => r.chfIdentifier),
+      scfCounter,
+      name,
+    );
+    const delivered: ScfWritten['delivered'] = [];
+    if (o.mailboxes) {
+      // TMAD 5.28(a) the Requesting Party; (b) the Commissioning Party or (c) the Responsible Supplier.
+      const to: MailboxAddress[] = [{ role: 'requesting-party', party: set.requestingPartyId }];
+      if (set.mcf!.toBeCommissionedByDcc)
+        to.push({ role: 'commissioning-party', party: set.mcf!.commissioningPartyIdentifier ?? 'DCC' });
+      else for (const s of set.mcf!.responsibleSuppliers) to.push({ role: 'responsible-supplier', party: s });
+      for (const a of to) delivered.push({ to: a, path: await deliver(o.mailboxes, a, name, out) });
+    }
+    return {
+      path: out,
+      set: setName(set),
+      scfCounter: String(scfCounter),
+      installations: rows.length,
+      failed: rows.filter((r) => r.failedChecks.length > 0).length,
+      delivered,
+    };
+  }
+
+  /** Every set with its files, timer and installations (for `s1mig s1sp status`). */
+  async status(now: Date): Promise<
+    Array<{
+      set: string;
+      state: string;
+      createdAt: string;
+      timerDeadline: string | null;
+      closedAt: string | null;
+      closeReason: string | null;
+      files: Array<{ fileType: string; fileName: string; installations: number; receivedAt: string }>;
+      installations: Record<string, number>;
+      unsent: number;
+      sealedGroupInformation: number;
+      overdue: boolean;
+    }>
+  > {
+    const s1sp = this.o.store.s1sp;
+    const out = [];
+    for (const set of await s1sp.listSets()) {
+      const inst = await s1sp.installations(set.id);
+      const counts: Record<string, number> = {};
+      for (const i of inst) counts[i.state] = (counts[i.state] ?? 0) + 1;
+      const deadline = set.firstMvfAt
+        ? new Date(set.firstMvfAt.getTime() + REQUIRED_FILE_SET_HOURS * HOUR)
+        : null;
+      out.push({
+        set: setName(set),
+        state: set.state,
+        createdAt: set.createdAt.toISOString(),
+        timerDeadline: deadline?.toISOString() ?? null,
+        closedAt: set.closedAt?.toISOString() ?? null,
+        closeReason: set.closeReason,
+        files: (await s1sp.heldFiles(set.id)).map((h) => ({
+          fileType: h.fileType,
+          fileName: h.fileName,
+          installations: h.installations,
+          receivedAt: h.receivedAt.toISOString(),
+        })),
+        installations: counts,
+        unsent: inst.filter((i) => i.scfCounter === null && i.state !== 'viable').length,
+        sealedGroupInformation: await s1sp.countGroupInformation(set.id),
+        overdue: set.state === 'collecting' && deadline !== null && now >= deadline,
+      });
+    }
+    return out;
+  }
+}
+
+function emptyTick(): TickReport {
+  return { discarded: [], processed: [], scfs: [], problems: [] };
+}
