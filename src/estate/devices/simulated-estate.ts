@@ -334,6 +334,7 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
       if ('failure' in b) return fail(b.failure);
       const dev = device(b.inst, req.deviceId);
       if (!dev) return fail(`no device ${req.deviceId} behind CHF ${chf}`);
+      if (req.association === 'Public') return ok(newChannel(chf, req.deviceId, 'association', 'Public')); // no keys (A0, B1)
       const keys = dev.associations.get(req.association);
       if (!keys) return fail(`${req.deviceId} has no ${req.association}`);
       if (
