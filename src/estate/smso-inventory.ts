@@ -188,12 +188,10 @@ export function generateKeyMaterial(
       ]),
     );
   const sua = (): Record<string, string> => {
-    const ecdh = createECDH('prime256v1');
-    let priv = bytes(32);
-    priv[0] = priv[0]! & 0x7f; // below the P-256 group order
-    if (priv.every((x) => x === 0)) priv = Buffer.from('01'.padStart(64, '0'), 'hex');
-    ecdh.setPrivateKey(priv);
-    return { SUAKey: hex(16), SUAPublicKey: ecdh.getPublicKey('hex', 'uncompressed').toUpperCase() };
+    bytes(32); // drawn and unused: keeps the PRNG sequence of earlier versions
+    const suaKey = hex(16);
+    const { publicKey } = suaDeviceKeyPair(suaKey);
+    return { SUAKey: suaKey, SUAPublicKey: publicKey.toString('hex').toUpperCase() };
   };
   const keysFor = (d: SmsoDevice): Record<string, string> | undefined => {
     switch (d.deviceType) {
@@ -224,6 +222,23 @@ export function generateKeyMaterial(
     if (k) devKeys.push({ deviceType: d.deviceType, deviceId: d.deviceId, keys: k });
   }
   return { chfDeviceId: chf, devices: devKeys };
+}
+
+/**
+ * The permanent P-256 key pair of a simulated ESME or GSME (Appendix C C5/C6: the device signs its
+ * new public key with it; SUAKeyDetails PublicKey is its public half). Test data only: derived from
+ * the device's SUA key, so the simulated device (src/estate/devices) can be rebuilt from the key
+ * material alone. A real device's private key never leaves it.
+ */
+export function suaDeviceKeyPair(suaKeyHex: string): { privateKey: Buffer; publicKey: Buffer } {
+  const priv = createHash('sha256')
+    .update('s1mig estate sua device key')
+    .update(suaKeyHex.toUpperCase())
+    .digest();
+  priv[0] = (priv[0]! & 0x7f) | 0x01; // non-zero and below the P-256 group order
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(priv);
+  return { privateKey: priv, publicKey: ecdh.getPublicKey(undefined, 'uncompressed') };
 }
 
 /** The inventory CSV and key-material CSV of a generated estate. */

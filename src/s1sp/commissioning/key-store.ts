@@ -1,0 +1,78 @@
+// What the S1SP stores while it commissions an installation (Appendices A-C: "securely store each key
+// and its association with its 'key type', the 'name of Application Association', the Device ID"
+// and, where the table says so, the serial number), sealed at rest (src/lib/crypto/seal.ts), and
+// deleted on Installation Rollback (12.10.2, 15.10.2) or when 5.27(b)(iii) discards the installation.
+import type { InstallationRef } from '../../core/dco-requests/index.js';
+import type { StepRef } from '../../core/head-end/index.js';
+
+/** Which key (never its value). */
+export interface StoredKeyName {
+  deviceId: string;
+  /** The Application Association, 'MasterKey', or absent (PrepaymentKey, SUA public keys...). */
+  association?: string;
+  /** AuthenticationKey, EncryptionKey, PrepaymentKey, PrepaymentWrapperKey, MasterKey, DcoSignedPackage... */
+  keyType: string;
+}
+
+export interface StoredKeyEntry extends StoredKeyName {
+  serialNumber?: string;
+  /** The sealed value (`s1seal1.…`): never the plaintext. */
+  sealed: string;
+  /** The Appendix step that stored it. */
+  storedAt: StepRef;
+  /** Replaced by a newer key (A5 ET08.5, B6 ET07.2, ET10.3): kept until the installation is done. */
+  invalidated?: boolean;
+}
+
+/** The S1SP's key store port. `put` and `invalidate` may throw: the step that stores then fails. */
+export interface CommissioningKeyStore {
+  put(ref: InstallationRef, entry: StoredKeyEntry): Promise<void>;
+  /** The current (not invalidated) entry for a key. */
+  get(ref: InstallationRef, name: StoredKeyName): Promise<StoredKeyEntry | undefined>;
+  /** Invalidate the replaced keys of that name: every entry but the latest. */
+  invalidate(ref: InstallationRef, name: StoredKeyName, at: StepRef): Promise<void>;
+  /** Every entry of an installation (sealed values only). */
+  list(ref: InstallationRef): Promise<StoredKeyEntry[]>;
+  /** TMAD 12.10.2 / 15.10.2 / 5.27(b)(iii): delete every key and item of the installation. */
+  deleteInstallation(ref: InstallationRef): Promise<void>;
+}
+
+export const installationKey = (r: InstallationRef): string =>
+  `${r.requestingPartyId}/${r.mcfCounter}/${r.groupId}/${r.chfIdentifier}`;
+
+const same = (a: StoredKeyName, b: StoredKeyName): boolean =>
+  a.deviceId === b.deviceId && (a.association ?? '') === (b.association ?? '') && a.keyType === b.keyType;
+
+/** The sealing context (AAD) of a key: a sealed value moved onto another key does not open. */
+export const sealContext = (r: InstallationRef, n: StoredKeyName): string =>
+  `s1sp/${installationKey(r)}/${n.deviceId}/${n.association ?? '-'}/${n.keyType}`;
+
+/** An in-memory key store (one process; the values in it are sealed). */
+export function createMemoryKeyStore(): CommissioningKeyStore & { size(): number } {
+  const m = new Map<string, StoredKeyEntry[]>();
+  return {
+    async put(ref, entry) {
+      const k = installationKey(ref);
+      const list = m.get(k) ?? [];
+      list.push({ ...entry });
+      m.set(k, list);
+    },
+    async get(ref, name) {
+      const list = m.get(installationKey(ref)) ?? [];
+      return [...list].reverse().find((e) => !e.invalidated && same(e, name));
+    },
+    async invalidate(ref, name) {
+      const matching = (m.get(installationKey(ref)) ?? []).filter((e) => same(e, name));
+      for (const e of matching.slice(0, -1)) e.invalidated = true;
+    },
+    async list(ref) {
+      return (m.get(installationKey(ref)) ?? []).map((e) => ({ ...e }));
+    },
+    async deleteInstallation(ref) {
+      m.delete(installationKey(ref));
+    },
+    size() {
+      return m.size;
+    },
+  };
+}
