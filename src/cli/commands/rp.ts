@@ -3,7 +3,7 @@
 // MCF per GroupID and Supplier Party (TMAD 5.6, 5.8, 10.2), records every installation's outcome and
 // prints how many went where and why. `rp outcomes` shows the recorded outcomes.
 import { readSigner } from '../signing-files.js';
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -23,14 +23,7 @@ import { parseSmsoInventoryCsv } from '../../core/formats/smso/inventory.js';
 import { isIsoDate } from '../../core/calendar/dates.js';
 import { weekday } from '../../core/calendar/dates.js';
 import { DEFAULT_SMSO_CODES, parseSmsoCode } from '../../core/ids/reference.js';
-import {
-  McfWriteError,
-  authorisationRowOf,
-  buildMigrationCommonFiles,
-  summarisePlan,
-  writeMigrationCommonFiles,
-  type AuthorisationRow,
-} from '../../requesting-party/index.js';
+import { McfWriteError, buildAndRecordMcfs } from '../../requesting-party/index.js';
 
 const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 
@@ -112,54 +105,22 @@ export function register(program: Command): void {
 
         const store = await openStore();
         try {
-          const authorisations: AuthorisationRow[] = [];
-          for (const ma of await store.receivedMas.list())
-            if (ma.outcome === 'accepted')
-              for (const r of await store.receivedMas.rows(ma.id))
-                authorisations.push(authorisationRowOf(ma, r));
-          const plan = await buildMigrationCommonFiles({
-            week,
-            ...(day !== undefined ? { day } : {}),
-            smso,
-            inventory: inv.installations,
-            authorisations,
-            reference: store.reference.data,
-            at,
-          });
-          let files;
+          let run;
           try {
-            files = await writeMigrationCommonFiles(plan, {
-              requestingPartyId: signer.requestingPartyId,
+            run = await buildAndRecordMcfs(store, {
+              week,
+              ...(day !== undefined ? { day } : {}),
+              smso,
+              inventory: inv.installations,
               signer,
-              counters: { next: (id, ft) => store.rpOutcomes.nextCounter(id, ft) },
               outDir: o.out,
+              at,
             });
           } catch (e) {
             if (e instanceof McfWriteError) throw new UsageError(e.message);
             throw e;
           }
-          const runId = randomUUID();
-          await store.rpOutcomes.record(
-            plan.outcomes.map((x) => ({
-              runId,
-              builtAt: at,
-              requestingPartyId: signer.requestingPartyId,
-              migrationWeek: week,
-              smso,
-              chfDeviceId: x.chfDeviceId,
-              mpan: x.mpan,
-              mprn: x.mprn,
-              outcome: x.outcome,
-              rule: x.rule,
-              reason: x.reason,
-              groupId: x.groupId,
-              migrateOn: x.migrateOn,
-              mcfCounter: x.mcf === null ? null : files[x.mcf]!.mcfCounter,
-              mcfFile: x.mcf === null ? null : files[x.mcf]!.name,
-              notes: x.notes,
-            })),
-          );
-          const s = summarisePlan(plan);
+          const { runId, plan, files, summary: s } = run;
           if (o.json)
             printJson({
               runId,
