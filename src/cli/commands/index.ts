@@ -8,6 +8,7 @@ type CommandModule = { register(program: Command): void };
 
 const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<CommandModule>>>> = {
   calendar: [() => import('./calendar.js')],
+  chain: [() => import('./chain.js')],
   db: [() => import('./db.js')],
   dcc: [() => import('./dcc.js')],
   demo: [() => import('./demo.js')],
