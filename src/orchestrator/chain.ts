@@ -16,6 +16,7 @@
 //   group-files-authenticate S1SP, DCO  Table 5.9 on each MGF (S1SP) and MEF (S1SP, DCO)
 //
 // Nothing here decides a TMAD rule: the parties do. The chain only knows who gets which file.
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -550,11 +551,9 @@ const smsoEncrypt: ChainStage = {
           notices,
           at: state.at,
           passphrase: state.options.passphrase ?? configuration().keyPassphrase,
-          write: (chunk) =>
-            new Promise<void>((resolve, reject) => {
-              if (out.write(chunk)) resolve();
-              else out.once('drain', resolve).once('error', reject);
-            }),
+          write: async (chunk) => {
+            if (!out.write(chunk)) await once(out, 'drain');
+          },
         });
       } catch (e) {
         out.destroy();
