@@ -41,7 +41,9 @@ writeFileSync(
   probe,
   "process.on('exit', () => process.stderr.write(`MAXRSS_KB ${process.resourceUsage().maxRSS}\\n`));\n",
 );
-const baseEnv = { ...process.env, S1MIG_KEY_PASSPHRASE: 'bench chain', S1MIG_PROGRESS: 'off' };
+// The estate's keys are written encrypted under this passphrase; this process reads the RP key too.
+process.env.S1MIG_KEY_PASSPHRASE = 'bench chain';
+const baseEnv = { ...process.env, S1MIG_PROGRESS: 'off' };
 
 interface Run {
   code: number | null;
