@@ -28,6 +28,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   files: ['core', 'lib', 'config.ts'],
   store: ['core', 'lib', 'config.ts'],
   estate: ['core', 'lib', 'files', 'config.ts'],
+  // The migration chain (docs/CHAIN.md): moves files between the parties and calls each; never the CLI.
+  orchestrator: ['core', 'lib', 'files', 'store', 'estate', 'config.ts', ...PARTIES],
   'config.ts': [],
   ...Object.fromEntries(PARTIES.map((p) => [p, ['core', 'lib', 'files', 'store', 'config.ts']])),
   cli: ['*'],
@@ -46,6 +48,7 @@ const REQUIRED = [
   'dcc',
   'smso',
   'requesting-party',
+  'orchestrator',
 ];
 
 /** Node modules that do I/O: not allowed in core or lib's pure modules. */
