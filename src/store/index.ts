@@ -15,11 +15,13 @@ import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
 import { dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
+import { weekRepository } from './repositories/week.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
 
 export * from './types.js';
+export type * from './repositories/week.js';
 export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
 export { DEFAULT_COUNTER_WINDOW_DAYS } from './repositories/counters.js';
 export { REFERENCE_BATCH } from './repositories/reference.js';
@@ -144,6 +146,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       planning: planningRepository(db, c),
       dormantResponses: dormantResponseRepository(db, c),
       rpOutcomes: rpOutcomeRepository(db, c),
+      week: weekRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

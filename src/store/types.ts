@@ -132,6 +132,7 @@ export type {
 } from '../core/planning/repository.js';
 
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type { WeekRepository } from './repositories/week.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
 
 export interface MigrationState {
@@ -155,6 +156,8 @@ export interface Store {
   readonly dormantResponses: DormantResponseRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
+  /** The durable Migration Week (migration 015; docs/WEEK.md). */
+  readonly week: WeekRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

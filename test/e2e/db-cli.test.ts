@@ -19,6 +19,7 @@ const MIGRATIONS = [
   '006_planning',
   '007_rp_outcomes',
   '008_dormant_responses',
+  '015_week',
 ];
 
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
