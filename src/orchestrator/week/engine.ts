@@ -9,7 +9,7 @@
 // Stages run one after the other: the next stage's jobs are created in the transaction that commits
 // the last job of the stage before (a stage may need every installation of a GroupID together).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   Store,
@@ -117,6 +117,11 @@ export async function nextJobs(
 
 async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
+  // A temporary file left by a killed attempt at this very file: removed (it was never renamed).
+  const stale = `.${path.basename(file)}.`;
+  for (const n of await readdir(path.dirname(file)))
+    if (n.startsWith(stale) && n.endsWith('.tmp'))
+      await unlink(path.join(path.dirname(file), n)).catch(() => undefined);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o600);
   try {
