@@ -13,6 +13,8 @@ export const ENVIRONMENT_VARIABLES = {
   S1MIG_TRUST: 'the default trust store for file authenticate (a directory or PEM file)',
   S1MIG_PROGRESS: 'progress display: tty, plain or off (default: a bar on a terminal, plain lines otherwise)',
   S1MIG_PROGRESS_DELAY_MS: 'how long work runs before progress is shown, in ms (default 1000)',
+  S1MIG_DMIN:
+    'the Migration Scaling Methodology minimum per Active Supplier per day (TMAD 4.11; default 100; --dmin wins)',
 } as const;
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT_VARIABLES;
@@ -26,6 +28,8 @@ export interface Configuration {
   trust: string | undefined;
   progress: 'tty' | 'plain' | 'off' | undefined;
   progressDelayMs: number | undefined;
+  /** Raw text: `mcc commit` validates it and names the variable when it is not a whole number. */
+  dmin: string | undefined;
 }
 
 /** Read the configuration from an environment (default: this process's). Empty values count as unset. */
@@ -45,6 +49,7 @@ export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configu
     progress: progress === 'tty' || progress === 'plain' || progress === 'off' ? progress : undefined,
     progressDelayMs:
       Number.isFinite(delay) && delay >= 0 && get('S1MIG_PROGRESS_DELAY_MS') ? delay : undefined,
+    dmin: get('S1MIG_DMIN'),
   };
 }
 

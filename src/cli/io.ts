@@ -88,6 +88,7 @@ export const COMMAND_GROUPS = {
   calendar:
     'England and Wales Working Days and the weekly migration cycle deadlines (TMAD 2, 4.8, 4.29, 4.30, 4.37; MAM 4)',
   dcc: 'The DCC on the SMETS1 Migration Interface: the Common Validation Checks (TMAD 5.10, Table 5.10) and the MVF',
+  dco: 'The DCO: receipt of the MCF, MVF and MEF, Master Keys sealed at rest, the DCO Required File Set timers and the DCO Viable Installations (TMAD 5.13-5.21)',
   db: 'The s1mig database: SQLite by default, PostgreSQL via S1MIG_DATABASE_URL',
   demo: 'Walk-throughs on sample data',
   estate:

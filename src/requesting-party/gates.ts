@@ -46,6 +46,8 @@ export interface AuthorisationRow {
   priority: boolean;
   /** The certificate IDs the row gives (absent: the field was empty). */
   certificates: Partial<Record<MaCertificateKey, CertificateId>>;
+  /** When the DCC received the MA (a stop request applies to MAs received before it, TMAD 4.23). */
+  receivedAt?: Date;
 }
 
 /** An installation of the SMSO's inventory with the MA rows that name its MPAN and MPRN. */
@@ -55,6 +57,11 @@ export interface Candidate {
   electricity?: AuthorisationRow;
   /** The newest MA row naming the installation's MPRN. */
   gas?: AuthorisationRow;
+  /**
+   * Dormant-only installations: the Certificate IDs the Responsible Supplier(s) gave in response to the
+   * Dormant Meter Migration Schedule (TMAD 4.32; MAM Table 7.4.2 columns, read like an MA row's).
+   */
+  dormantCertificates?: Partial<Record<MaCertificateKey, CertificateId>>;
 }
 
 export const deviceOf = (i: SmsoInstallation, t: DeviceType): SmsoDevice | undefined =>
@@ -183,8 +190,8 @@ export interface SupplierCertificates {
  * the GPF's are Null (Table 10.1 GPFDetail).
  */
 export function supplierCertificates(c: Candidate, hasGsme: boolean): SupplierCertificates {
-  const e = c.electricity?.certificates ?? {};
-  const g = c.gas?.certificates ?? {};
+  const e = c.electricity?.certificates ?? c.dormantCertificates ?? {};
+  const g = c.gas?.certificates ?? c.dormantCertificates ?? {};
   const n = NULL_CERTIFICATE_ID;
   return {
     esmeCritical: e.esmeSupplierCritical ?? n,
@@ -204,25 +211,90 @@ export function supplierCertificateList(s: SupplierCertificates, hasGsme: boolea
   return out;
 }
 
-const E_GROUPS: readonly string[] = ['EA', 'EB', 'EC'];
+/** The GroupIDs the Affiliate provisions of TMAD 2, 4.29-4.32, 4.35, 4.38 and 4.40 exclude. */
+export const AFFILIATE_EXCEPTION_GROUP_IDS: readonly GroupId[] = ['EA', 'EB', 'EC'];
+const E_GROUPS: readonly string[] = AFFILIATE_EXCEPTION_GROUP_IDS;
+
+/** What the builder found out about the MA row that names an Active GSME's MPRN. */
+export interface GasAuthorisationFacts {
+  groupId: GroupId;
+  mprn: string;
+  /** Party Signifier of the organisation that sent the row (null: its User ID is in no organisation). */
+  senderParty: string | null;
+  /** Registration Data: the Gas Supplier of the MPRN at the time (null: none recorded). */
+  gasSupplier: string | null;
+  /** The row is the electricity MA's row: that MA includes the details of the Gas Smart Metering System. */
+  fromElectricityMa: boolean;
+  /** TMAD 2 Affiliate: the sender and the Gas Supplier are Affiliates of one another. */
+  affiliates: boolean;
+}
+
+/**
+ * TMAD 4.17 with TMAD 2 "Migration Authorisation": an Active GSME needs the MA of its Responsible
+ * Supplier (the Gas Supplier of Registration Data). Except for GroupIDs EA, EB, EC, the electricity
+ * Responsible Supplier's MA that also gives the gas details is deemed the Gas Supplier's when the two are
+ * Affiliates. A row from any other organisation is no authorisation of the gas side: held back. Where
+ * the sender or the Gas Supplier is unknown the row is taken as the Responsible Supplier's (MAM 3.2;
+ * TMAD 5.10.14 checks it) (docs/SPEC-DECISIONS.md).
+ */
+export function gasAuthorisationGate(f: GasAuthorisationFacts): GateResult<{ deemed: boolean }> {
+  if (f.senderParty === null || f.gasSupplier === null || f.senderParty === f.gasSupplier)
+    return { ok: true, deemed: false };
+  const excepted = E_GROUPS.includes(f.groupId);
+  if (f.fromElectricityMa && f.affiliates && !excepted) return { ok: true, deemed: true };
+  const rule = 'TMAD 4.17; TMAD 2 Migration Authorisation';
+  if (!f.fromElectricityMa)
+    return held(
+      rule,
+      `the Migration Authorisation naming the Active GSME's MPRN ${f.mprn} is from ${f.senderParty}, not its Gas Supplier ${f.gasSupplier} (expected an MA from ${f.gasSupplier})`,
+    );
+  if (f.affiliates)
+    return held(
+      rule,
+      `the electricity Migration Authorisation of ${f.senderParty} names MPRN ${f.mprn}, but for GroupID ${f.groupId} an Affiliate's authorisation is not deemed the Gas Supplier ${f.gasSupplier}'s (expected an MA from ${f.gasSupplier})`,
+    );
+  return held(
+    rule,
+    `the electricity Migration Authorisation of ${f.senderParty} names MPRN ${f.mprn}, but ${f.senderParty} is not the Gas Supplier ${f.gasSupplier} nor its Affiliate (expected an MA from ${f.gasSupplier}, or from an Affiliate of it)`,
+  );
+}
 
 /**
  * TMAD 4.32A: for GroupIDs EA, EB, EC an installation of only Dormant Meters proceeds only when every
- * required Supplier Certificate ID has been received and none is the Null Certificate ID (held back until
- * then; otherwise 5.9.10 rejects the whole MCF).
+ * required Supplier Certificate ID has been received (in the response to the Dormant Meter Migration
+ * Schedule, TMAD 4.32) and none is the Null Certificate ID (held back until then; otherwise 5.9.10 rejects
+ * the whole MCF). `responded`: whether any response for the installation is stored.
  */
 export function dormantCertificatesGate(
   groupId: GroupId,
   meters: InstallationMeters,
   s: SupplierCertificates,
   hasGsme: boolean,
+  responded = true,
 ): GateResult<object> {
   if (!E_GROUPS.includes(groupId) || meters !== 'Dormant') return { ok: true };
-  const missing = supplierCertificateList(s, hasGsme).filter(isNullCertificateId).length;
-  if (missing > 0)
+  if (!responded)
     return held(
       'TMAD 4.32A',
-      `GroupID ${groupId}, only Dormant Meters: ${missing} Supplier Certificate ID(s) not yet received or the Null Certificate ID (expected all, none Null)`,
+      `GroupID ${groupId}, only Dormant Meters: no response to the Dormant Meter Migration Schedule received (expected every Supplier Certificate ID, none Null)`,
+    );
+  const slots: Array<[string, CertificateId | undefined]> = [
+    ['ESME Critical', s.esmeCritical],
+    ['ESME Non-Critical', s.esmeNonCritical],
+    ...(hasGsme
+      ? ([
+          ['GPF Critical', s.gpfCritical],
+          ['GPF Non-Critical', s.gpfNonCritical],
+          ['GSME Critical', s.gsmeCritical],
+          ['GSME Non-Critical', s.gsmeNonCritical],
+        ] as Array<[string, CertificateId | undefined]>)
+      : []),
+  ];
+  const missing = slots.filter(([, id]) => id === undefined || isNullCertificateId(id)).map(([k]) => k);
+  if (missing.length > 0)
+    return held(
+      'TMAD 4.32A',
+      `GroupID ${groupId}, only Dormant Meters: ${missing.length} Supplier Certificate ID(s) not yet received or the Null Certificate ID (${missing.join(', ')}; expected all, none Null)`,
     );
   return { ok: true };
 }
@@ -333,10 +405,18 @@ export function toBeCommissionedByDcc(
   return !oneSupplierPartyOrAffiliates;
 }
 
-/** TMAD 4.24, 4.3: dormant-only installations first, then priority ones, then the rest (stable). */
+/**
+ * TMAD 4.24, 4.3: dormant-only installations first (4.24), and among those and among the rest the
+ * priority-flagged ones first (4.3 "subject to 4.24"); then by CHF Device ID (stable).
+ */
+export function migrationRank(k: Pick<OrderKey, 'meters' | 'priority'>): number {
+  return (k.meters === 'Dormant' ? 0 : 2) + (k.priority ? 0 : 1);
+}
 export function migrationOrder(a: OrderKey, b: OrderKey): number {
-  const rank = (k: OrderKey) => (k.meters === 'Dormant' ? 0 : k.priority ? 1 : 2);
-  return rank(a) - rank(b) || (a.chfDeviceId < b.chfDeviceId ? -1 : a.chfDeviceId > b.chfDeviceId ? 1 : 0);
+  return (
+    migrationRank(a) - migrationRank(b) ||
+    (a.chfDeviceId < b.chfDeviceId ? -1 : a.chfDeviceId > b.chfDeviceId ? 1 : 0)
+  );
 }
 export interface OrderKey {
   meters: InstallationMeters;
@@ -348,4 +428,166 @@ export interface OrderKey {
 export function migrateOnGate(migrateOn: string | null, day: string | undefined): GateResult<object> {
   if (day === undefined || migrateOn === null || migrateOn === day) return { ok: true };
   return held('MAM 7.2.3 Migrate on', `Migrate on ${migrateOn}: not migrated on ${day} (expected that day)`);
+}
+
+// ---- stop requests (TMAD 4.23, 4.23A) ------------------------------------------------------------
+
+/** A Responsible Supplier's request not to start the Migration of an installation (TMAD 4.23, 4.23A). */
+export interface StopRequest {
+  id: number;
+  /** The requesting Responsible Supplier's DCC User ID (its organisation: MAM 7.2.2 Organisational Number). */
+  userId: string;
+  /** When the request was received. */
+  requestedAt: Date;
+  /** The installation, by its CHF Device ID, its MPAN or its MPRN (one of them). */
+  chfDeviceId: string | null;
+  mpan: string | null;
+  mprn: string | null;
+}
+
+/** Does the request name this installation (its CHF, MPAN or MPRN)? */
+export function stopRequestNames(r: StopRequest, i: SmsoInstallation): boolean {
+  return (
+    (r.chfDeviceId !== null && r.chfDeviceId === i.chfDeviceId) ||
+    (r.mpan !== null && r.mpan === i.mpan) ||
+    (r.mprn !== null && r.mprn === i.mprn)
+  );
+}
+
+/** A request naming the installation, with what the builder established about its sender. */
+export interface StopRequestFacts {
+  request: StopRequest;
+  /** The sender is the Responsible Supplier of an Active Meter of the installation (MA or Registration Data). */
+  responsibleForActiveMeter: boolean;
+  /** An MA row of the sender's organisation naming the installation was received after the request. */
+  reauthorised: boolean;
+}
+
+const describeStop = (r: StopRequest): string =>
+  `stop request #${r.id} from ${r.userId} received ${r.requestedAt.toISOString()}`;
+
+/**
+ * TMAD 4.23 (GroupIDs other than DA) and 4.23A (DA): an installation comprising an Active Meter whose
+ * Responsible Supplier asked the DCC not to start it is held back, notwithstanding the MA received
+ * before the request. A request from a party that is not the Responsible Supplier of an Active Meter,
+ * or one followed by a new MA of the same organisation, is not honoured (a note says why).
+ */
+export function stopRequestGate(
+  groupId: GroupId,
+  facts: readonly StopRequestFacts[],
+): GateResult<{ notes: string[]; honoured: StopRequest[] }> {
+  const notes: string[] = [];
+  const honoured: StopRequest[] = [];
+  const clause = groupId === 'DA' ? 'TMAD 4.23A' : 'TMAD 4.23';
+  for (const f of facts) {
+    if (!f.responsibleForActiveMeter)
+      notes.push(
+        `${clause}: ${describeStop(f.request)} not honoured: the sender is not the Responsible Supplier of an Active Meter of this installation`,
+      );
+    else if (f.reauthorised)
+      notes.push(
+        `${clause}: ${describeStop(f.request)} superseded by a Migration Authorisation of the same organisation received after it`,
+      );
+    else honoured.push(f.request);
+  }
+  if (honoured.length === 0) return { ok: true, notes, honoured };
+  return held(
+    clause,
+    `${honoured.map(describeStop).join('; ')}: the Responsible Supplier asked the DCC not to start this installation (expected a Migration Authorisation received after the request)`,
+  );
+}
+
+/** Two due days are the same day; null is any day of the Migration Week (no Migrate on). */
+export const sameDueDay = (a: string | null, b: string | null): boolean =>
+  a === null || b === null || a === b;
+
+/** An installation stopped by a DA stop request (TMAD 4.23A), with its due day. */
+export interface DaStop {
+  request: StopRequest;
+  chfDeviceId: string;
+  due: string | null;
+}
+
+/**
+ * TMAD 4.23A: a stop request for a GroupID DA installation halts every not-yet-started DA installation
+ * contained in any MA received from that Responsible Supplier (before the request) that is due on the
+ * same day (docs/SPEC-DECISIONS.md: DA installations only; no Migrate on = any day of the week).
+ */
+export function daSameDayGate(
+  groupId: GroupId,
+  due: string | null,
+  rows: readonly AuthorisationRow[],
+  stops: readonly DaStop[],
+): GateResult<object> {
+  if (groupId !== 'DA') return { ok: true };
+  const hit = stops.filter(
+    (s) =>
+      sameDueDay(due, s.due) &&
+      rows.some(
+        (r) =>
+          sameOrganisation(r.userId, s.request.userId) &&
+          (r.receivedAt === undefined || r.receivedAt <= s.request.requestedAt),
+      ),
+  );
+  if (hit.length === 0) return { ok: true };
+  return held(
+    'TMAD 4.23A',
+    `${hit.map((s) => `${describeStop(s.request)} for DA installation ${s.chfDeviceId}${s.due ? ` due ${s.due}` : ''}`).join('; ')}: no DA installation of that Responsible Supplier's Migration Authorisations due the same day${due ? ` (${due})` : ''} is started`,
+  );
+}
+
+// ---- dormant responses (TMAD 4.32, 4.32A) --------------------------------------------------------
+
+/** A stored response row to the Dormant Meter Migration Schedule (src/core/formats/dormant). */
+export interface DormantResponseRow {
+  id: number;
+  chfDeviceId: string;
+  priority: boolean;
+  /** MAM Table 7.4.2 certificate column → value (the columns given). */
+  certificates: Record<string, string>;
+  onTime: boolean;
+}
+
+/** What the responses say for one installation: the certificate columns and the priority flag. */
+export interface DormantResponse {
+  priority: boolean;
+  certificates: Record<string, string>;
+  /** The ids of the rows it was taken from. */
+  rows: number[];
+}
+
+/**
+ * TMAD 4.32, MAM 6: the responses in force for each installation. Both Responsible Suppliers of a split
+ * site may respond, each for its own meter: per certificate column the value of the latest on-time row
+ * that gives it (a late row only where no on-time one does, 4.32 "may use"); priority if any row in force
+ * flags it (docs/SPEC-DECISIONS.md).
+ */
+export function dormantResponsesByChf(rows: Iterable<DormantResponseRow>): Map<string, DormantResponse> {
+  const byChf = new Map<string, DormantResponseRow[]>();
+  for (const r of rows) byChf.set(r.chfDeviceId, [...(byChf.get(r.chfDeviceId) ?? []), r]);
+  const out = new Map<string, DormantResponse>();
+  for (const [chf, list] of byChf) {
+    const onTime = list.filter((r) => r.onTime);
+    const inForce = onTime.length > 0 ? onTime : list;
+    // Later rows first within on-time, then late rows (only for columns no on-time row gives).
+    const order = [
+      ...[...onTime].sort((a, b) => b.id - a.id),
+      ...list.filter((r) => !r.onTime).sort((a, b) => b.id - a.id),
+    ];
+    const certificates: Record<string, string> = {};
+    const used = new Set<number>();
+    for (const r of order)
+      for (const [k, v] of Object.entries(r.certificates))
+        if (v !== '' && certificates[k] === undefined) {
+          certificates[k] = v;
+          used.add(r.id);
+        }
+    for (const r of inForce) used.add(r.id);
+    out.set(chf, {
+      priority: inForce.some((r) => r.priority),
+      certificates,
+      rows: [...used].sort((a, b) => a - b),
+    });
+  }
+  return out;
 }

@@ -18,8 +18,15 @@ import type { ReceivedMaRow, ReceivedMaSummary } from '../store/types.js';
 import {
   authorisationGate,
   combinationOf,
+  daSameDayGate,
   deviceOf,
   dormantCertificatesGate,
+  dormantResponsesByChf,
+  gasAuthorisationGate,
+  migrationRank,
+  sameOrganisation,
+  stopRequestGate,
+  stopRequestNames,
   epcGate,
   gasOnlyGate,
   metersOf,
@@ -33,7 +40,11 @@ import {
   unsolicitedHalfHourlyGate,
   type AuthorisationRow,
   type Candidate,
+  type DaStop,
+  type DormantResponseRow,
   type GateStop,
+  type StopRequest,
+  type StopRequestFacts,
   type InstallationMeters,
   type OutcomeKind,
 } from './gates.js';
@@ -88,6 +99,10 @@ export interface BuildMcfInput {
   reference: ReferenceData;
   /** The time the reference data is read at (registration, EPC dates, 4.48 notifications). */
   at: Date;
+  /** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A). */
+  stopRequests?: Iterable<StopRequest>;
+  /** The week's responses to the Dormant Meter Migration Schedule (TMAD 4.32, 4.32A; migration 008). */
+  dormantResponses?: Iterable<DormantResponseRow>;
 }
 
 /** The certificate IDs an MA row gives (MAM Table 7.2.3; `0`/`NULL` is the Null Certificate ID). */
@@ -120,6 +135,7 @@ export function authorisationRowOf(ma: ReceivedMaSummary, r: ReceivedMaRow): Aut
     migrateOn: r.migrateOn,
     priority: r.priority,
     certificates: maRowCertificates(r.fields),
+    receivedAt: ma.receivedAt,
   };
 }
 
@@ -145,12 +161,26 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
   // The week's authorisations for this SMSO, indexed by MPAN and MPRN.
   const byMpan = new Map<string, AuthorisationRow>();
   const byMprn = new Map<string, AuthorisationRow>();
+  // Every row naming an MPRN, newest first: the Gas Supplier's own may be older than another's (TMAD 4.17).
+  const allByMprn = new Map<string, AuthorisationRow[]>();
   for (const r of input.authorisations) {
     if (r.smso !== null && r.smso !== smso) continue;
     if (r.migrationWeek !== week) continue;
     if (r.mpan !== null) byMpan.set(r.mpan, newer(byMpan.get(r.mpan), r));
-    if (r.mprn !== null) byMprn.set(r.mprn, newer(byMprn.get(r.mprn), r));
+    if (r.mprn !== null) {
+      byMprn.set(r.mprn, newer(byMprn.get(r.mprn), r));
+      allByMprn.set(r.mprn, [...(allByMprn.get(r.mprn) ?? []), r]);
+    }
   }
+  for (const list of allByMprn.values()) list.sort((a, b) => b.maId - a.maId || b.line - a.line);
+  const stopRequests = [...(input.stopRequests ?? [])];
+  const dormantResponses = dormantResponsesByChf(input.dormantResponses ?? []);
+  const senderCache = new Map<string, string | null>();
+  const senderParty = async (userId: string): Promise<string | null> => {
+    if (!senderCache.has(userId))
+      senderCache.set(userId, (await ref.partyOfUserId(userId))?.partySignifier ?? null);
+    return senderCache.get(userId)!;
+  };
 
   const partyCache = new Map<string, string | null>();
   const partyOfCertificate = async (id: CertificateId): Promise<string | null> => {
@@ -176,12 +206,16 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
   const outcomes: InstallationOutcome[] = [];
   interface Entry {
     key: string;
+    groupId: GroupId;
+    due: string | null;
+    rows: AuthorisationRow[];
     mcf: Omit<PlannedMcf, 'installations'>;
     order: { meters: InstallationMeters; priority: boolean; chfDeviceId: string };
     installation: McfInstallation;
     outcome: InstallationOutcome;
   }
   const entries: Entry[] = [];
+  const daStops: DaStop[] = [];
 
   for (const inst of input.inventory) {
     const o: InstallationOutcome = {
@@ -208,6 +242,7 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
       ...(inst.mpan !== null && byMpan.has(inst.mpan) ? { electricity: byMpan.get(inst.mpan)! } : {}),
       ...(inst.mprn !== null && byMprn.has(inst.mprn) ? { gas: byMprn.get(inst.mprn)! } : {}),
     };
+    const response = dormantResponses.get(inst.chfDeviceId);
     const esmeGate = gasOnlyGate(inst);
     if (!esmeGate.ok) {
       stop(esmeGate);
@@ -233,6 +268,41 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
       continue;
     }
     o.groupId = epc.groupId;
+    // TMAD 4.17, TMAD 2 Migration Authorisation: the row naming an Active GSME's MPRN must be its Gas
+    // Supplier's, or (not EA/EB/EC) the electricity MA of an Affiliate that gives the gas details.
+    const gsmeOf = deviceOf(inst, 'GSME');
+    if (gsmeOf && gsmeOf.status !== 'Dormant' && inst.mprn !== null && allByMprn.has(inst.mprn)) {
+      const gasSupplier = await ref.gasSupplierAt(inst.mprn, at);
+      let first: GateStop | undefined;
+      let chosen: AuthorisationRow | undefined;
+      for (const r of allByMprn.get(inst.mprn)!) {
+        const sender = await senderParty(r.userId);
+        const fromElectricityMa = r.mpan !== null && r.mpan === inst.mpan;
+        const g = gasAuthorisationGate({
+          groupId: epc.groupId,
+          mprn: inst.mprn,
+          senderParty: sender,
+          gasSupplier,
+          fromElectricityMa,
+          affiliates:
+            sender !== null && gasSupplier !== null ? await ref.areAffiliates(sender, gasSupplier) : false,
+        });
+        if (g.ok) {
+          chosen = r;
+          if (g.deemed)
+            o.notes.push(
+              `TMAD 2 Migration Authorisation: the electricity MA of ${sender} (line ${r.line}) is deemed the authorisation of its Affiliate, the Gas Supplier ${gasSupplier}`,
+            );
+          break;
+        }
+        first ??= g;
+      }
+      if (!chosen) {
+        stop(first!);
+        continue;
+      }
+      c.gas = chosen;
+    }
     const auth = authorisationGate(c, meters);
     if (!auth.ok) {
       stop(auth);
@@ -249,6 +319,35 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     )
       o.notes.push(`TMAD 4.19: two Migrate-on days, the later ${auth.migrateOn} is used`);
     o.migrateOn = auth.migrateOn;
+    // TMAD 4.23, 4.23A: the Responsible Supplier's stop requests for this installation.
+    const naming = stopRequests.filter((r) => stopRequestNames(r, inst));
+    if (naming.length > 0) {
+      const facts: StopRequestFacts[] = [];
+      for (const request of naming)
+        facts.push({
+          request,
+          responsibleForActiveMeter: await responsibleForActiveMeter(request, inst, c),
+          reauthorised: auth.rows.some(
+            (r) =>
+              sameOrganisation(r.userId, request.userId) &&
+              r.receivedAt !== undefined &&
+              r.receivedAt > request.requestedAt,
+          ),
+        });
+      const sg = stopRequestGate(epc.groupId, facts);
+      if (!sg.ok) {
+        stop(sg);
+        if (epc.groupId === 'DA')
+          for (const request of facts.filter((f) => f.responsibleForActiveMeter && !f.reauthorised))
+            daStops.push({
+              request: request.request,
+              chfDeviceId: inst.chfDeviceId,
+              due: input.day ?? auth.migrateOn,
+            });
+        continue;
+      }
+      o.notes.push(...sg.notes);
+    }
     const hh = unsolicitedHalfHourlyGate(epc.groupId, meters, inst);
     if (!hh.ok) {
       stop(hh);
@@ -268,8 +367,15 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
       continue;
     }
     const hasGsme = gsme !== undefined;
+    // TMAD 4.32: a dormant-only installation's Certificate IDs come from the response to the schedule.
+    if (meters === 'Dormant' && response) {
+      c.dormantCertificates = maRowCertificates(response.certificates);
+      o.notes.push(
+        `TMAD 4.32: Certificate IDs${response.priority ? ' and priority' : ''} from the response to the Dormant Meter Migration Schedule (row ${response.rows.join(', ')})`,
+      );
+    }
     const sc = supplierCertificates(c, hasGsme);
-    const dormant = dormantCertificatesGate(epc.groupId, meters, sc, hasGsme);
+    const dormant = dormantCertificatesGate(epc.groupId, meters, sc, hasGsme, response !== undefined);
     if (!dormant.ok) {
       stop(dormant);
       continue;
@@ -307,8 +413,8 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
       affiliated = await ref.areAffiliates(parties[0]!, parties[a]!);
     const flag = toBeCommissionedByDcc(meters, auth.rows, affiliated);
     // TMAD 4.48: ESME Network Operator Certificate IDs.
-    const e = c.electricity?.certificates ?? {};
-    const g = c.gas?.certificates ?? {};
+    const e = c.electricity?.certificates ?? c.dormantCertificates ?? {};
+    const g = c.gas?.certificates ?? c.dormantCertificates ?? {};
     const latest = inst.mpan !== null ? await latestNoIds(inst.mpan) : undefined;
     const esmeDormantWithActiveGsme =
       esme.status === 'Dormant' && gsme !== undefined && gsme.status !== 'Dormant';
@@ -364,6 +470,9 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     const key = [epc.groupId, supplierParty, flag ? 'T' : 'F', migrateOn ?? ''].join('|');
     entries.push({
       key,
+      groupId: epc.groupId,
+      due: input.day ?? auth.migrateOn,
+      rows: auth.rows,
       mcf: {
         groupId: epc.groupId,
         supplierParty,
@@ -371,21 +480,35 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
         toBeCommissionedByDcc: flag,
         migrateOn,
       },
-      order: { meters, priority: auth.priority, chfDeviceId: inst.chfDeviceId },
+      order: {
+        meters,
+        priority: auth.priority || (meters === 'Dormant' && response?.priority === true),
+        chfDeviceId: inst.chfDeviceId,
+      },
       installation: mcfInst,
       outcome: o,
     });
   }
 
-  // One MCF per key; files with dormant-only installations first (4.24), then by key; within a file,
-  // dormant-only, then priority, then the rest (4.24, 4.3).
-  entries.sort((a, b) => migrationOrder(a.order, b.order));
+  // TMAD 4.23A: a DA stop request halts the same Responsible Supplier's DA installations due that day.
+  const started: Entry[] = [];
+  for (const e of entries) {
+    const g = daSameDayGate(e.groupId, e.due, e.rows, daStops);
+    if (g.ok) started.push(e);
+    else {
+      e.outcome.outcome = g.outcome;
+      e.outcome.rule = g.rule;
+      e.outcome.reason = g.reason;
+    }
+  }
+
+  // One MCF per key; within a file dormant-only first, then priority, then the rest (4.24, 4.3); files
+  // in the order of their first installation (so a file with dormant-only ones comes first), then by key.
+  started.sort((a, b) => migrationOrder(a.order, b.order));
   const groups = new Map<string, Entry[]>();
-  for (const e of entries) groups.set(e.key, [...(groups.get(e.key) ?? []), e]);
+  for (const e of started) groups.set(e.key, [...(groups.get(e.key) ?? []), e]);
   const ordered = [...groups.entries()].sort(([ka, a], [kb, b]) => {
-    const da = a[0]!.order.meters === 'Dormant' ? 0 : 1;
-    const db = b[0]!.order.meters === 'Dormant' ? 0 : 1;
-    return da - db || (ka < kb ? -1 : ka > kb ? 1 : 0);
+    return migrationRank(a[0]!.order) - migrationRank(b[0]!.order) || (ka < kb ? -1 : ka > kb ? 1 : 0);
   });
   const mcfs: PlannedMcf[] = [];
   for (const [, list] of ordered) {
@@ -394,6 +517,28 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     for (const e of list) e.outcome.mcf = index;
   }
   return { week, smso, mcfs, outcomes };
+
+  /** TMAD 4.23: is the sender the Responsible Supplier of an Active Meter (its MA, or Registration Data)? */
+  async function responsibleForActiveMeter(
+    r: StopRequest,
+    inst: SmsoInstallation,
+    c: Candidate,
+  ): Promise<boolean> {
+    const party = await senderParty(r.userId);
+    const esme = deviceOf(inst, 'ESME');
+    const gsme = deviceOf(inst, 'GSME');
+    if (esme && esme.status !== 'Dormant') {
+      if (c.electricity && sameOrganisation(c.electricity.userId, r.userId)) return true;
+      if (party !== null && inst.mpan !== null && (await ref.importSupplierAt(inst.mpan, at)) === party)
+        return true;
+    }
+    if (gsme && gsme.status !== 'Dormant') {
+      if (c.gas && sameOrganisation(c.gas.userId, r.userId)) return true;
+      if (party !== null && inst.mprn !== null && (await ref.gasSupplierAt(inst.mprn, at)) === party)
+        return true;
+    }
+    return false;
+  }
 }
 
 /** How many installations went where and why (the CLI's summary). */

@@ -15,6 +15,8 @@ import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
 import { dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
+import { dcoRepository } from './repositories/dco.js';
+import { stopRequestRepository } from './repositories/stop-requests.js';
 import { weekRepository } from './repositories/week.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
@@ -146,6 +148,8 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       planning: planningRepository(db, c),
       dormantResponses: dormantResponseRepository(db, c),
       rpOutcomes: rpOutcomeRepository(db, c),
+      dco: dcoRepository(db, c),
+      stopRequests: stopRequestRepository(db, c),
       week: weekRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),

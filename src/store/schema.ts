@@ -187,6 +187,67 @@ export interface RpCounterTable {
   last_value: DbCounter;
 }
 
+export interface DcoFileSetTable {
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  state: string;
+  mcf_file: string | null;
+  mcf_received_at: DbDate | null;
+  mvf_file: string | null;
+  mvf_received_at: DbDate | null;
+  mef_file: string | null;
+  mef_received_at: DbDate | null;
+  completed_at: DbDate | null;
+  first_request_at: DbDate | null;
+  unrequested_expired_at: DbDate | null;
+  discarded_at: DbDate | null;
+  discard_clause: string | null;
+  discard_reason: string | null;
+}
+
+export interface DcoInstallationTable {
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  chf_identifier: string;
+  mcf: DbJson | null;
+  mvf: DbJson | null;
+  mef: DbJson | null;
+  dco_failures: DbJson | null;
+  viable: Generated<DbBool>;
+  requested_at: DbDate | null;
+  commissioned_at: DbDate | null;
+  removed_at: DbDate | null;
+  removed_clause: string | null;
+}
+
+export interface DcoKeyTable {
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  chf_identifier: string;
+  name: string;
+  sealed: string;
+}
+
+export interface DcoSecretTable {
+  name: string;
+  sealed: string;
+  created_at: DbDate;
+}
+
+/** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A), append-only (migration 009). */
+export interface StopRequestTable {
+  id: Generated<number>;
+  user_id: string;
+  requested_at: DbDate;
+  chf_device_id: string | null;
+  mpan: string | null;
+  mprn: string | null;
+  note: string | null;
+}
+
 export interface WeekRunTable {
   run_id: string;
   seed: string;
@@ -265,6 +326,11 @@ export interface Database {
   dormant_response: DormantResponseTable;
   rp_outcome: RpOutcomeTable;
   rp_counter: RpCounterTable;
+  dco_file_set: DcoFileSetTable;
+  dco_installation: DcoInstallationTable;
+  dco_key: DcoKeyTable;
+  dco_secret: DcoSecretTable;
+  stop_request: StopRequestTable;
   week_run: WeekRunTable;
   week_installation: WeekInstallationTable;
   week_event: WeekEventTable;

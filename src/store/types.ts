@@ -134,6 +134,22 @@ export type {
 import type { RpOutcomeRepository } from './repositories/rp-outcomes.js';
 import type { WeekRepository } from './repositories/week.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
+import type { DcoRepository } from './repositories/dco.js';
+export type {
+  DcoFileSetRecord,
+  DcoInstallationKey,
+  DcoInstallationRecord,
+  DcoRepository,
+  DcoSetFileType,
+  DcoSetKey,
+  DcoSetState,
+} from './repositories/dco.js';
+import type { StopRequestRepository } from './repositories/stop-requests.js';
+export type {
+  StopRequestInput,
+  StopRequestRepository,
+  StoredStopRequest,
+} from './repositories/stop-requests.js';
 
 export interface MigrationState {
   name: string;
@@ -156,6 +172,10 @@ export interface Store {
   readonly dormantResponses: DormantResponseRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
+  /** The DCO's file sets, installations and sealed key material (TMAD 5.15-5.21, 12.10.1; migration 011). */
+  readonly dco: DcoRepository;
+  /** The Responsible Suppliers' stop requests (TMAD 4.23, 4.23A; migration 009). */
+  readonly stopRequests: StopRequestRepository;
   /** The durable Migration Week (migration 015; docs/WEEK.md). */
   readonly week: WeekRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */

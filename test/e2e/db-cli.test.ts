@@ -19,6 +19,8 @@ const MIGRATIONS = [
   '006_planning',
   '007_rp_outcomes',
   '008_dormant_responses',
+  '009_stop_requests',
+  '011_dco',
   '015_week',
 ];
 

@@ -42,6 +42,7 @@ test('TMAD 4.30, 4.32: notices → respond → receive, with --json', async () =
       'chf_device_id,device_type,device_id,manufacturer,model,firmware_version,serial_number,status,han_joined_at,last_wan_contact_at,mpan,mprn,unsolicited_hh_data',
       `00-DB-26-76-10-00-00-01,CHF,00-DB-26-76-10-00-00-01,Telegesis,CHF-S1-A,2.1.4,TEL1,,,2026-01-01T00:00:00Z,${MPAN},,N`,
       '00-DB-26-76-10-00-00-01,ESME,00-DB-26-76-20-00-00-01,Secure,Liberty-100,5.12,SEC1,Dormant,,,,,',
+      '00-DB-26-76-10-00-00-01,GPF,00-DB-26-76-30-00-00-01,Telegesis,GPF-S1-A,2.1.4,TEL2,Active,,,,,',
     ].join('\n') + '\n',
   );
   w('suppliers.csv', 'Party Signifier,Name,Market Participant IDs\nSUPA,Supplier A,SUPA\n');
@@ -118,6 +119,52 @@ test('TMAD 4.30, 4.32: notices → respond → receive, with --json', async () =
   assert.equal(got.outcome, 'accepted');
   assert.equal(got.priority, 1);
   assert.deepEqual(got.stored, { recorded: 1, duplicate: false });
+
+  // TMAD 4.32A: rp build-mcf reads the stored response. The installation is EA and dormant-only; the
+  // response flagged it a priority but gave no Certificate ID: held back, naming the two missing.
+  const rpPki = path.join(tmp, 'rp-pki');
+  assert.equal((await runCli(['pki', 'init', rpPki], { cwd: tmp, env })).code, 0);
+  w(
+    'epc.csv',
+    'Entry ID,List,GroupID,SMSO,Applicability,CHF Manufacturer,CHF Model,CHF Firmware Version,ESME Manufacturer,ESME Model,ESME Firmware Version,GSME Manufacturer,GSME Model,GSME Firmware Version,PPMID Manufacturer,PPMID Model,PPMID Firmware Version,Entry Date,Removal Date\n' +
+      'EPC-EA01,Eligible,EA,CGI,Either,Telegesis,CHF-S1-A,2.1.4,Secure,Liberty-100,5.12,,,,,,,2020-01-01,\n',
+  );
+  assert.equal((await runCli(['ref', 'import', 'epc', 'epc.csv'], { cwd: tmp, env })).code, 0);
+  const rpSigner = path.join(rpPki, 'requesting-party', 'requestingPartyFileSigning');
+  const b = await runCli(
+    [
+      'rp',
+      'build-mcf',
+      '--week',
+      '2027-03-01',
+      '--inventory',
+      inventory,
+      '--smso',
+      'CGI',
+      '--key',
+      `${rpSigner}.key.pem`,
+      '--cert',
+      `${rpSigner}.cert.pem`,
+      '--out',
+      'mcf',
+      '--at',
+      '2027-02-26T09:00:00Z',
+      '--json',
+    ],
+    { cwd: tmp, env },
+  );
+  assert.equal(b.code, 0, b.stderr + b.stdout);
+  const built = JSON.parse(b.stdout) as {
+    outcomes: Array<{ outcome: string; rule: string; reason: string; groupId: string }>;
+  };
+  assert.deepEqual(
+    built.outcomes.map((o) => [o.outcome, o.rule, o.groupId]),
+    [['held', 'TMAD 4.32A', 'EA']],
+  );
+  assert.match(
+    built.outcomes[0]!.reason,
+    /2 Supplier Certificate ID\(s\) not yet received or the Null Certificate ID \(ESME Critical, ESME Non-Critical;/,
+  );
 
   // Bad input: a schedule with a column removed is refused with row, column and clause; no stack trace.
   const bad = await runCli(

@@ -209,3 +209,158 @@ test('TMAD 4.8(b), 4.8(c), 4.11: mcc commit scales by the MSM and writes the fil
   );
   assert.match(a.stdout, /A0-02 2027-03-01 CGI: committed 200, authorised 200, migrated 195: as committed/);
 });
+
+test('TMAD 4.11: DMIN from S1MIG_DMIN (src/config.ts), --dmin wins, a bad value names the variable', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'dmin-'));
+  const runAs = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    runCli(args, { cwd: dir, env: { ...env, S1MIG_DATABASE_URL: `sqlite:${dir}/db.sqlite`, ...extra } });
+  const w = await runAs([
+    'supplier',
+    'demand',
+    '--supplier-id',
+    S1,
+    '--week',
+    '2027-03-01',
+    '--input',
+    path.join(samples, 'demand-input.csv'),
+    '--out',
+    `${dir}/`,
+    '--json',
+  ]);
+  assert.equal(w.code, 0, w.stderr);
+  for (const f of [JSON.parse(w.stdout).file, path.join(samples, 'demand.csv')]) {
+    const r = await runAs(['mcc', 'demand', 'receive', f, '--received-at', '2027-02-01T12:00:00Z']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const bad = await runAs(['mcc', 'commit', '2027-03-01', '--capacity', 'CGI=600:100'], {
+    S1MIG_DMIN: 'lots',
+  });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /S1MIG_DMIN 'lots': expected a whole number .*\(TMAD 4\.11\)/);
+  const flag = await runAs(['mcc', 'commit', '2027-03-01', '--dmin', 'x'], { S1MIG_DMIN: 'lots' });
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /--dmin 'x'/, 'the flag is read, not the variable');
+  const c = await runAs(
+    [
+      'mcc',
+      'commit',
+      '2027-03-01',
+      '--capacity',
+      'CGI=600:100',
+      '--issued-at',
+      '2027-02-09T09:00:00Z',
+      '--json',
+    ],
+    { S1MIG_DMIN: '200' },
+  );
+  assert.equal(c.code, 0, c.stderr);
+  const out = JSON.parse(c.stdout) as {
+    suppliers: { supplierId: string; rows: { date: string; smso: string; quantity: number }[] }[];
+  };
+  // CGI Monday: active 600 - 100 = 500; demands S1 400, A0-02 250. DMIN 200: floors 200 + 200 = 400;
+  // the rest 100 by demand above the floor (200 and 50): 80 and 20. S1 280, A0-02 220 (with the
+  // default 100 the same day gives 300 and 200: the test above).
+  const mon = (id: string): number =>
+    out.suppliers
+      .find((s) => s.supplierId === id)!
+      .rows.filter((r) => r.date === '2027-03-01' && r.smso === 'CGI')
+      .reduce((s, r) => s + r.quantity, 0);
+  assert.deepEqual([mon(S1), mon('70-B3-D5-1F-30-00-A0-02')], [280, 220]);
+});
+
+test('TMAD 4.5, 4.6: supplier forecast writes the file mcc forecast receive reads; the aggregate adds them', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'imf-'));
+  const runAs = (args: string[]) =>
+    runCli(args, { cwd: dir, env: { ...env, S1MIG_DATABASE_URL: `sqlite:${dir}/db.sqlite` } });
+  const S2 = '70-B3-D5-1F-30-00-A0-02';
+  fs.writeFileSync(
+    path.join(dir, 's2.csv'),
+    'SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay\nCGI,14,2027-03-01,20\n',
+  );
+  const files: string[] = [];
+  for (const [id, input] of [
+    [S1, path.join(samples, 'forecast-input.csv')],
+    [S2, path.join(dir, 's2.csv')],
+  ] as const) {
+    const w = await runAs([
+      'supplier',
+      'forecast',
+      '--supplier-id',
+      id,
+      '--month',
+      '2027-01',
+      '--input',
+      input,
+      '--out',
+      `${dir}/`,
+      '--json',
+    ]);
+    assert.equal(w.code, 0, w.stderr);
+    files.push((JSON.parse(w.stdout) as { file: string }).file);
+  }
+  assert.equal(path.basename(files[0]!), 'IMF_70B3D51F3000A001_2027-01.csv');
+  // S1 on the 20th (on time), S2 one second into the 21st, UK time (late: counted and flagged).
+  const on = await runAs(['mcc', 'forecast', 'receive', files[0]!, '--received-at', '2027-01-20T23:59:00Z']);
+  assert.equal(on.code, 0, on.stdout + on.stderr);
+  const late = await runAs([
+    'mcc',
+    'forecast',
+    'receive',
+    files[1]!,
+    '--received-at',
+    '2027-01-21T00:00:01Z',
+  ]);
+  assert.equal(late.code, 1);
+  assert.match(late.stdout, /LATE: recorded and flagged/);
+  const rep = await runAs([
+    'mcc',
+    'forecast',
+    'report',
+    '2027-01',
+    '--issued-at',
+    '2027-01-31T12:00:00Z',
+    '--out',
+    dir,
+    '--json',
+  ]);
+  assert.equal(rep.code, 1, 'a late forecast is flagged');
+  const csv = fs.readFileSync(path.join(dir, 'IMF_AGGREGATE_2027-01.csv'), 'utf8').split('\r\n');
+  // forecast-input.csv: CGI 80 and TRL 20 a Working Day in the week of 2027-03-01, CGI 40 in the week of
+  // Easter Monday 2027-03-29 (no Working Day); S2 adds 20 a Working Day on CGI in the first week.
+  assert.ok(csv.includes('2027-01,2027-03-01,CGI,100,2'), csv.join('\n'));
+  assert.ok(csv.includes('2027-01,2027-03-01,TRL,20,1'));
+  assert.ok(csv.includes('2027-01,2027-03-06,CGI,0,2'));
+  assert.ok(csv.includes('2027-01,2027-03-29,CGI,0,1'));
+  assert.ok(csv.includes('2027-01,2027-03-30,CGI,40,1'));
+  const bad = await runAs([
+    'supplier',
+    'forecast',
+    '--supplier-id',
+    S1,
+    '--month',
+    '2027-01',
+    '--input',
+    path.join(samples, 'demand-input.csv'),
+    '--out',
+    `${dir}/`,
+  ]);
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stdout,
+    /demand-input\.csv:1 : header .*expected SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay \(TMAD 4\.5/,
+  );
+  const usage = await runAs([
+    'supplier',
+    'forecast',
+    '--supplier-id',
+    S1,
+    '--month',
+    '2027-13',
+    '--input',
+    'a',
+    '--out',
+    'b',
+  ]);
+  assert.equal(usage.code, 2);
+  noStack(usage.stderr);
+});

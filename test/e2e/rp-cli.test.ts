@@ -289,3 +289,108 @@ test('smso export writes the stored inventory as the CSV the Requesting Party re
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists/);
 });
+
+test('TMAD 4.23: rp stop records a stop request, rp stops lists it, and the next build holds exactly that installation back', async () => {
+  const included = summary.outcomes.filter((o) => o.outcome === 'included');
+  const [target, other] = included as [Summary['outcomes'][number], Summary['outcomes'][number]];
+  const rec = await cli([
+    'rp',
+    'stop',
+    '--from',
+    '70-B3-D5-1F-30-01-00-01',
+    '--chf',
+    target.chfDeviceId,
+    '--note',
+    'customer asked to wait',
+    '--json',
+  ]);
+  const stop = JSON.parse(rec.stdout) as { id: number; userId: string; chfDeviceId: string };
+  assert.deepEqual([stop.userId, stop.chfDeviceId], ['70-B3-D5-1F-30-01-00-01', target.chfDeviceId]);
+  // Another organisation's request for a second installation: not its Responsible Supplier, not honoured.
+  const inv = readFileSync(inventory, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  const otherMpan = inv.find((f) => f[0] === other.chfDeviceId && f[1] === 'CHF')![10]!;
+  await cli(['rp', 'stop', '--from', '70-B3-D5-1F-30-02-00-01', '--mpxn', otherMpan]);
+  const listed = JSON.parse((await cli(['rp', 'stops', '--json'])).stdout) as Array<{
+    id: number;
+    mpan: string | null;
+  }>;
+  assert.deepEqual(
+    listed.map((x) => x.mpan),
+    [null, otherMpan],
+  );
+  assert.match((await cli(['rp', 'stops'])).stdout, /2 stop request\(s\)/);
+
+  const r = await cli([
+    'rp',
+    'build-mcf',
+    '--week',
+    WEEK,
+    '--inventory',
+    inventory,
+    '--smso',
+    'CGI',
+    '--key',
+    rpKey,
+    '--cert',
+    rpCert,
+    '--out',
+    path.join(dir, 'mcf-stopped'),
+    '--json',
+  ]);
+  const after = JSON.parse(r.stdout) as Omit<Summary, 'outcomes'> & {
+    outcomes: Array<{ chfDeviceId: string; outcome: string; rule: string | null; notes: string[] }>;
+  };
+  const changed = after.outcomes.filter(
+    (o) => o.outcome !== summary.outcomes.find((x) => x.chfDeviceId === o.chfDeviceId)!.outcome,
+  );
+  assert.deepEqual(
+    changed.map((o) => [o.chfDeviceId, o.outcome, o.rule]),
+    [[target.chfDeviceId, 'held', 'TMAD 4.23']],
+  );
+  const o = after.outcomes.find((x) => x.chfDeviceId === other.chfDeviceId)!;
+  assert.ok(
+    o.notes.some((n) => /not honoured: the sender is not the Responsible Supplier/.test(n)),
+    JSON.stringify(o),
+  );
+  assert.equal(after.byRule['TMAD 4.23']!.held, 1);
+
+  // Bad input: a clear usage error naming the flag and the rule, nothing recorded.
+  const neither = await runCli(['rp', 'stop', '--from', '70-B3-D5-1F-30-01-00-01'], { env });
+  assert.equal(neither.code, 2);
+  assert.match(neither.stderr, /exactly one of --chf <device-id> or --mpxn/);
+  const badMpan = await runCli(
+    ['rp', 'stop', '--from', '70-B3-D5-1F-30-01-00-01', '--mpxn', '1000123456789'],
+    {
+      env,
+    },
+  );
+  assert.equal(badMpan.code, 2);
+  assert.match(badMpan.stderr, /--mpxn: .*check digit/);
+  const badFrom = await runCli(['rp', 'stop', '--from', 'SUPA', '--chf', target.chfDeviceId], { env });
+  assert.equal(badFrom.code, 2);
+  assert.match(badFrom.stderr, /--from 'SUPA'/);
+  for (const x of [neither, badMpan, badFrom]) assert.doesNotMatch(x.stderr, /\n\s+at /);
+  assert.equal((JSON.parse((await cli(['rp', 'stops', '--json'])).stdout) as unknown[]).length, 2);
+});
+
+test('TMAD 5.9.2: an MCF from a party the receiver does not know (its signer in no trust store of the DCC) is refused with the clause', async () => {
+  const otherPki = path.join(dir, 'other-pki');
+  await cli(['pki', 'init', otherPki]);
+  const r = await runCli(
+    ['file', 'authenticate', summary.files[0]!.file, '--as', 'dcc', '--trust', otherPki, '--json'],
+    { env },
+  );
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const v = JSON.parse(r.stdout) as {
+    accepted: boolean;
+    failedStep: string;
+    problems: Array<{ rule: string; message: string }>;
+  };
+  assert.deepEqual([v.accepted, v.failedStep], [false, '5.9.2']);
+  assert.match(v.problems[0]!.rule, /TMAD 5\.9\.2/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});

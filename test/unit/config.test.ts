@@ -12,6 +12,7 @@ test('readConfiguration: unset and empty variables are undefined; values are typ
     trust: undefined,
     progress: undefined,
     progressDelayMs: undefined,
+    dmin: undefined,
   });
   const c = readConfiguration({
     S1MIG_DATABASE_URL: 'postgres://u@h/db',
@@ -34,12 +35,16 @@ test('readConfiguration: unset and empty variables are undefined; values are typ
     undefined,
   );
   assert.equal(readConfiguration({ S1MIG_PROGRESS_DELAY_MS: 'x' }).progressDelayMs, undefined);
+  // TMAD 4.11: DMIN is raw text; mcc commit validates it and names S1MIG_DMIN.
+  assert.equal(readConfiguration({ S1MIG_DMIN: '40' }).dmin, '40');
+  assert.equal(readConfiguration({ S1MIG_DMIN: '' }).dmin, undefined);
 });
 
 test('every variable the configuration reads is documented', () => {
   assert.deepEqual(Object.keys(ENVIRONMENT_VARIABLES).sort(), [
     'S1MIG_DATABASE_URL',
     'S1MIG_DB_BUSY_TIMEOUT_MS',
+    'S1MIG_DMIN',
     'S1MIG_KEY_PASSPHRASE',
     'S1MIG_PG_SCHEMA',
     'S1MIG_PROGRESS',

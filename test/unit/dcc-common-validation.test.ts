@@ -17,6 +17,7 @@ import type {
   DeviceDetail,
   McfInstallation,
   MigrationCommonHeader,
+  SupportingData,
 } from '../../src/core/formats/migration-files/index.js';
 import {
   commonValidationChecks,
@@ -668,3 +669,231 @@ test('reference fixture: parsed from plain JSON, every problem named by its path
     error: ['the reference fixture must be a JSON object'],
   });
 });
+
+// ---- exactness: each of the 18 checks made to fail alone on the first of two installations ---------
+
+/** An MPAN core with its check digit (the shared/spec README rule), written out independently here. */
+const MPAN2 = (() => {
+  const twelve = '101234567891';
+  const p = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
+  return twelve + String(([...twelve].reduce((s, d, i) => s + Number(d) * p[i]!, 0) % 11) % 10);
+})();
+const MPRN2 = '1234567891';
+/** A second installation: the same models and certificates, its own Device IDs, MPAN and MPRN. */
+function second(): McfInstallation {
+  const i = base();
+  const id = (x: string) => x.replace('00-0D-6F-00-00-00-00-', '00-0D-6F-00-00-00-02-');
+  for (const d of [
+    i.chfDetail,
+    i.gpfDetail,
+    i.esmeDetail,
+    i.gsmeDetail!,
+    i.ppmidDetail!,
+    i.ihdDetail!,
+    i.cadDetail!,
+  ])
+    d.deviceId = id(d.deviceId);
+  i.esmeDetail.importMpan = MPAN2;
+  i.gsmeDetail!.mprn = MPRN2;
+  return i;
+}
+/** Registration Data of one role for both installations' MPxNs. */
+const reg = (mpxn1: string, mpxn2: string, party: string) => [
+  { mpxn: mpxn1, party, from: since },
+  { mpxn: mpxn2, party, from: since },
+];
+function both(over: Partial<CommonValidationData> = {}): CommonValidationData {
+  return data({
+    importSuppliers: reg(MPAN, MPAN2, 'SUPA'),
+    electricityDistributors: reg(MPAN, MPAN2, 'DNOA'),
+    gasSuppliers: reg(MPRN, MPRN2, 'SUPA'),
+    gasTransporters: reg(MPRN, MPRN2, 'GTA'),
+    ...over,
+  });
+}
+/** A change of supplier of the first MPxN exactly 14 days ahead and of the second 14 days + 1 s ahead. */
+const changes = (m1: string, m2: string) => {
+  const FOURTEEN_DAYS = 14 * 24 * 60 * 60 * 1000; // TMAD 5.10.10 / 5.10.15 "within the next 14 days"
+  return [FOURTEEN_DAYS, FOURTEEN_DAYS + 1000].flatMap((ms, k) => [
+    { mpxn: k === 0 ? m1 : m2, party: 'SUPA', from: since, to: new Date(AT.getTime() + ms) },
+    { mpxn: k === 0 ? m1 : m2, party: 'SUPB', from: new Date(AT.getTime() + ms) },
+  ]);
+};
+const cid = (id: CertificateId) => ({ certificateId: id });
+
+interface ExactCase {
+  step: string;
+  /** Change the first installation and/or the reference data so that only this check fails on it. */
+  make(i: McfInstallation): Partial<CommonValidationData>;
+  /** The SupportingData Table 5.10 names for the step (undefined: none). */
+  supportingData: () => SupportingData | undefined;
+}
+const X_PPMID = { ...M.PPMID!, deviceModel: 'Horizon PPMID 2' };
+const X_GSME = { ...M.GSME!, deviceModel: 'Liberty 100 Gas 2' };
+const EPC_AA = { groupId: 'AA', chf: M.CHF!, esme: M.ESME!, gsme: M.GSME!, ppmid: M.PPMID! };
+const EXACT: ExactCase[] = [
+  {
+    step: '5.10.1', // its PPMID's model is allowed for AA and in an EPC entry, but not on the CPL
+    make: (i) => {
+      i.ppmidDetail!.deviceDetail = { ...X_PPMID };
+      return {
+        groupDeviceModels: { AA: [M.CHF!, M.ESME!, M.GSME!, M.PPMID!, X_PPMID] },
+        eligibleProductCombinations: [EPC_AA, { ...EPC_AA, ppmid: X_PPMID }],
+      };
+    },
+    supportingData: () => ({ deviceId: ID.PPMID }),
+  },
+  {
+    step: '5.10.2', // its GSME's model is on the CPL and in an EPC entry, not on AA's group list
+    make: (i) => {
+      i.gsmeDetail!.deviceDetail = { ...X_GSME };
+      return {
+        cpl: [...Object.values(M), X_GSME],
+        eligibleProductCombinations: [EPC_AA, { ...EPC_AA, gsme: X_GSME }],
+      };
+    },
+    supportingData: () => ({ deviceId: ID.GSME }),
+  },
+  {
+    step: '5.10.3', // its PPMID's model is on the CPL and AA's group list; no EPC entry has the combination
+    make: (i) => {
+      i.ppmidDetail!.deviceDetail = { ...X_PPMID };
+      return {
+        cpl: [...Object.values(M), X_PPMID],
+        groupDeviceModels: { AA: [M.CHF!, M.ESME!, M.GSME!, M.PPMID!, X_PPMID] },
+      };
+    },
+    supportingData: () => undefined,
+  },
+  {
+    step: '5.10.4',
+    make: () => ({ smartMeteringInventory: [ID.CAD] }),
+    supportingData: () => ({ deviceId: ID.CAD }),
+  },
+  {
+    step: '5.10.5',
+    make: (i) => ((i.esmeDetail.nonCriticalSupplierCertificateId = expiredSupplierKa), {}),
+    supportingData: () => cid(expiredSupplierKa),
+  },
+  {
+    step: '5.10.6',
+    make: (i) => ((i.gpfDetail.criticalNetworkOperatorCertificateId = expiredGtDs), {}),
+    supportingData: () => cid(expiredGtDs),
+  },
+  {
+    step: '5.10.7',
+    make: (i) => ((i.gsmeDetail!.nonCriticalSupplierCertificateId = revokedSupplierKa), {}),
+    supportingData: () => cid(revokedSupplierKa),
+  },
+  {
+    step: '5.10.8',
+    make: (i) => ((i.esmeDetail.nonCriticalSupplierCertificateId = supB.nonCritical), {}),
+    supportingData: () => pairSd({ critical: supA.critical, nonCritical: supB.nonCritical }),
+  },
+  {
+    step: '5.10.9',
+    make: () => ({
+      importSuppliers: [
+        { mpxn: MPAN, party: 'SUPB', from: since },
+        { mpxn: MPAN2, party: 'SUPA', from: since },
+      ],
+    }),
+    supportingData: () => cid(supA.critical),
+  },
+  {
+    step: '5.10.10',
+    make: () => ({ importSuppliers: changes(MPAN, MPAN2) }),
+    supportingData: () => undefined,
+  },
+  {
+    step: '5.10.11',
+    make: (i) => ((i.esmeDetail.nonCriticalNetworkOperatorCertificateId = gt.nonCritical), {}),
+    supportingData: () => pairSd({ critical: dno.critical, nonCritical: gt.nonCritical }),
+  },
+  {
+    step: '5.10.12',
+    make: () => ({
+      networkParties: {
+        DNOA: [pki.party('network-operator').entityId],
+        GTA: [pki.party('gas-transporter').entityId],
+        DNOB: ['70-B3-D5-1F-30-77-00-01'],
+      },
+      electricityDistributors: [
+        { mpxn: MPAN, party: 'DNOB', from: since },
+        { mpxn: MPAN2, party: 'DNOA', from: since },
+      ],
+    }),
+    supportingData: () => cid(dno.critical),
+  },
+  {
+    step: '5.10.13', // the GPF's Non-Critical Supplier ID is another Supplier Party's: the GSME pair is named
+    make: (i) => ((i.gpfDetail.nonCriticalSupplierCertificateId = supB.nonCritical), {}),
+    supportingData: () => pairSd(supA),
+  },
+  {
+    step: '5.10.14',
+    make: () => ({
+      gasSuppliers: [
+        { mpxn: MPRN, party: 'SUPB', from: since },
+        { mpxn: MPRN2, party: 'SUPA', from: since },
+      ],
+    }),
+    supportingData: () => cid(supA.critical),
+  },
+  {
+    step: '5.10.15',
+    make: () => ({ gasSuppliers: changes(MPRN, MPRN2) }),
+    supportingData: () => undefined,
+  },
+  {
+    step: '5.10.16',
+    make: (i) => ((i.gpfDetail.nonCriticalNetworkOperatorCertificateId = dno.nonCritical), {}),
+    supportingData: () => pairSd({ critical: gt.critical, nonCritical: dno.nonCritical }),
+  },
+  {
+    step: '5.10.17',
+    make: () => ({
+      gasTransporters: [
+        { mpxn: MPRN, party: 'DNOA', from: since },
+        { mpxn: MPRN2, party: 'GTA', from: since },
+      ],
+    }),
+    supportingData: () => cid(gt.critical),
+  },
+  {
+    step: '5.10.18',
+    make: (i) => ((i.ihdDetail!.deviceDetail.deviceType = 'ESME'), {}),
+    supportingData: () => ({ deviceId: ID.IHD }),
+  },
+];
+
+test('TMAD 5.10(c), Table 5.10: the exactness table covers all 18 checks, each once, in order', () => {
+  assert.deepEqual(
+    EXACT.map((c) => c.step),
+    Array.from({ length: 18 }, (_, k) => `5.10.${k + 1}`),
+  );
+});
+
+for (const c of EXACT)
+  test(`TMAD ${c.step} (Table 5.10): made to fail on the first of two installations, exactly that check fails there, with its SupportingData, and the second is clean`, () => {
+    const first = base();
+    const over = c.make(first);
+    const res = commonValidationChecks(
+      { header: HEADER, installations: [first, second()] },
+      inMemoryCommonValidationContext(both(over)),
+      { at: AT },
+    );
+    const sd = c.supportingData();
+    assert.deepEqual(
+      res.installations[0]!.failures.map((f) => f.failedCheck),
+      [{ failedStepNumber: c.step, ...(sd ? { supportingData: sd } : {}) }],
+      JSON.stringify(res.installations[0]!.failures.map((f) => f.problem.message)),
+    );
+    assert.equal(res.installations[0]!.failures[0]!.problem.rule, `TMAD ${c.step} (Table 5.10)`);
+    assert.deepEqual(
+      res.installations[1]!.failures.map((f) => f.failedCheck),
+      [],
+      JSON.stringify(res.installations[1]!.failures.map((f) => f.problem.message)),
+    );
+    assert.equal(res.installations[1]!.chfIdentifier, '00-0D-6F-00-00-00-02-01');
+  });

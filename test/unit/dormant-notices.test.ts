@@ -292,26 +292,49 @@ test('a workbook as Excel and LibreOffice save it (shared strings, made with 7zz
   assert.deepEqual(r.rows, [['Name', 'Gas Ltd'], [], ['', '', '01032027', '42', 'Name']]);
 });
 
-test('LibreOffice opens the workbook and saves the same table (skipped when LibreOffice is absent)', async (t) => {
+test('LibreOffice opens the workbook, converts it to CSV and re-saves it as xlsx: the same table back (skipped without LibreOffice)', async (t) => {
   const soffice = ['soffice', 'libreoffice'].find((c) => spawnSync('which', [c]).status === 0);
   if (!soffice) return t.skip('LibreOffice is not installed');
   const p = await planDormantNotices(installations, opts('2027-02-01T09:00:00Z'));
-  const n = p.notices.find((x) => x.kind === 'schedule')!;
-  const src = path.join(tmp, 'lo', 'in.xlsx');
-  fs.mkdirSync(path.dirname(src), { recursive: true });
-  fs.writeFileSync(src, await encodeNotice(n.table, 'xlsx'));
-  const outDir = path.join(tmp, 'lo', 'out');
-  execFileSync(soffice, ['--headless', '--convert-to', 'xlsx', '--outdir', outDir, src], {
-    stdio: 'ignore',
-    timeout: 120_000,
-  });
-  const back = parseTable(
-    'schedule',
-    (await readXlsx(fs.readFileSync(path.join(outDir, 'in.xlsx')), 'lo.xlsx')).rows,
-    'lo.xlsx',
-  );
-  assert.deepEqual(back.problems, []);
-  assert.deepEqual(back.table, n.table);
+  const notices = p.notices.filter((x) => x.partySignifier === p.notices[0]!.partySignifier);
+  assert.deepEqual(notices.map((n) => n.kind).sort(), ['firmware', 'schedule']);
+  const dir = path.join(tmp, 'lo');
+  fs.mkdirSync(dir, { recursive: true });
+  const sources: string[] = [];
+  for (const n of notices) {
+    sources.push(path.join(dir, `${n.kind}.xlsx`));
+    fs.writeFileSync(sources.at(-1)!, await encodeNotice(n.table, 'xlsx'));
+  }
+  // A profile of its own: another LibreOffice running on the machine does not take the conversion over.
+  const profile = `-env:UserInstallation=file://${path.join(dir, 'profile')}`;
+  const convert = (to: string, outDir: string) =>
+    execFileSync(soffice, [profile, '--headless', '--convert-to', to, '--outdir', outDir, ...sources], {
+      stdio: 'ignore',
+      timeout: 60_000,
+    });
+  // CSV as LibreOffice reads our cells (filter options: comma, double quote, UTF-8, from line 1), and
+  // the workbook re-saved by LibreOffice as xlsx (shared strings, its own styles).
+  convert('csv:Text - txt - csv (StarCalc):44,34,76,1', path.join(dir, 'csv'));
+  convert('xlsx', path.join(dir, 'xlsx'));
+  // LibreOffice pads the header lines with empty cells to the width of the sheet: trailing empties go.
+  const trim = (rows: string[][]) =>
+    rows.map((r) => {
+      const c = [...r];
+      while (c.length > 0 && c[c.length - 1] === '') c.pop();
+      return c;
+    });
+  for (const n of notices) {
+    const csv = csvToRows(fs.readFileSync(path.join(dir, 'csv', `${n.kind}.csv`), 'utf8'), 'lo.csv');
+    assert.deepEqual(csv.problems, []);
+    assert.deepEqual(trim(csv.rows), trim(tableRows(n.table)), `${n.kind}: LibreOffice's CSV`);
+    const back = parseTable(
+      n.kind,
+      (await readXlsx(fs.readFileSync(path.join(dir, 'xlsx', `${n.kind}.xlsx`)), 'lo.xlsx')).rows,
+      'lo.xlsx',
+    );
+    assert.deepEqual(back.problems, []);
+    assert.deepEqual(back.table, n.table, `${n.kind}: LibreOffice's xlsx`);
+  }
 });
 
 test('MAM 7.4.2: a missing column, a bad date and a bad Priority are named by row, column, field and rule', async () => {

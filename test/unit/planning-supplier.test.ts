@@ -1,7 +1,7 @@
 // The supplier's Daily Migration Demand builder (TMAD 4.8(a); docs/PLANNING.md demand input).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDemand } from '../../src/supplier/demand.js';
+import { buildDemand, buildForecast } from '../../src/supplier/demand.js';
 
 const SUP = '70-B3-D5-1F-30-00-A0-01';
 
@@ -53,4 +53,69 @@ test('TMAD 4.8(a): per-day input; bad values and SMSOs are reported on the input
   const r3 = buildDemand(SUP, '2027-03-01', 'nonsense\n', 'in.csv');
   assert.ok(!r3.ok);
   assert.equal(r3.problems[0]!.line, 1);
+});
+
+test("TMAD 4.5: supplier forecast puts each week's number on its Working Days (Easter 2027), within the horizon", () => {
+  const r = buildForecast(
+    SUP,
+    '2027-01',
+    'SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay\nCGI,12,2027-03-29,40\nTRL,23,2027-07-26,5\n',
+    'in.csv',
+  );
+  assert.ok(r.ok);
+  assert.equal(r.fileName, 'IMF_70B3D51F3000A001_2027-01.csv');
+  // Easter Monday 29 March 2027 (GOV.UK) is no Working Day: 4 x 40. The horizon of a January forecast
+  // ends on 31 July (docs/PLANNING.md): the week of Monday 26 July keeps Monday to Saturday only.
+  const cgi = r.file.rows.filter((x) => x.smso === 'CGI');
+  assert.deepEqual(
+    cgi.map((x) => x.quantity),
+    [0, 40, 40, 40, 40, 0, 0],
+  );
+  const trl = r.file.rows.filter((x) => x.smso === 'TRL');
+  assert.deepEqual(
+    trl.map((x) => [x.date, x.quantity]),
+    [
+      ['2027-07-26', 5],
+      ['2027-07-27', 5],
+      ['2027-07-28', 5],
+      ['2027-07-29', 5],
+      ['2027-07-30', 5],
+      ['2027-07-31', 0],
+    ],
+  );
+  assert.match(
+    r.text,
+    /^ForecastMonth,SupplierId,SMSO,ElectricityDistributor,Date,IndicativeMigrationForecast\r\n/,
+  );
+});
+
+test('TMAD 4.5: supplier forecast reports bad weeks, numbers, SMSOs and repeats on the input line and column', () => {
+  const r = buildForecast(
+    SUP,
+    '2027-01',
+    'SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay\nCGI,12,2027-08-02,1\nCGI,12,2027-03-02,1\nCGI,12,2027-03-01,x\n',
+    'in.csv',
+  );
+  assert.ok(!r.ok);
+  assert.deepEqual(
+    r.problems.map((p) => [p.line, p.column, p.field]),
+    [
+      [2, 3, 'MigrationWeek'], // after the horizon (31 July)
+      [3, 3, 'MigrationWeek'], // not a Monday
+      [4, 4, 'PerWorkingDay'],
+    ],
+  );
+  const r2 = buildForecast(
+    SUP,
+    '2027-01',
+    'SMSO,ElectricityDistributor,MigrationWeek,PerWorkingDay\nCGI,12,2027-03-01,1\nXYZ,12,2027-03-01,1\nCGI,12,2027-03-01,2\n',
+    'in.csv',
+  );
+  assert.ok(!r2.ok);
+  assert.deepEqual(r2.problems.map((p) => [p.line, p.column, p.field]).slice(0, 2), [
+    [3, 1, 'SMSO'],
+    [4, null, null],
+  ]);
+  assert.match(r2.problems.at(-1)!.message, /already given on line 2/);
+  assert.ok(!buildForecast(SUP, '2027-01', 'SMSO,ElectricityDistributor,PerWorkingDay\n', 'in.csv').ok);
 });

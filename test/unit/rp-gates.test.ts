@@ -12,7 +12,9 @@ import {
   authorisationGate,
   buildMigrationCommonFiles,
   dormantCertificatesGate,
+  dormantResponsesByChf,
   epcGate,
+  gasAuthorisationGate,
   gasOnlyGate,
   maRowCertificates,
   metersOf,
@@ -399,3 +401,672 @@ test('buildMigrationCommonFiles: one MCF per GroupID and Supplier Party, dormant
   assert.deepEqual(inst.esmeDetail.criticalSupplierCertificateId, cert('11'));
   assert.deepEqual(inst.gpfDetail.criticalSupplierCertificateId, NULL_CERTIFICATE_ID);
 });
+
+// ---- gates over a world of several installations: each holds back exactly the ones it should ------
+
+/** An MPAN core with its check digit (the shared/spec README rule: primes 3..43 without 11, mod 11, mod 10). */
+function mpanOf(twelve: string): string {
+  const p = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
+  const sum = [...twelve].reduce((s, d, i) => s + Number(d) * p[i]!, 0);
+  return `${twelve}${(sum % 11) % 10}`;
+}
+const USER = {
+  SUPA: '70-B3-D5-1F-30-01-00-01',
+  SUPB: '70-B3-D5-1F-30-02-00-01',
+  SUPC: '70-B3-D5-1F-30-03-00-01',
+};
+const PARTY_OF_USER: Record<string, string> = Object.fromEntries(
+  Object.entries(USER).map(([p, u]) => [u, p]),
+);
+const CERTS: Record<
+  string,
+  Pick<AuthorisationRow['certificates'], 'esmeSupplierCritical'> & AuthorisationRow['certificates']
+> = {
+  SUPA: {
+    esmeSupplierCritical: cert('11'),
+    esmeSupplierNonCritical: cert('12'),
+    gpfSupplierCritical: cert('11'),
+    gpfSupplierNonCritical: cert('12'),
+    gsmeSupplierCritical: cert('11'),
+    gsmeSupplierNonCritical: cert('12'),
+  },
+  SUPB: {
+    esmeSupplierCritical: cert('21'),
+    esmeSupplierNonCritical: cert('22'),
+    gpfSupplierCritical: cert('21'),
+    gpfSupplierNonCritical: cert('22'),
+    gsmeSupplierCritical: cert('21'),
+    gsmeSupplierNonCritical: cert('22'),
+  },
+};
+const PARTY_OF_SERIAL: Record<string, string> = { '11': 'SUPA', '12': 'SUPA', '21': 'SUPB', '22': 'SUPB' };
+
+interface World {
+  /** MPRN → Gas Supplier; MPAN → Import Supplier. */
+  gas?: Record<string, string>;
+  imports?: Record<string, string>;
+  /** Affiliate pairs. */
+  affiliates?: Array<[string, string]>;
+}
+function worldReference(w: World): ReferenceData {
+  const groups = ['AA', 'DA', 'EA', 'EB', 'EC'] as const;
+  const epc: EpcEntry[] = groups.flatMap((g, k) =>
+    [false, true].map((withGas, j) => ({
+      ...EPC_BASE,
+      entryId: `EPC-1${k}${j}`,
+      groupId: g,
+      applicability: 'Either' as const,
+      devices: {
+        CHF: { manufacturer: 'Toshiba', model: `${g}-HUB`, firmwareVersion: '1.5.0' },
+        ESME: EPC_BASE.devices.ESME,
+        ...(withGas
+          ? { GSME: { manufacturer: 'Secure Meters', model: 'GSME-M', firmwareVersion: '1' } }
+          : {}),
+      },
+    })),
+  );
+  const aff = w.affiliates ?? [];
+  return {
+    eligibleCombinations: async (q: CombinationQuery) => epc.filter((e) => epcEntryMatches(e, q)),
+    certificate: async (id: CertificateId) => {
+      const p = PARTY_OF_SERIAL[id.serialNumber];
+      return p ? ({ entityId: USER[p as keyof typeof USER] } as never) : undefined;
+    },
+    partyOfUserId: async (u: string) =>
+      PARTY_OF_USER[u] ? ({ partySignifier: PARTY_OF_USER[u] } as never) : undefined,
+    areAffiliates: async (a: string, b: string) =>
+      a === b || aff.some(([x, y]) => (x === a && y === b) || (x === b && y === a)),
+    importSupplierAt: async (mpan: string) => w.imports?.[mpan] ?? null,
+    gasSupplierAt: async (mprn: string) => w.gas?.[mprn] ?? null,
+    electricityDistributorAt: async () => 'DNOA',
+    latestNetworkOperatorCertificateIds: async () => ({
+      distributor: 'DNOA',
+      notifiedAt: '2020-06-01',
+      critical: cert('91'),
+      nonCritical: cert('92'),
+    }),
+  } as unknown as ReferenceData;
+}
+
+let seq = 0;
+/** An installation of GroupID `g` (its CHF model selects the EPC entry), with its own MPAN and MPRN. */
+function siteIn(
+  g: 'AA' | 'DA' | 'EA' | 'EB' | 'EC',
+  o: { esme?: 'Active' | 'Dormant'; gsme?: 'Active' | 'Dormant' } = {},
+): SmsoInstallation {
+  const s = site(o);
+  const k = (++seq).toString().padStart(6, '0');
+  s.devices[0] = { ...s.devices[0]!, model: `${g}-HUB` };
+  return { ...s, mpan: mpanOf(`140000${k}`), mprn: o.gsme ? `88${k}` : null };
+}
+const maRow = (party: 'SUPA' | 'SUPB' | 'SUPC', s: SmsoInstallation, o: Partial<AuthorisationRow> = {}) =>
+  row({
+    userId: USER[party],
+    mpan: s.mpan,
+    mprn: s.mprn,
+    certificates: CERTS[party === 'SUPC' ? 'SUPA' : party]!,
+    ...o,
+  });
+async function build(
+  inventory: SmsoInstallation[],
+  authorisations: AuthorisationRow[],
+  w: World,
+  extra: Partial<Parameters<typeof buildMigrationCommonFiles>[0]> = {},
+) {
+  const plan = await buildMigrationCommonFiles({
+    week: '2027-01-04',
+    smso: 'CGI',
+    inventory,
+    authorisations,
+    reference: worldReference(w),
+    at: new Date('2027-01-04T00:00:00Z'),
+    ...extra,
+  });
+  const by = new Map(plan.outcomes.map((x) => [x.chfDeviceId, x]));
+  return { plan, of: (s: SmsoInstallation) => by.get(s.chfDeviceId)! };
+}
+const verdict = (o: { outcome: string; rule: string | null }) => [o.outcome, o.rule];
+
+test('TMAD 2 Migration Authorisation, 4.17: gasAuthorisationGate: the Gas Supplier, or an Affiliate through the electricity MA except EA/EB/EC', () => {
+  const f = {
+    groupId: 'AA' as const,
+    mprn: '88000001',
+    senderParty: 'SUPA',
+    gasSupplier: 'SUPC',
+    fromElectricityMa: true,
+    affiliates: true,
+  };
+  assert.deepEqual(gasAuthorisationGate(f), { ok: true, deemed: true });
+  assert.deepEqual(gasAuthorisationGate({ ...f, gasSupplier: 'SUPA' }), { ok: true, deemed: false });
+  for (const g of ['EA', 'EB', 'EC'] as const) {
+    const r = gasAuthorisationGate({ ...f, groupId: g });
+    assert.equal(r.ok ? '' : r.rule, 'TMAD 4.17; TMAD 2 Migration Authorisation');
+    assert.match(
+      r.ok ? '' : r.reason,
+      new RegExp(`for GroupID ${g} an Affiliate's authorisation is not deemed`),
+    );
+  }
+  const notAffiliate = gasAuthorisationGate({ ...f, affiliates: false });
+  assert.match(notAffiliate.ok ? '' : notAffiliate.reason, /not the Gas Supplier SUPC nor its Affiliate/);
+  // An MPRN-only row of an Affiliate is not "the electricity MA including the gas details": held.
+  const gasOnly = gasAuthorisationGate({ ...f, fromElectricityMa: false });
+  assert.match(gasOnly.ok ? '' : gasOnly.reason, /is from SUPA, not its Gas Supplier SUPC/);
+  // Unknown sender or no Gas Supplier on record: taken as the Responsible Supplier's (5.10.14 checks).
+  assert.equal(gasAuthorisationGate({ ...f, affiliates: false, gasSupplier: null }).ok, true);
+  assert.equal(gasAuthorisationGate({ ...f, affiliates: false, senderParty: null }).ok, true);
+});
+
+test("TMAD 2 Migration Authorisation, 4.17, MAM 7.2.2: the builder holds back exactly the Active GSMEs without their Gas Supplier's (or deemed) authorisation", async () => {
+  const deemed = siteIn('AA', { gsme: 'Active' }); // SUPA's MA names MPRN; Gas Supplier SUPC, an Affiliate
+  const notAffiliated = siteIn('AA', { gsme: 'Active' }); // Gas Supplier SUPB, no Affiliate
+  const eaAffiliate = siteIn('EA', { gsme: 'Active' }); // EA: no deemed authorisation
+  const split = siteIn('AA', { gsme: 'Active' }); // SUPA electricity, SUPB gas, each its own MA
+  const own = siteIn('AA', { gsme: 'Active' }); // SUPA supplies both
+  const olderOwn = siteIn('AA', { gsme: 'Active' }); // SUPB's own gas MA, then SUPA's newer combined one
+  const dormantGas = siteIn('AA', { gsme: 'Dormant' }); // 4.28: only the Active ESME's MA is needed
+  const inventory = [deemed, notAffiliated, eaAffiliate, split, own, olderOwn, dormantGas];
+  const { plan, of } = await build(
+    inventory,
+    [
+      maRow('SUPA', deemed),
+      maRow('SUPA', notAffiliated),
+      maRow('SUPA', eaAffiliate),
+      maRow('SUPA', split, { mprn: null }),
+      maRow('SUPB', split, { maId: 2, mpan: null }),
+      maRow('SUPA', own),
+      maRow('SUPB', olderOwn, { maId: 2, mpan: null }),
+      maRow('SUPA', olderOwn, { maId: 3 }),
+      maRow('SUPA', dormantGas, { mprn: null }),
+    ],
+    {
+      gas: {
+        [deemed.mprn!]: 'SUPC',
+        [notAffiliated.mprn!]: 'SUPB',
+        [eaAffiliate.mprn!]: 'SUPC',
+        [split.mprn!]: 'SUPB',
+        [own.mprn!]: 'SUPA',
+        [olderOwn.mprn!]: 'SUPB',
+        [dormantGas.mprn!]: 'SUPB',
+      },
+      affiliates: [['SUPA', 'SUPC']],
+    },
+  );
+  const rule = 'TMAD 4.17; TMAD 2 Migration Authorisation';
+  assert.deepEqual(
+    inventory.map((s) => verdict(of(s))),
+    [
+      ['included', null],
+      ['held', rule],
+      ['held', rule],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+    ],
+  );
+  assert.ok(
+    of(deemed).notes.some((n) => /deemed the authorisation of its Affiliate, the Gas Supplier SUPC/.test(n)),
+  );
+  assert.match(of(notAffiliated).reason!, /SUPA is not the Gas Supplier SUPB nor its Affiliate/);
+  assert.match(of(eaAffiliate).reason!, /for GroupID EA an Affiliate's authorisation is not deemed/);
+  assert.ok(of(split).notes.some((n) => /split supply/.test(n)));
+  // The Gas Supplier's own (older) MA authorises the gas side; its gas certificates go into the MCF.
+  const mcf = plan.mcfs[of(olderOwn).mcf!]!;
+  const inst = mcf.installations.find((i) => i.chfDetail.deviceId === olderOwn.chfDeviceId)!;
+  assert.deepEqual(inst.gsmeDetail!.criticalSupplierCertificateId, cert('21'));
+  // The deemed one carries the electricity MA's gas certificate IDs (TMAD 4.38).
+  const d = plan.mcfs[of(deemed).mcf!]!.installations.find(
+    (i) => i.chfDetail.deviceId === deemed.chfDeviceId,
+  )!;
+  assert.deepEqual(d.gsmeDetail!.criticalSupplierCertificateId, cert('11'));
+});
+
+const stopReq = (
+  id: number,
+  party: 'SUPA' | 'SUPB',
+  by: { chf?: string; mpan?: string; mprn?: string },
+  at = '2027-01-02T12:00:00Z',
+) => ({
+  id,
+  userId: USER[party],
+  requestedAt: new Date(at),
+  chfDeviceId: by.chf ?? null,
+  mpan: by.mpan ?? null,
+  mprn: by.mprn ?? null,
+});
+const BEFORE = new Date('2027-01-01T09:00:00Z');
+const AFTER = new Date('2027-01-03T09:00:00Z');
+
+test('TMAD 4.23: a stop request from the Responsible Supplier of an Active Meter holds back exactly that installation', async () => {
+  const byChf = siteIn('AA');
+  const byMpan = siteIn('AA');
+  const byMprn = siteIn('AA', { gsme: 'Active' }); // SUPB supplies the gas (split); it asks by MPRN
+  const notRs = siteIn('AA'); // SUPB asks, but SUPA is the Responsible Supplier
+  const resent = siteIn('AA'); // SUPA asks, then sends a new MA: authorised again
+  const dormant = siteIn('AA', { esme: 'Dormant' }); // no Active Meter: 4.23 does not apply
+  const untouched = siteIn('AA');
+  const inventory = [byChf, byMpan, byMprn, notRs, resent, dormant, untouched];
+  const { of } = await build(
+    inventory,
+    [
+      maRow('SUPA', byChf, { receivedAt: BEFORE }),
+      maRow('SUPA', byMpan, { receivedAt: BEFORE }),
+      maRow('SUPA', byMprn, { mprn: null, receivedAt: BEFORE }),
+      maRow('SUPB', byMprn, { maId: 2, mpan: null, receivedAt: BEFORE }),
+      maRow('SUPA', notRs, { receivedAt: BEFORE }),
+      maRow('SUPA', resent, { maId: 3, receivedAt: AFTER }),
+      maRow('SUPA', untouched, { receivedAt: BEFORE }),
+    ],
+    { gas: { [byMprn.mprn!]: 'SUPB' }, imports: { [dormant.mpan!]: 'SUPA' } },
+    {
+      stopRequests: [
+        stopReq(1, 'SUPA', { chf: byChf.chfDeviceId }),
+        stopReq(2, 'SUPA', { mpan: byMpan.mpan! }),
+        stopReq(3, 'SUPB', { mprn: byMprn.mprn! }),
+        stopReq(4, 'SUPB', { chf: notRs.chfDeviceId }),
+        stopReq(5, 'SUPA', { chf: resent.chfDeviceId }),
+        stopReq(6, 'SUPA', { chf: dormant.chfDeviceId }),
+      ],
+    },
+  );
+  assert.deepEqual(
+    inventory.map((s) => verdict(of(s))),
+    [
+      ['held', 'TMAD 4.23'],
+      ['held', 'TMAD 4.23'],
+      ['held', 'TMAD 4.23'],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+    ],
+  );
+  assert.match(
+    of(byChf).reason!,
+    /stop request #1 from 70-B3-D5-1F-30-01-00-01 received 2027-01-02T12:00:00.000Z/,
+  );
+  assert.match(of(byMprn).reason!, /stop request #3 from 70-B3-D5-1F-30-02-00-01/);
+  assert.ok(
+    of(notRs).notes.some((n) => /#4 .* not honoured: the sender is not the Responsible Supplier/.test(n)),
+  );
+  assert.ok(of(resent).notes.some((n) => /#5 .* superseded by a Migration Authorisation/.test(n)));
+  assert.ok(of(dormant).notes.some((n) => /#6 .* not honoured/.test(n)));
+  assert.equal(of(untouched).notes.filter((n) => /stop request/.test(n)).length, 0);
+});
+
+test('TMAD 4.23A: a DA stop request halts every DA installation of that Responsible Supplier due the same day, and no other', async () => {
+  const asked = siteIn('DA'); // SUPA asks for this one, due Tuesday
+  const sameDay = siteIn('DA'); // SUPA, Tuesday: halted
+  const anyDay = siteIn('DA'); // SUPA, no Migrate on (any day of the week): halted
+  const otherDay = siteIn('DA'); // SUPA, Wednesday: goes ahead
+  const otherSupplier = siteIn('DA'); // SUPB, Tuesday: goes ahead
+  const otherGroup = siteIn('AA'); // SUPA, Tuesday, GroupID AA: goes ahead (4.23A is about DA)
+  const laterMa = siteIn('DA'); // SUPA, Tuesday, in an MA received after the request: goes ahead
+  const inventory = [asked, sameDay, anyDay, otherDay, otherSupplier, otherGroup, laterMa];
+  const tue = '2027-01-05';
+  const { plan, of } = await build(
+    inventory,
+    [
+      maRow('SUPA', asked, { migrateOn: tue, receivedAt: BEFORE }),
+      maRow('SUPA', sameDay, { migrateOn: tue, receivedAt: BEFORE }),
+      maRow('SUPA', anyDay, { receivedAt: BEFORE }),
+      maRow('SUPA', otherDay, { migrateOn: '2027-01-06', receivedAt: BEFORE }),
+      maRow('SUPB', otherSupplier, { maId: 2, migrateOn: tue, receivedAt: BEFORE }),
+      maRow('SUPA', otherGroup, { migrateOn: tue, receivedAt: BEFORE }),
+      maRow('SUPA', laterMa, { maId: 3, migrateOn: tue, receivedAt: AFTER }),
+    ],
+    {},
+    { stopRequests: [stopReq(7, 'SUPA', { chf: asked.chfDeviceId })] },
+  );
+  assert.deepEqual(
+    inventory.map((s) => verdict(of(s))),
+    [
+      ['held', 'TMAD 4.23A'],
+      ['held', 'TMAD 4.23A'],
+      ['held', 'TMAD 4.23A'],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+    ],
+  );
+  assert.match(
+    of(sameDay).reason!,
+    new RegExp(`stop request #7 .* for DA installation ${asked.chfDeviceId} due ${tue}`),
+  );
+  // Nothing held back is in any MCF.
+  const inMcfs = plan.mcfs.flatMap((m) => m.installations.map((i) => i.chfDetail.deviceId));
+  assert.deepEqual(inMcfs.includes(asked.chfDeviceId) || inMcfs.includes(sameDay.chfDeviceId), false);
+  assert.equal(inMcfs.length, 4);
+});
+
+const RESP = (device: 'ESME' | 'GPF' | 'GSME', serial: string) => {
+  const b = `${device} Supplier Certificate Id`;
+  return {
+    [`${b} (Critical) – Serial Number`]: serial,
+    [`${b} (Critical) – Issuer Name`]: 'CN=Z1,OU=07',
+    [`${b} (Non-Critical) – Serial Number`]: String(Number(serial) + 1),
+    [`${b} (Non-Critical) – Issuer Name`]: 'CN=Z1,OU=07',
+  };
+};
+const response = (
+  id: number,
+  s: SmsoInstallation,
+  certificates: Record<string, string>,
+  o: { priority?: boolean; onTime?: boolean } = {},
+) => ({
+  id,
+  chfDeviceId: s.chfDeviceId,
+  priority: o.priority ?? false,
+  certificates,
+  onTime: o.onTime ?? true,
+});
+
+test('TMAD 4.32A, 4.32: dormant-only EA/EB/EC held back until the stored responses give every Supplier Certificate ID, none Null; those IDs go into the MCF', async () => {
+  const none = siteIn('EA', { esme: 'Dormant', gsme: 'Dormant' }); // no response at all
+  const partial = siteIn('EB', { esme: 'Dormant', gsme: 'Dormant' }); // ESME only
+  const nullOne = siteIn('EC', { esme: 'Dormant' }); // ESME Non-Critical the Null Certificate ID
+  const complete = siteIn('EA', { esme: 'Dormant', gsme: 'Dormant' }); // split: SUPA's ESME, SUPB's gas
+  const late = siteIn('EB', { esme: 'Dormant' }); // only a late response: used (4.32 "may use")
+  const aa = siteIn('AA', { esme: 'Dormant' }); // AA is not gated; its response's IDs are used
+  const inventory = [none, partial, nullOne, complete, late, aa];
+  const { plan, of } = await build(
+    inventory,
+    [],
+    {},
+    {
+      dormantResponses: [
+        response(1, partial, RESP('ESME', '11')),
+        response(2, nullOne, {
+          ...RESP('ESME', '11'),
+          'ESME Supplier Certificate Id (Non-Critical) – Serial Number': '0',
+          'ESME Supplier Certificate Id (Non-Critical) – Issuer Name': 'NULL',
+        }),
+        response(3, complete, RESP('ESME', '11')),
+        response(4, complete, { ...RESP('GPF', '21'), ...RESP('GSME', '21') }),
+        response(5, late, RESP('ESME', '11'), { onTime: false }),
+        response(6, aa, RESP('ESME', '11')),
+      ],
+    },
+  );
+  assert.deepEqual(
+    inventory.map((s) => verdict(of(s))),
+    [
+      ['held', 'TMAD 4.32A'],
+      ['held', 'TMAD 4.32A'],
+      ['held', 'TMAD 4.32A'],
+      ['included', null],
+      ['included', null],
+      ['included', null],
+    ],
+  );
+  assert.match(of(none).reason!, /no response to the Dormant Meter Migration Schedule received/);
+  assert.match(
+    of(partial).reason!,
+    /4 Supplier Certificate ID\(s\) .*\(GPF Critical, GPF Non-Critical, GSME Critical, GSME Non-Critical;/,
+  );
+  assert.match(of(nullOne).reason!, /1 Supplier Certificate ID\(s\) .*\(ESME Non-Critical;/);
+  const c = plan.mcfs[of(complete).mcf!]!;
+  const inst = c.installations.find((i) => i.chfDetail.deviceId === complete.chfDeviceId)!;
+  assert.deepEqual(
+    [inst.esmeDetail.criticalSupplierCertificateId, inst.gsmeDetail!.nonCriticalSupplierCertificateId],
+    [cert('11'), cert('22')],
+  );
+  assert.equal(c.groupId, 'EA');
+  assert.ok(
+    of(complete).notes.some((n) => /TMAD 4.32: Certificate IDs from the response .* \(row 3, 4\)/.test(n)),
+  );
+  // 4.48 still fills the ESME Network Operator IDs the response left unspecified.
+  assert.deepEqual(inst.esmeDetail.criticalNetworkOperatorCertificateId, cert('91'));
+  const a = plan.mcfs[of(aa).mcf!]!.installations.find((i) => i.chfDetail.deviceId === aa.chfDeviceId)!;
+  assert.deepEqual(a.esmeDetail.criticalSupplierCertificateId, cert('11'));
+});
+
+test('TMAD 4.32, MAM 6: of several responses the latest on-time one in force per certificate; a late one only where no on-time one gives it', () => {
+  const s = site({ esme: 'Dormant' });
+  const m = dormantResponsesByChf([
+    response(1, s, RESP('ESME', '11')),
+    response(2, s, RESP('ESME', '21'), { onTime: false, priority: true }),
+    response(3, s, { ...RESP('ESME', '31'), ...RESP('GSME', '41') }),
+    response(4, s, RESP('GPF', '51'), { onTime: false }),
+  ]).get(s.chfDeviceId)!;
+  assert.equal(m.certificates['ESME Supplier Certificate Id (Critical) – Serial Number'], '31');
+  assert.equal(m.certificates['GSME Supplier Certificate Id (Critical) – Serial Number'], '41');
+  assert.equal(m.certificates['GPF Supplier Certificate Id (Critical) – Serial Number'], '51');
+  // The late row's priority flag is not in force when on-time rows exist.
+  assert.equal(m.priority, false);
+});
+
+test('TMAD 4.24, 4.3, 4.32: in the MCF dormant-only first (priority ones first among them), then priority, then the rest', async () => {
+  const active = siteIn('AA');
+  const activePriority = siteIn('AA');
+  const dormant = siteIn('AA', { esme: 'Dormant' });
+  const dormantPriority = siteIn('AA', { esme: 'Dormant' });
+  const inventory = [active, activePriority, dormant, dormantPriority];
+  const { plan } = await build(
+    inventory,
+    [maRow('SUPA', active), maRow('SUPA', activePriority, { priority: true })],
+    {},
+    {
+      dormantResponses: [
+        response(1, dormant, RESP('ESME', '11')),
+        response(2, dormantPriority, RESP('ESME', '11'), { priority: true }),
+      ],
+    },
+  );
+  assert.equal(plan.mcfs.length, 1);
+  assert.deepEqual(
+    plan.mcfs[0]!.installations.map((i) => i.chfDetail.deviceId),
+    [dormantPriority, dormant, activePriority, active].map((s) => s.chfDeviceId),
+  );
+  // Without the responses the dormant ones have Null Supplier IDs: their own MCF, still first (4.24).
+  const bare = await build(
+    inventory,
+    [maRow('SUPA', active), maRow('SUPA', activePriority, { priority: true })],
+    {},
+  );
+  assert.deepEqual(
+    bare.plan.mcfs.map((m) => [m.supplierSignifier, m.installations.length]),
+    [
+      ['', 2],
+      ['SUPA', 2],
+    ],
+  );
+});
+
+test('MAM 7.2.3 Migrate on, TMAD 4.19: with --day only that day and undated ones; a split site runs on the later day', async () => {
+  const mon = siteIn('AA');
+  const tue = siteIn('AA');
+  const undated = siteIn('AA');
+  const split = siteIn('AA', { gsme: 'Active' });
+  const inventory = [mon, tue, undated, split];
+  const rows = [
+    maRow('SUPA', mon, { migrateOn: '2027-01-04' }),
+    maRow('SUPA', tue, { migrateOn: '2027-01-05' }),
+    maRow('SUPA', undated),
+    maRow('SUPA', split, { mprn: null, migrateOn: '2027-01-04' }),
+    maRow('SUPB', split, { maId: 2, mpan: null, migrateOn: '2027-01-05' }),
+  ];
+  const w = { gas: { [split.mprn!]: 'SUPB' } };
+  const monday = await build(inventory, rows, w, { day: '2027-01-04' });
+  assert.deepEqual(
+    inventory.map((s) => verdict(monday.of(s))),
+    [
+      ['included', null],
+      ['held', 'MAM 7.2.3 Migrate on'],
+      ['included', null],
+      ['held', 'MAM 7.2.3 Migrate on'],
+    ],
+  );
+  assert.match(monday.of(split).reason!, /Migrate on 2027-01-05: not migrated on 2027-01-04/);
+  const tuesday = await build(inventory, rows, w, { day: '2027-01-05' });
+  assert.deepEqual(
+    inventory.map((s) => tuesday.of(s).outcome),
+    ['held', 'included', 'included', 'included'],
+  );
+  assert.ok(
+    tuesday.of(split).notes.some((n) => /TMAD 4.19: two Migrate-on days, the later 2027-01-05/.test(n)),
+  );
+  assert.deepEqual(
+    tuesday.plan.mcfs.map((m) => m.migrateOn),
+    tuesday.plan.mcfs.map(() => '2027-01-05'),
+  );
+});
+
+// ---- every gate on the first of two installations: exactly it is stopped, the second goes on ------
+
+interface GateCase {
+  rule: string;
+  outcome: 'held' | 'refused';
+  reason: RegExp;
+  /** The first installation, its MA rows and extra build input; the second is a clean AA installation. */
+  make(): {
+    first: SmsoInstallation;
+    rows: AuthorisationRow[];
+    extra?: Partial<Parameters<typeof buildMigrationCommonFiles>[0]>;
+    world?: World;
+  };
+}
+const GATE_CASES: GateCase[] = [
+  {
+    rule: 'MAM 3.4',
+    outcome: 'refused',
+    reason: /no ESME: gas-only/,
+    make: () => {
+      const first = { ...siteIn('AA', { gsme: 'Active' }) };
+      first.devices = first.devices.filter((d) => d.deviceType !== 'ESME');
+      return { first: { ...first, mpan: null }, rows: [maRow('SUPA', first, { mpan: null })] };
+    },
+  },
+  {
+    rule: 'TMAD 4.16, 3.6',
+    outcome: 'held',
+    reason: /no SMETS1 Eligible Product Combination entry .* SMSO CGI and Active meters/,
+    make: () => {
+      const first = siteIn('AA');
+      first.devices[1] = { ...first.devices[1]!, model: 'Liberty 999' };
+      return { first, rows: [maRow('SUPA', first)] };
+    },
+  },
+  {
+    rule: 'TMAD 4.17',
+    outcome: 'held',
+    reason: /no Migration Authorisation names the Active ESME's MPAN/,
+    make: () => ({ first: siteIn('AA'), rows: [] }),
+  },
+  {
+    rule: 'TMAD 4.17, 4.28',
+    outcome: 'held',
+    reason: /no Migration Authorisation names the Active GSME's MPRN/,
+    make: () => ({ first: siteIn('AA', { esme: 'Dormant', gsme: 'Active' }), rows: [] }),
+  },
+  {
+    rule: 'TMAD 4.17; MAM 4 (Active-Active split supply)',
+    outcome: 'held',
+    reason: /Active GSME's MPRN/,
+    make: () => {
+      const first = siteIn('AA', { gsme: 'Active' });
+      return { first, rows: [maRow('SUPA', first, { mprn: null })] };
+    },
+  },
+  {
+    rule: 'TMAD 4.24A',
+    outcome: 'refused',
+    reason: /GroupID EB, only Dormant Meters, devices configured to send unsolicited half-hourly data/,
+    make: () => ({
+      first: { ...siteIn('EB', { esme: 'Dormant' }), unsolicitedHalfHourlyData: true },
+      rows: [],
+    }),
+  },
+  {
+    rule: 'TMAD 4.44B',
+    outcome: 'held',
+    reason:
+      /GroupID EA: devices configured to send unsolicited half-hourly data must not be in a Migration Authorisation/,
+    make: () => {
+      const first = { ...siteIn('EA'), unsolicitedHalfHourlyData: true };
+      return { first, rows: [maRow('SUPA', first)] };
+    },
+  },
+  {
+    rule: 'TMAD 2 SMETS1 Installation; Table 10.1 GPFDetail',
+    outcome: 'held',
+    reason: /lists no GPF/,
+    make: () => {
+      const first = siteIn('AA');
+      first.devices = first.devices.filter((d) => d.deviceType !== 'GPF');
+      return { first, rows: [maRow('SUPA', first)] };
+    },
+  },
+  {
+    rule: 'TMAD 4.32A',
+    outcome: 'held',
+    reason: /GroupID EC, only Dormant Meters: no response to the Dormant Meter Migration Schedule/,
+    make: () => ({ first: siteIn('EC', { esme: 'Dormant' }), rows: [] }),
+  },
+  {
+    rule: 'MAM 7.2.3 Migrate on',
+    outcome: 'held',
+    reason: /Migrate on 2027-01-06: not migrated on 2027-01-05/,
+    make: () => {
+      const first = siteIn('AA');
+      return {
+        first,
+        rows: [maRow('SUPA', first, { migrateOn: '2027-01-06' })],
+        extra: { day: '2027-01-05' },
+      };
+    },
+  },
+  {
+    rule: 'TMAD 5.9.10',
+    outcome: 'held',
+    reason: /Supplier Certificate ID \(serial 77, .*\) is not a known Organisation Certificate/,
+    make: () => {
+      const first = siteIn('AA');
+      return {
+        first,
+        rows: [
+          maRow('SUPA', first, { certificates: { ...CERTS.SUPA, esmeSupplierNonCritical: cert('77') } }),
+        ],
+      };
+    },
+  },
+  {
+    rule: 'TMAD 4.23',
+    outcome: 'held',
+    reason: /stop request #9/,
+    make: () => {
+      const first = siteIn('AA');
+      return {
+        first,
+        rows: [maRow('SUPA', first, { receivedAt: BEFORE })],
+        extra: { stopRequests: [stopReq(9, 'SUPA', { mpan: first.mpan! })] },
+      };
+    },
+  },
+  {
+    rule: 'TMAD 4.17; TMAD 2 Migration Authorisation',
+    outcome: 'held',
+    reason: /SUPA is not the Gas Supplier SUPB nor its Affiliate/,
+    make: () => {
+      const first = siteIn('AA', { gsme: 'Active' });
+      return { first, rows: [maRow('SUPA', first)], world: { gas: { [first.mprn!]: 'SUPB' } } };
+    },
+  },
+];
+
+for (const g of GATE_CASES)
+  test(`${g.rule}: on the first of two installations exactly that gate stops it (${g.outcome}, with the reason); the second goes into an MCF`, async () => {
+    const { first, rows, extra, world } = g.make();
+    const clean = siteIn('AA');
+    const cleanRow = maRow('SUPA', clean, { maId: 50, migrateOn: extra?.day ?? null });
+    const { plan, of } = await build([first, clean], [...rows, cleanRow], world ?? {}, extra ?? {});
+    assert.deepEqual(verdict(of(first)), [g.outcome, g.rule]);
+    assert.match(of(first).reason!, g.reason);
+    assert.equal(of(first).mcf, null);
+    assert.deepEqual(verdict(of(clean)), ['included', null]);
+    assert.deepEqual(
+      plan.mcfs.flatMap((m) => m.installations.map((i) => i.chfDetail.deviceId)),
+      [clean.chfDeviceId],
+    );
+  });

@@ -10,6 +10,7 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   calendar: [() => import('./calendar.js')],
   db: [() => import('./db.js')],
   dcc: [() => import('./dcc.js')],
+  dco: [() => import('./dco.js')],
   demo: [() => import('./demo.js')],
   estate: [() => import('./estate.js')],
   file: [() => import('./file.js'), () => import('./validate.js'), () => import('./authenticate.js')],

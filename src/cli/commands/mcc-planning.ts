@@ -32,6 +32,7 @@ import {
 import { DEFAULT_DMIN } from '../../core/planning/msm.js';
 import { DEFAULT_MATERIAL_SHORTFALL } from '../../core/planning/planning.js';
 import { openStore } from '../../store/index.js';
+import { configuration } from '../../config.js';
 import {
   PlanningError,
   checkWeekActuals,
@@ -108,11 +109,16 @@ function capacityFrom(spec: string | undefined, week: string): CapacityRow[] {
   return r.rows;
 }
 
+/** DMIN (TMAD 4.11; Guide 4.5.3): --dmin, else S1MIG_DMIN, else the default. */
 function dminFrom(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = parseQuantity(v);
+  const fromEnv = v === undefined ? configuration().dmin : undefined;
+  const text = v ?? fromEnv;
+  if (text === undefined) return undefined;
+  const n = parseQuantity(text);
   if (n === undefined)
-    throw new UsageError(`--dmin '${v}': expected a whole number of installations per supplier per day`);
+    throw new UsageError(
+      `${fromEnv === undefined ? '--dmin' : 'S1MIG_DMIN'} '${text}': expected a whole number of installations per supplier per day (TMAD 4.11)`,
+    );
   return n;
 }
 
@@ -226,7 +232,10 @@ export function register(program: Command): void {
       '--capacity <file-or-list>',
       'capacity: a CSV (Date,SMSO,Capacity,Dormant) or SMSO=capacity[:dormant],… for every day; a day and SMSO not given is not constrained',
     )
-    .option('--dmin <n>', `the flat minimum per Active Supplier per day (default ${DEFAULT_DMIN})`)
+    .option(
+      '--dmin <n>',
+      `the flat minimum per Active Supplier per day (default: S1MIG_DMIN, else ${DEFAULT_DMIN}; TMAD 4.11)`,
+    )
     .option('--out <dir>', 'write the commitment files and the aggregate report there')
     .option('--issued-at <instant>', 'when they are issued (default now)')
     .option('--json', 'print JSON')

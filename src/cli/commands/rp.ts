@@ -1,7 +1,8 @@
 // s1mig rp: the Requesting Party. `rp build-mcf` reads the week's valid MAs from the store, the SMSO's
 // inventory CSV and the reference data, runs the gates (src/requesting-party/gates.ts), writes one signed
 // MCF per GroupID and Supplier Party (TMAD 5.6, 5.8, 10.2), records every installation's outcome and
-// prints how many went where and why. `rp outcomes` shows the recorded outcomes.
+// prints how many went where and why. `rp outcomes` shows the recorded outcomes. `rp stop` records a
+// Responsible Supplier's stop request (TMAD 4.23, 4.23A) and `rp stops` lists them.
 import { readSigner } from '../signing-files.js';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -23,6 +24,8 @@ import { parseSmsoInventoryCsv } from '../../core/formats/smso/inventory.js';
 import { isIsoDate } from '../../core/calendar/dates.js';
 import { weekday } from '../../core/calendar/dates.js';
 import { DEFAULT_SMSO_CODES, parseSmsoCode } from '../../core/ids/reference.js';
+import { parseEui64 } from '../../core/ids/eui64.js';
+import { parseMpan, parseMprn } from '../../core/ids/mpxn.js';
 import {
   McfWriteError,
   authorisationRowOf,
@@ -125,6 +128,10 @@ export function register(program: Command): void {
             authorisations,
             reference: store.reference.data,
             at,
+            // TMAD 4.23, 4.23A: the stop requests received by the time of the build.
+            stopRequests: await store.stopRequests.list({ until: at }),
+            // TMAD 4.32, 4.32A: the week's responses to the Dormant Meter Migration Schedule.
+            dormantResponses: await store.dormantResponses.list(week),
           });
           let files;
           try {
@@ -194,6 +201,8 @@ export function register(program: Command): void {
       },
     );
 
+  registerStop(rp);
+
   rp.command('outcomes')
     .description('The recorded outcome of each installation of `rp build-mcf` runs, with clause and reason')
     .option('--run <id>', 'only this run')
@@ -241,6 +250,115 @@ export function register(program: Command): void {
         }
       },
     );
+}
+
+function registerStop(rp: Command): void {
+  rp.command('stop')
+    .description(
+      "Record a Responsible Supplier's request not to start the Migration of an installation (TMAD 4.23; GroupID DA: " +
+        '4.23A, which also halts its other DA installations due the same day). Every later `rp build-mcf` holds the ' +
+        'installation back with the reason, unless the sender is not the Responsible Supplier of an Active Meter of it, ' +
+        'or an MA of the same organisation received after the request authorises it again. Exit 0 recorded, 2 usage.',
+    )
+    .requiredOption(
+      '--from <user-id>',
+      "the Responsible Supplier's DCC User ID (EUI-64, as in its MA header)",
+    )
+    .option('--chf <device-id>', 'the installation by its CHF Device ID (EUI-64)')
+    .option('--mpxn <mpan|mprn>', 'the installation by its MPAN (13 digits) or its MPRN (1 to 10 digits)')
+    .option('--at <iso>', 'when the request was received (default now)')
+    .option('--note <text>', 'why, as the supplier said (kept with the request)')
+    .option('--json', 'print the recorded request as JSON')
+    .action(
+      async (o: {
+        from: string;
+        chf?: string;
+        mpxn?: string;
+        at?: string;
+        note?: string;
+        json?: boolean;
+      }) => {
+        const from = parseEui64(o.from);
+        if (!from.ok)
+          throw new UsageError(
+            `--from '${escapeControls(o.from)}': ${from.error} (expected the supplier's User ID, EUI-64)`,
+          );
+        if ((o.chf === undefined) === (o.mpxn === undefined))
+          throw new UsageError(
+            'name the installation with exactly one of --chf <device-id> or --mpxn <mpan|mprn> (TMAD 4.23)',
+          );
+        let chfDeviceId: string | null = null;
+        let mpan: string | null = null;
+        let mprn: string | null = null;
+        if (o.chf !== undefined) {
+          const c = parseEui64(o.chf);
+          if (!c.ok)
+            throw new UsageError(
+              `--chf '${escapeControls(o.chf)}': ${c.error} (expected a CHF Device ID, EUI-64)`,
+            );
+          chfDeviceId = c.value;
+        } else if (o.mpxn!.length === 13) {
+          const m = parseMpan(o.mpxn!);
+          if (!m.ok) throw new UsageError(`--mpxn: ${escapeControls(m.error)}`);
+          mpan = m.value.value;
+        } else {
+          const m = parseMprn(o.mpxn!);
+          if (!m.ok) throw new UsageError(`--mpxn: ${escapeControls(m.error)} (or an MPAN of 13 digits)`);
+          mprn = m.value.replace(/^0+(?=\d)/, '');
+        }
+        const requestedAt = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
+        const store = await openStore();
+        try {
+          const r = await store.stopRequests.record({
+            userId: from.value,
+            requestedAt,
+            chfDeviceId,
+            mpan,
+            mprn,
+            note: o.note ?? null,
+          });
+          if (o.json) printJson({ ...r, requestedAt: r.requestedAt.toISOString() });
+          else
+            printLines(
+              escapeControls(
+                `stop request #${r.id} from ${r.userId} for ${describeTarget(r)} recorded (received ${r.requestedAt.toISOString()}); the next \`rp build-mcf\` holds it back (TMAD 4.23, 4.23A)`,
+              ),
+            );
+        } finally {
+          await store.close();
+        }
+      },
+    );
+
+  rp.command('stops')
+    .description('The recorded stop requests (TMAD 4.23, 4.23A), oldest first')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const store = await openStore();
+      try {
+        const rows = await store.stopRequests.list();
+        if (o.json) printJson(rows.map((r) => ({ ...r, requestedAt: r.requestedAt.toISOString() })));
+        else
+          printLines(
+            ...rows.map((r) =>
+              escapeControls(
+                `#${r.id} ${r.requestedAt.toISOString()} from ${r.userId}: ${describeTarget(r)}${r.note ? ` (${r.note})` : ''}`,
+              ),
+            ),
+            `${rows.length} stop request(s)`,
+          );
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function describeTarget(r: { chfDeviceId: string | null; mpan: string | null; mprn: string | null }): string {
+  return r.chfDeviceId !== null
+    ? `CHF ${r.chfDeviceId}`
+    : r.mpan !== null
+      ? `MPAN ${r.mpan}`
+      : `MPRN ${r.mprn}`;
 }
 
 function addDaysIso(d: string, n: number): string {

@@ -11,6 +11,8 @@ import { migration005 } from './005_smso_inventory.js';
 import { migration006 } from './006_planning.js';
 import { migration007 } from './007_rp_outcomes.js';
 import { migration008 } from './008_dormant_responses.js';
+import { migration009 } from './009_stop_requests.js';
+import { migration011 } from './011_dco.js';
 import { migration015 } from './015_week.js';
 
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
@@ -23,6 +25,8 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '006_planning': migration006(kind),
     '007_rp_outcomes': migration007(kind),
     '008_dormant_responses': migration008(kind),
+    '009_stop_requests': migration009(kind),
+    '011_dco': migration011(kind),
     '015_week': migration015(kind),
   };
 }
