@@ -19,11 +19,13 @@ import { dcoRepository } from './repositories/dco.js';
 import { stopRequestRepository } from './repositories/stop-requests.js';
 import { commissioningPartyRepository, smartMeteringInventory } from './repositories/commissioning.js';
 import { s1spRepository } from './repositories/s1sp.js';
+import { weekRepository } from './repositories/week.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
 import { configuration } from '../config.js';
 
 export * from './types.js';
+export type * from './repositories/week.js';
 export { COUNTER_MAX, checkCounter, type StoreKind } from './codec.js';
 export { DEFAULT_COUNTER_WINDOW_DAYS } from './repositories/counters.js';
 export { REFERENCE_BATCH } from './repositories/reference.js';
@@ -153,6 +155,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       commissioningParty: commissioningPartyRepository(db, c),
       smartMeteringInventory: smartMeteringInventory(db, referenceRepository(db, c)),
       s1sp: s1spRepository(db, c),
+      week: weekRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
       async close() {

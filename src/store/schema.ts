@@ -341,6 +341,69 @@ export interface S1spCounterTable {
   last_value: DbCounter;
 }
 
+export interface WeekRunTable {
+  run_id: string;
+  seed: string;
+  migration_week: string;
+  options: DbJson;
+  stages: DbJson;
+  status: 'running' | 'done';
+  created_at: DbDate;
+  finished_at: DbDate | null;
+}
+
+export interface WeekInstallationTable {
+  run_id: string;
+  installation_id: string;
+  group_id: string;
+  smso: string;
+  supplier: string;
+  state: string;
+  stage: string | null;
+  failed_step: string | null;
+  detail: DbJson;
+}
+
+export interface WeekEventTable {
+  id: Generated<number>;
+  run_id: string;
+  job_id: number | string | null;
+  at: DbDate;
+  stage: string;
+  party: string;
+  group_id: string | null;
+  installation_id: string | null;
+  outcome: string;
+  step: string | null;
+  file: string | null;
+  sha256: string | null;
+  detail: DbJson;
+}
+
+export interface WeekJobTable {
+  id: Generated<number>;
+  run_id: string;
+  stage: string;
+  batch_no: number;
+  batch_key: string;
+  installations: DbJson;
+  size: number;
+  status: 'pending' | 'done';
+  attempts: Generated<number>;
+  worker: string | null;
+  created_at: DbDate;
+  done_at: DbDate | null;
+}
+
+export interface WeekFileTable {
+  run_id: string;
+  path: string;
+  sha256: string;
+  size: number | string;
+  stage: string;
+  job_id: number | string;
+}
+
 export interface Database {
   received_ma: ReceivedMaTable;
   received_ma_row: ReceivedMaRowTable;
@@ -371,4 +434,9 @@ export interface Database {
   s1sp_group_information: S1spGroupInformationTable;
   s1sp_installation: S1spInstallationTable;
   s1sp_counter: S1spCounterTable;
+  week_run: WeekRunTable;
+  week_installation: WeekInstallationTable;
+  week_event: WeekEventTable;
+  week_job: WeekJobTable;
+  week_file: WeekFileTable;
 }

@@ -144,6 +144,7 @@ export type {
   S1spSetKey,
   S1spSetState,
 } from './repositories/s1sp.js';
+import type { WeekRepository } from './repositories/week.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
 import type { DcoRepository } from './repositories/dco.js';
 export type {
@@ -197,6 +198,8 @@ export interface Store {
   readonly smartMeteringInventory: SmartMeteringInventoryPort;
   /** The S1SP's file sets, held files, sealed group information, outcomes and SCF counter (TMAD 5.22-5.28; migration 012). */
   readonly s1sp: S1spRepository;
+  /** The durable Migration Week (migration 015; docs/WEEK.md). */
+  readonly week: WeekRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */
   readonly location: string;
   /** Migrations this open applied (empty when the schema was already current). */

@@ -23,6 +23,7 @@ const MIGRATIONS = [
   '011_dco',
   '012_s1sp',
   '014_commissioning',
+  '015_week',
 ];
 
 const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -19,6 +19,7 @@ import { shellQuote } from '../ma-files.js';
 import { seal } from '../../supplier/ma-seal.js';
 import { loadTrust, open } from '../../mcc/ma-intake.js';
 import { openStore } from '../../store/index.js';
+import { registerWeek } from './demo-week.js';
 
 /** The package root (samples/ lives there), from dist/src/cli/commands or src/cli/commands. */
 function packageRoot(): string {
@@ -33,6 +34,7 @@ function packageRoot(): string {
 
 export function register(program: Command): void {
   const demo = commandGroup(program, 'demo');
+  registerWeek(demo);
   demo
     .command('supplier', { isDefault: true })
     .description(

@@ -1,0 +1,130 @@
+// s1mig demo week: one Migration Week on a generated estate, run by the durable engine
+// (src/orchestrator/week, docs/WEEK.md) on the embedded database; run again in the same directory,
+// it resumes an interrupted week. A progress bar per stage on a TTY's stderr, plain lines otherwise.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError, printJson, printLines } from '../io.js';
+import { createProgress, type Progress } from '../progress.js';
+import { openStore } from '../../store/index.js';
+import {
+  ensureEstate,
+  runWeek,
+  startRun,
+  summarise,
+  weekEnv,
+  type DemoWeekOptions,
+  type WeekSummary,
+} from '../../orchestrator/week/run-week.js';
+
+function positiveInt(v: string, flag: string, max: number): number {
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > max)
+    throw new UsageError(`${flag} '${v}': expected a whole number from 1 to ${max}`);
+  return Number(v);
+}
+
+export function registerWeek(demo: Command): void {
+  demo
+    .command('week')
+    .description(
+      'One Migration Week end to end on a generated estate: plan it with the MCC planning code (TMAD ' +
+        '4.8-4.11) and run every stage that exists, durably (kill it and run it again: it resumes); ' +
+        'prints a summary table (docs/WEEK.md)',
+    )
+    .option('--installations <n>', 'installations in the estate', '5000')
+    .option('--seed <seed>', 'the seed of the estate and the run', 's1mig')
+    .option('--dir <dir>', 'working directory: estate/, files/, s1mig.sqlite', 'data/week')
+    .option('--capacity-share <x>', "SMSOs' daily capacity as a share of the demand (TMAD 4.11)", '1')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (o: {
+        installations: string;
+        seed: string;
+        dir: string;
+        capacityShare: string;
+        json?: boolean;
+      }) => {
+        const share = Number(o.capacityShare);
+        if (!/^[0-9.]+$/.test(o.capacityShare) || !(share > 0 && share <= 1))
+          throw new UsageError(`--capacity-share '${o.capacityShare}': expected a number in (0, 1]`);
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(o.seed))
+          throw new UsageError(`--seed '${o.seed}': expected 1-64 letters, digits, '.', '_' or '-'`);
+        const opts: DemoWeekOptions = {
+          dir: path.resolve(o.dir),
+          installations: positiveInt(o.installations, '--installations', 1_000_000),
+          seed: o.seed,
+          capacityShare: share,
+        };
+        const estateBar = createProgress({ label: 'estate', json: o.json ?? false });
+        const plan = await ensureEstate(opts.dir, opts);
+        estateBar.done();
+        const store = await openStore({ url: '', dataDir: opts.dir });
+        try {
+          const env = weekEnv(store, opts);
+          const created = await startRun(env, plan, opts);
+          const bars = new Map<string, Progress>();
+          const counts = await store.week.jobCounts(env.runId);
+          const total = (stage: string): number | undefined =>
+            stage === env.stages[0]?.name ? plan.records.length : undefined;
+          let current = '';
+          await runWeek(env, (job) => {
+            if (job.stage !== current) {
+              bars.get(current)?.done();
+              current = job.stage;
+              const done = counts.find((c) => c.stage === job.stage)?.doneInstallations ?? 0;
+              const t = total(job.stage);
+              const bar = createProgress({
+                label: `${job.stage}`,
+                unit: 'installations',
+                json: o.json ?? false,
+                ...(t !== undefined ? { total: t } : {}),
+              });
+              bar.update(done);
+              bars.set(job.stage, bar);
+            }
+            bars.get(job.stage)!.tick(job.installations.length);
+          });
+          bars.get(current)?.done();
+          const summary = await summarise(env, !created, store.location);
+          if (o.json) printJson(summary);
+          else printSummary(summary);
+        } finally {
+          await store.close();
+        }
+      },
+    );
+}
+
+function printSummary(s: WeekSummary): void {
+  const c = s.counts;
+  const row = (k: string, v: number | string): string => `  ${k.padEnd(28)} ${String(v).padStart(8)}`;
+  printLines(
+    `Migration Week ${s.migrationWeek}: run ${s.runId} (seed ${s.seed})${s.resumed ? ', resumed' : ''}${s.done ? '' : ', NOT finished'}`,
+    '',
+    'Stages run:',
+    ...s.stagesRun.map(
+      (x) =>
+        `  ${x.stage.padEnd(20)} ${x.party.padEnd(10)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
+    ),
+    'Stages not built yet (not run):',
+    ...s.stagesNotYetBuilt.map((x) => `  ${x}`),
+    '',
+    row('authorised (in an MA)', c.authorised),
+    row('commenced', c.commenced),
+    row('not committed (TMAD 4.11)', c.notCommitted),
+    row('migrated', c.migrated),
+    row('failed', c.failed),
+    row('rolled back', c.rolledBack),
+    row('commissioned', c.commissioned),
+    ...(s.failedByStepAndGroup.length > 0
+      ? [
+          '',
+          'Failed or rolled back, by step and GroupID:',
+          ...s.failedByStepAndGroup.map((f) => row(`${f.step} ${f.groupId}`, f.installations)),
+        ]
+      : []),
+    '',
+    `Events logged: ${s.events}`,
+    `Files (${s.files.count}): ${s.files.root}`,
+    `Database: ${s.files.database}`,
+  );
+}

@@ -1,0 +1,190 @@
+// `s1mig demo week`: generate an estate, create the run (seed, week, options) and run its stages to
+// completion on the store; run again in the same directory, it resumes where the last one stopped.
+// Layout of <dir>: estate/ (s1mig estate generate), s1mig.sqlite (the embedded store, unless another
+// is given), files/ (every file the run wrote: mcc/…, the parties' mailboxes).
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { planEstate, type EstatePlan } from '../../estate/estate.js';
+import { writeEstate } from '../../estate/write-estate.js';
+import type { Store, WeekJobRecord } from '../../store/index.js';
+import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from './engine.js';
+import { planStage } from './plan-stage.js';
+import { TERMINAL_STATES } from './states.js';
+
+/**
+ * The stages of a Migration Week, in order, as far as they exist: the TMAD steps listed in
+ * NOT_YET_STAGES have no stage yet and are reported as not run.
+ */
+export function weekStages(opts: { capacityShare: number }): WeekStage[] {
+  return [planStage(opts)];
+}
+
+/** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
+export const NOT_YET_STAGES: readonly string[] = [
+  'MA seal and intake (MAM 7.5, TMAD 4.35-4.40)',
+  'MCF (TMAD 4.16-4.48, 5.6)',
+  'authentication (TMAD 5.9)',
+  'MVF (TMAD 5.10)',
+  'MGF/MEF (TMAD 5.12)',
+  'DCO (TMAD 5.13-5.21)',
+  'S1SP and SCF (TMAD 5.22-5.28, 12-16)',
+  'Commissioning Party and COF (TMAD 6, 8)',
+];
+
+export interface DemoWeekOptions {
+  dir: string;
+  installations: number;
+  seed: string;
+  /** The SMSOs' daily capacity as a share of the demand (1: the commitments equal the demand). */
+  capacityShare: number;
+}
+
+export interface WeekSummary {
+  runId: string;
+  seed: string;
+  migrationWeek: string;
+  installations: number;
+  resumed: boolean;
+  stagesRun: Array<{ stage: string; party: string; jobs: number; installations: number; done: boolean }>;
+  stagesNotYetBuilt: string[];
+  counts: {
+    authorised: number;
+    commenced: number;
+    notCommitted: number;
+    migrated: number;
+    failed: number;
+    rolledBack: number;
+    commissioned: number;
+  };
+  byState: Record<string, number>;
+  failedByStepAndGroup: Array<{ step: string; groupId: string; installations: number }>;
+  events: number;
+  files: { root: string; count: number; database: string };
+  done: boolean;
+}
+
+export const runIdOf = (o: Pick<DemoWeekOptions, 'seed' | 'installations'>): string =>
+  `week-${o.seed.replace(/[^A-Za-z0-9_-]/g, '_')}-${o.installations}`;
+
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/** The estate of the run: written once (into a temporary directory renamed into place). */
+export async function ensureEstate(dir: string, o: DemoWeekOptions): Promise<EstatePlan> {
+  const estate = path.join(dir, 'estate');
+  if (!(await exists(path.join(estate, 'manifest.json')))) {
+    const tmp = path.join(dir, 'estate.partial');
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await writeEstate(tmp, { installations: o.installations, seed: o.seed });
+    await rm(estate, { recursive: true, force: true });
+    await rename(tmp, estate);
+  }
+  return planEstate({ installations: o.installations, seed: o.seed });
+}
+
+export function weekEnv(store: Store, o: DemoWeekOptions, extra: Partial<WeekEnv> = {}): WeekEnv {
+  return {
+    store,
+    runId: runIdOf(o),
+    stages: weekStages({ capacityShare: o.capacityShare }),
+    filesRoot: path.join(path.resolve(o.dir), 'files'),
+    ...extra,
+  };
+}
+
+/** Create the run if it is new; refuse a directory whose run had other options. */
+export async function startRun(env: WeekEnv, plan: EstatePlan, o: DemoWeekOptions): Promise<boolean> {
+  const existing = await env.store.week.run(env.runId);
+  const options = { installations: o.installations, capacityShare: o.capacityShare };
+  if (existing) {
+    if (JSON.stringify(existing.options) !== JSON.stringify(options))
+      throw new WeekError(
+        `run ${env.runId} in this store was started with options ${JSON.stringify(existing.options)}, not ${JSON.stringify(options)}: use another --dir`,
+      );
+    return false;
+  }
+  const userId = new Map(plan.suppliers.map((s) => [s.name, s.userId]));
+  await createRun(
+    env,
+    { seed: o.seed, migrationWeek: plan.migrationWeek, options, createdAt: plan.asOf },
+    plan.records.map((r) => ({
+      installationId: r.chfDeviceId,
+      groupId: r.groupId,
+      smso: r.smso,
+      supplier: userId.get(r.supplier) ?? r.supplier,
+      state: 'authorised',
+      detail: { mpan: r.mpan, mprn: r.mprn, problems: r.problems },
+    })),
+  );
+  return true;
+}
+
+/** Run every pending job in this process (SQLite; or PostgreSQL without workers). */
+export async function runWeek(env: WeekEnv, onCommit?: (job: WeekJobRecord) => void): Promise<void> {
+  await runInProcess({ ...env, ...(onCommit ? { onCommit } : {}) });
+}
+
+export async function summarise(env: WeekEnv, resumed: boolean, database: string): Promise<WeekSummary> {
+  const { store, runId } = env;
+  const run = await store.week.run(runId);
+  if (!run) throw new WeekError(`run ${runId} does not exist`);
+  const inst = await store.week.allInstallations(runId);
+  const byState: Record<string, number> = {};
+  const failed = new Map<string, number>();
+  for (const i of inst) {
+    byState[i.state] = (byState[i.state] ?? 0) + 1;
+    if (i.state === 'failed' || i.state === 'rolled-back') {
+      const k = `${i.failedStep ?? '?'}\u0000${i.groupId}`;
+      failed.set(k, (failed.get(k) ?? 0) + 1);
+    }
+  }
+  const n = (s: string): number => byState[s] ?? 0;
+  const jobs = await store.week.jobCounts(runId);
+  const stageParty = new Map(env.stages.map((s) => [s.name, s.party]));
+  return {
+    runId,
+    seed: run.seed,
+    migrationWeek: run.migrationWeek,
+    installations: inst.length,
+    resumed,
+    stagesRun: env.stages
+      .filter((s) => jobs.some((j) => j.stage === s.name))
+      .map((s) => {
+        const j = jobs.find((x) => x.stage === s.name)!;
+        return {
+          stage: s.name,
+          party: stageParty.get(s.name)!,
+          jobs: j.jobs,
+          installations: j.installations,
+          done: j.done === j.jobs,
+        };
+      }),
+    stagesNotYetBuilt: [...NOT_YET_STAGES],
+    counts: {
+      authorised: inst.length,
+      commenced: inst.length - n('authorised') - n('not-committed'),
+      notCommitted: n('not-committed'),
+      // Migrated: commissioned into the DCC network (TMAD 5.28); no stage reaches it yet.
+      migrated: n('commissioned'),
+      failed: n('failed'),
+      rolledBack: n('rolled-back'),
+      commissioned: n('commissioned'),
+    },
+    byState,
+    failedByStepAndGroup: [...failed.entries()]
+      .map(([k, v]) => {
+        const [step, groupId] = k.split('\u0000') as [string, string];
+        return { step, groupId, installations: v };
+      })
+      .sort((a, b) => (a.step + a.groupId < b.step + b.groupId ? -1 : 1)),
+    events: await store.week.eventCount(runId),
+    files: { root: env.filesRoot, count: (await store.week.files(runId)).length, database },
+    done: run.status === 'done',
+  };
+}
+
+export { TERMINAL_STATES };
