@@ -2,4 +2,3 @@
 export * from './gates.js';
 export * from './mcf-builder.js';
 export * from './mcf-files.js';
-export * from './mcf-run.js';
