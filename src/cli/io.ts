@@ -85,6 +85,8 @@ import type { Command } from 'commander';
 
 /** The command groups of `s1mig` and what each is for (shown by `s1mig --help`). */
 export const COMMAND_GROUPS = {
+  chain:
+    'The migration chain on an estate: MA to MCF, MVF and MGF/MEF, each step by its party (issue #11; docs/CHAIN.md)',
   calendar:
     'England and Wales Working Days and the weekly migration cycle deadlines (TMAD 2, 4.8, 4.29, 4.30, 4.37; MAM 4)',
   cp: 'The Commissioning Party (alias commissioning-party): receive MCFs and SCFs, Commissioning Requests to the DCC, COFs (TMAD 6, 8)',

@@ -349,10 +349,12 @@ export function planEstate(o: EstateOptions): EstatePlan {
         meter,
       ),
     ];
+    // The GPF is part of the Communications Hub (TMAD 2 SMETS1 Installation: every MCF installation has a
+    // GPFDetail), so an electricity-only installation has one too, with no meter status.
     if (gas) {
       devices.push(device('GSME', pick(models.gsme), meter, 1));
       devices.push(device('GPF', models.gpf, meter, 0));
-    }
+    } else devices.push(device('GPF', models.gpf, null, 0));
     if (ri() < 0.6) devices.push(device('PPMID', PPMID, null, 2));
     if (ri() < 0.95) devices.push(device('IHD', pick(IHDS), null, 2));
     if (ri() < 0.1) devices.push(device('CAD', CAD, null, 100 + Math.floor(ri() * 1000)));

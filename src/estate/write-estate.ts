@@ -54,6 +54,24 @@ function groupKeyPurposes(g: GroupId): KeyPurpose[] {
     : ['S1SP-GroupInformation', 'DCO-MasterKey'];
 }
 
+/**
+ * One row per installation's CHF: IMSI (234 + 12 digits), an IPv4 address, the previous APN and a
+ * stand-in DeviceCertificate (Base64 of 96 bytes), each from SHA-256 of the seed and the CHF Device ID.
+ */
+function chfDetailsCsv(plan: EstatePlan, seed: string): string {
+  const lines = ['chf_device_id,imsi,ip_addr,dns_server,ping_server,previous_apn,device_certificate'];
+  for (const r of plan.records) {
+    const h = createHash('sha256').update(`s1mig estate chf ${seed} ${r.chfDeviceId}`).digest();
+    const imsi = '234' + [...h.subarray(0, 12)].map((b) => String(b % 10)).join('');
+    const ip = `10.${h[12]}.${h[13]}.${1 + (h[14]! % 254)}`;
+    const cert = Buffer.concat([h, createHash('sha256').update(h).digest(), h.subarray(0, 32)]);
+    lines.push(
+      `${r.chfDeviceId},${imsi},${ip},10.0.0.53,10.0.0.1,smets1.${r.groupId.toLowerCase()}.apn,${cert.toString('base64')}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** Generate the estate into `dir` (created; an existing non-empty directory is refused). */
 export async function writeEstate(
   dir: string,
@@ -159,6 +177,10 @@ export async function writeEstate(
     await write(`smso/${code}/inventory.csv`, writeSmsoInventoryCsv(s.installations), 'data');
     await write(`smso/${code}/keys.csv`, writeSmsoKeyMaterialCsv(s.keyMaterial), 'data', 0o600);
   }
+
+  // The Requesting Party's CHF details for the MGF (docs/RP-GROUP-FILES.md): SIM and certificate data
+  // the SMSO inventory does not hold, derived from the CHF Device ID (reproducible).
+  await write('requesting-party/chf-details.csv', chfDetailsCsv(plan, o.seed), 'data');
 
   // The suppliers' MPxN lists (`s1mig ma build --mpxns`) and their MAs (MAM 7.2), written by the core
   // writer, which validates them first. The file name's time is 09:00 UTC on the estate's day.

@@ -16,6 +16,8 @@ import { pipeline } from 'node:stream/promises';
 
 /** The parties with a mailbox (TMAD 5.10(a), (d) and the files of later clauses). */
 export const MAILBOX_ROLES = [
+  'mcc',
+  'dcc',
   's1sp',
   'dco',
   'requesting-party',

@@ -2,3 +2,4 @@
 export * from './gates.js';
 export * from './mcf-builder.js';
 export * from './mcf-files.js';
+export * from './mcf-run.js';

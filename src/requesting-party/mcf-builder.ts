@@ -203,6 +203,9 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     return noCache.get(dist);
   };
 
+  // TMAD 4.16, 3.6: the EPC entries of each model combination, looked up once per run (same SMSO and time).
+  const epcCache = new Map<string, Awaited<ReturnType<ReferenceData['eligibleCombinations']>>>();
+
   const outcomes: InstallationOutcome[] = [];
   interface Entry {
     key: string;
@@ -253,16 +256,15 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     o.meters = meters;
     const devices = selectDevices(inst);
     for (const d of devices.dropped) o.notes.push(`${d.deviceType} ${d.deviceId} left out: ${d.reason}`);
-    const epc = epcGate(
-      await ref.eligibleCombinations({
-        devices: combinationOf(inst, devices.ppmid),
-        smso,
-        meters,
-        at,
-      }),
-      smso,
-      meters,
-    );
+    const combination = combinationOf(inst, devices.ppmid);
+    const epcKey = JSON.stringify([combination, meters]);
+    let eligible = epcCache.get(epcKey);
+    if (!eligible)
+      epcCache.set(
+        epcKey,
+        (eligible = await ref.eligibleCombinations({ devices: combination, smso, meters, at })),
+      );
+    const epc = epcGate(eligible, smso, meters);
     if (!epc.ok) {
       stop(epc);
       continue;

@@ -28,7 +28,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   files: ['core', 'lib', 'config.ts'],
   store: ['core', 'lib', 'config.ts'],
   estate: ['core', 'lib', 'files', 'config.ts'],
-  // The orchestrator (docs/WEEK.md) moves files between the parties and asks each to
+  // The orchestrator (docs/CHAIN.md, docs/WEEK.md) moves files between the parties and asks each to
   // process them: it may call every party (none may import it), never the CLI.
   orchestrator: ['core', 'lib', 'files', 'store', 'estate', 'config.ts', ...PARTIES],
   'config.ts': [],

@@ -9,6 +9,7 @@ type CommandModule = { register(program: Command): void };
 const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<CommandModule>>>> = {
   calendar: [() => import('./calendar.js')],
   cp: [() => import('./cp.js')],
+  chain: [() => import('./chain.js')],
   db: [() => import('./db.js')],
   dcc: [() => import('./dcc.js')],
   dco: [() => import('./dco.js')],

@@ -17,16 +17,18 @@ import { openStore } from '../../store/index.js';
 import {
   REGISTRIES,
   REGISTRY_NAMES,
-  ReferenceCsvReader,
   exportLines,
   headerLine,
   isRegistryName,
   rowLine,
   type ReferenceProblem,
-  type ReferenceRow,
   type RegistryName,
 } from '../../core/reference/index.js';
-import { certificateRowsFromPath, fileLines } from '../../files/reference-files.js';
+import {
+  readCertificateRows,
+  readReferenceCsv,
+  type ReferenceImportInput,
+} from '../../files/reference-files.js';
 
 function registryArg(v: string): RegistryName {
   if (!isRegistryName(v))
@@ -45,57 +47,13 @@ function asObject(registry: RegistryName, fields: readonly string[]): Record<str
   return Object.fromEntries(REGISTRIES[registry].columns.map((c, i) => [c.name, fields[i] ?? '']));
 }
 
-/** Validate the whole CSV first (nothing is stored when any row is bad), then stream its rows. */
-async function csvImport(
-  registry: RegistryName,
-  file: string,
-): Promise<{ problems: ReferenceProblem[]; problemCount: number; rows: () => AsyncGenerator<ReferenceRow> }> {
-  const check = new ReferenceCsvReader(registry, file);
-  for await (const l of fileLines(file)) check.line(l);
-  check.finish();
-  return {
-    problems: check.problems,
-    problemCount: check.problemCount,
-    async *rows() {
-      const r = new ReferenceCsvReader(registry, file, false);
-      for await (const l of fileLines(file)) {
-        const got = r.line(l);
-        if (got) yield got.row;
-      }
-    },
-  };
-}
-
-/** Certificates from PEM/DER files: rows made from the DER go through the same CSV row checks. */
-async function certificateImport(file: string) {
-  let fields: string[][];
+/** Certificates from PEM/DER files: a path that cannot be read is a usage error. */
+async function certificateImport(file: string): Promise<ReferenceImportInput> {
   try {
-    fields = await certificateRowsFromPath(file);
+    return await readCertificateRows(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) throw new UsageError(describePathProblem(file, e, 'file or directory'));
-    return {
-      problems: [
-        { file, line: null, field: null, rule: 'TMAD 2 Certificate ID', message: (e as Error).message },
-      ],
-      problemCount: 1,
-      rows: async function* () {},
-    };
+    throw new UsageError(describePathProblem(file, e, 'file or directory'));
   }
-  const r = new ReferenceCsvReader('certificates', file);
-  r.line(headerLine('certificates'));
-  const rows: ReferenceRow[] = [];
-  for (const f of fields) {
-    const got = r.line(rowLine(f));
-    if (got) rows.push(got.row);
-  }
-  return {
-    problems: r.problems,
-    problemCount: r.problemCount,
-    rows: async function* () {
-      yield* rows;
-    },
-  };
 }
 
 export function register(program: Command): void {
@@ -120,7 +78,7 @@ export function register(program: Command): void {
       }
       const fromPem = registry === 'certificates' && (isDir || !/\.csv$/i.test(file));
       if (!fromPem) await requireFile(file, 'CSV file');
-      const input = fromPem ? await certificateImport(file) : await csvImport(registry, file);
+      const input = fromPem ? await certificateImport(file) : await readReferenceCsv(registry, file);
       if (input.problemCount > 0) {
         if (o.json)
           printJson({

@@ -4,7 +4,7 @@
 // prints how many went where and why. `rp outcomes` shows the recorded outcomes. `rp stop` records a
 // Responsible Supplier's stop request (TMAD 4.23, 4.23A) and `rp stops` lists them.
 import { readSigner } from '../signing-files.js';
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -26,14 +26,7 @@ import { weekday } from '../../core/calendar/dates.js';
 import { DEFAULT_SMSO_CODES, parseSmsoCode } from '../../core/ids/reference.js';
 import { parseEui64 } from '../../core/ids/eui64.js';
 import { parseMpan, parseMprn } from '../../core/ids/mpxn.js';
-import {
-  McfWriteError,
-  authorisationRowOf,
-  buildMigrationCommonFiles,
-  summarisePlan,
-  writeMigrationCommonFiles,
-  type AuthorisationRow,
-} from '../../requesting-party/index.js';
+import { McfWriteError, buildAndRecordMcfs } from '../../requesting-party/index.js';
 
 const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 
@@ -117,58 +110,22 @@ export function register(program: Command): void {
 
         const store = await openStore();
         try {
-          const authorisations: AuthorisationRow[] = [];
-          for (const ma of await store.receivedMas.list())
-            if (ma.outcome === 'accepted')
-              for (const r of await store.receivedMas.rows(ma.id))
-                authorisations.push(authorisationRowOf(ma, r));
-          const plan = await buildMigrationCommonFiles({
-            week,
-            ...(day !== undefined ? { day } : {}),
-            smso,
-            inventory: inv.installations,
-            authorisations,
-            reference: store.reference.data,
-            at,
-            // TMAD 4.23, 4.23A: the stop requests received by the time of the build.
-            stopRequests: await store.stopRequests.list({ until: at }),
-            // TMAD 4.32, 4.32A: the week's responses to the Dormant Meter Migration Schedule.
-            dormantResponses: await store.dormantResponses.list(week),
-          });
-          let files;
+          let run;
           try {
-            files = await writeMigrationCommonFiles(plan, {
-              requestingPartyId: signer.requestingPartyId,
+            run = await buildAndRecordMcfs(store, {
+              week,
+              ...(day !== undefined ? { day } : {}),
+              smso,
+              inventory: inv.installations,
               signer,
-              counters: { next: (id, ft) => store.rpOutcomes.nextCounter(id, ft) },
               outDir: o.out,
+              at,
             });
           } catch (e) {
             if (e instanceof McfWriteError) throw new UsageError(e.message);
             throw e;
           }
-          const runId = randomUUID();
-          await store.rpOutcomes.record(
-            plan.outcomes.map((x) => ({
-              runId,
-              builtAt: at,
-              requestingPartyId: signer.requestingPartyId,
-              migrationWeek: week,
-              smso,
-              chfDeviceId: x.chfDeviceId,
-              mpan: x.mpan,
-              mprn: x.mprn,
-              outcome: x.outcome,
-              rule: x.rule,
-              reason: x.reason,
-              groupId: x.groupId,
-              migrateOn: x.migrateOn,
-              mcfCounter: x.mcf === null ? null : files[x.mcf]!.mcfCounter,
-              mcfFile: x.mcf === null ? null : files[x.mcf]!.name,
-              notes: x.notes,
-            })),
-          );
-          const s = summarisePlan(plan);
+          const { runId, plan, files, summary: s } = run;
           if (o.json)
             printJson({
               runId,

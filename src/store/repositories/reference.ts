@@ -87,14 +87,18 @@ export function referenceRepository(db: Kysely<Database>, c: Codec): ReferenceRe
     registry: K,
     key: string,
   ): Promise<RegistryEntryTypes[K][]> {
+    // Sorted here, not by ORDER BY seq: with it SQLite's planner walks the (registry, seq) index over the
+    // whole registry instead of looking the key up (28 ms a registration look-up at 10,000 installations).
     const rows = await db
       .selectFrom('reference_entry')
-      .select(['fields'])
+      .select(['seq', 'fields'])
       .where('registry', '=', registry)
       .where('lookup_key', '=', key)
-      .orderBy('seq')
       .execute();
-    return rows.map((r) => entryOf(registry, fieldsOf(r.fields)));
+    return rows
+      .map((r) => ({ seq: c.readInt(r.seq), fields: r.fields }))
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => entryOf(registry, fieldsOf(r.fields)));
   }
 
   async function allEntries<K extends RegistryName>(registry: K): Promise<RegistryEntryTypes[K][]> {
