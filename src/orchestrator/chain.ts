@@ -51,7 +51,7 @@ import { mvfSignerEntityId, type CommonValidationContext } from '../dcc/common-v
 import { storeCommonValidationContext } from '../dcc/store-context.js';
 import { mvfRecipients } from '../dcc/routing.js';
 import { estatePaths, readEstateManifest, type EstateManifest } from './estate-input.js';
-import { CHAIN_EXPECTATIONS, describeFate, fateAgrees, type Fate } from './expectations.js';
+import { describeFate, expectedFate, fateAgrees, type Fate } from './expectations.js';
 
 const HOUR = 3_600_000;
 
@@ -848,7 +848,7 @@ export function summariseChain(state: ChainState): ChainSummary {
       if (isGroupId(r.groupId) && r.groupId !== 'DA') g.inMgf++;
     }
     const problem = r.problems[0] ?? 'none';
-    const e = CHAIN_EXPECTATIONS[problem];
+    const e = expectedFate(r);
     if (fateAgrees(fate, e)) agree++;
     else
       disagreements.push({

@@ -105,28 +105,37 @@ test('chain run: the counts per GroupID are the manifest’s planted problems (T
     const recs = manifest.records.filter((r) => r.groupId === g.groupId);
     const n = (p: string) => recs.filter((r) => r.problems[0] === p).length;
     const nGas = (p: string) => recs.filter((r) => r.problems[0] === p && r.mprn !== null).length;
-    const clean = recs.filter((r) => ['dormant', 'split-supply', undefined].includes(r.problems[0])).length;
+    const nElec = (p: string) => n(p) - nGas(p);
+    // TMAD 4.32A: no Dormant Meter Migration Schedule is exchanged in the chain, so no Supplier
+    // Certificate ID is known for a dormant-only EA/EB/EC installation.
+    const dormantHeld = ['EA', 'EB', 'EC'].includes(g.groupId) ? n('dormant') : 0;
+    const clean =
+      recs.filter((r) => ['dormant', 'split-supply', undefined].includes(r.problems[0])).length - dormantHeld;
     const at = `GroupID ${g.groupId}`;
     assert.equal(g.installations, recs.length, at);
     assert.equal(g.inMas, recs.length, `${at}: every installation is in an MA`);
-    // TMAD 4.16, 3.6: an ESME model on no EPC entry never reaches an MCF.
-    assert.deepEqual(g.rpHeld, n('unknown-model') ? { 'TMAD 4.16, 3.6': n('unknown-model') } : {}, at);
+    // TMAD 4.16, 3.6: an ESME model on no EPC entry never reaches an MCF. TMAD 4.17: a wrong supplier
+    // with gas has no MA from the MPRN's Gas Supplier.
+    const held: Record<string, number> = {};
+    if (n('unknown-model')) held['TMAD 4.16, 3.6'] = n('unknown-model');
+    if (nGas('wrong-supplier')) held['TMAD 4.17; TMAD 2 Migration Authorisation'] = nGas('wrong-supplier');
+    if (dormantHeld) held['TMAD 4.32A'] = dormantHeld;
+    assert.deepEqual(g.rpHeld, held, at);
     assert.deepEqual(g.rpRefused, {}, at);
-    assert.equal(g.inMcfs, recs.length - n('unknown-model'), at);
-    // Table 5.10: one check per planted problem (5.10.14 too where a wrong supplier also has gas).
+    assert.equal(g.inMcfs, recs.length - n('unknown-model') - nGas('wrong-supplier') - dormantHeld, at);
+    // Table 5.10: one check per planted problem.
     const byCheck: Record<string, number> = {};
     for (const [p, step] of [
       ['in-smi', '5.10.4'],
       ['revoked-certificate', '5.10.5'],
-      ['wrong-supplier', '5.10.9'],
       ['change-of-supplier', '5.10.10'],
     ] as const)
       if (n(p)) byCheck[step] = n(p);
-    if (nGas('wrong-supplier')) byCheck['5.10.14'] = nGas('wrong-supplier');
+    if (nElec('wrong-supplier')) byCheck['5.10.9'] = nElec('wrong-supplier');
     assert.deepEqual(g.mvfFailedByCheck, byCheck, at);
     assert.equal(
       g.mvfFailed,
-      n('in-smi') + n('revoked-certificate') + n('wrong-supplier') + n('change-of-supplier'),
+      n('in-smi') + n('revoked-certificate') + nElec('wrong-supplier') + n('change-of-supplier'),
       at,
     );
     // TMAD 5.12(c): stale WAN contact holds the installation back from the MGF/MEF.
