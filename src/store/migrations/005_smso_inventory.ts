@@ -3,10 +3,10 @@
 // under a key derived from S1MIG_KEY_PASSPHRASE, src/lib/crypto/seal.ts): no column holds key bytes.
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { StoreKind } from '../codec.js';
+import { columnTypes } from './column-types.js';
 
 export function migration005(kind: StoreKind): Migration {
-  const pg = kind === 'postgres';
-  const t = { bool: pg ? sql`boolean` : sql`integer`, ts: pg ? sql`timestamptz` : sql`text` };
+  const t = columnTypes(kind);
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

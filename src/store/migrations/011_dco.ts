@@ -9,15 +9,11 @@
 // TMAD says. dco_secret: the DCO's own keys (ET02 secret key, package-signing key), sealed.
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { StoreKind } from '../codec.js';
+import { columnTypes } from './column-types.js';
 
 export function migration011(kind: StoreKind): Migration {
   const pg = kind === 'postgres';
-  const t = {
-    bool: pg ? sql`boolean` : sql`integer`,
-    ts: pg ? sql`timestamptz` : sql`text`,
-    json: pg ? sql`json` : sql`text`,
-    counter: pg ? sql`numeric(20, 0)` : sql`text`,
-  };
+  const t = columnTypes(kind);
   const SET = ['requesting_party_id', 'mcf_counter', 'group_id'] as const;
   return {
     async up(db: Kysely<unknown>): Promise<void> {
