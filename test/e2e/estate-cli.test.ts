@@ -134,29 +134,28 @@ test('estate generate: every file imports with ref import / smso import and vali
   assert.match(verify, /OK/);
 });
 
-test('estate generate: 10,000 installations in reasonable time (issue #11)', async (t) => {
-  const out = path.join(tmp, 'big');
-  const started = Date.now();
+// Its speed at scale is measured by bench/chain.ts (the estate is the chain's first step), not here.
+test('estate generate: each planted problem gets exactly its share of the installations (issue #11)', async () => {
+  const out = path.join(tmp, 'shares');
   const gen = await cli(
     'estate',
     'generate',
     '--installations',
-    '10000',
+    '1000',
     '--seed',
-    'big',
+    'shares',
     '--out',
     out,
     '--problems',
     'dormant=0.05,stale-wan=0.02,split-supply=0.03',
     '--json',
   );
-  const seconds = (Date.now() - started) / 1000;
   assert.equal(gen.code, 0, gen.stderr);
-  t.diagnostic(`10,000 installations in ${seconds.toFixed(1)} s`);
-  assert.ok(seconds < 300, `${seconds} s`);
   const m = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
-  assert.equal(m.records.length, 10_000);
-  assert.equal(m.problems['dormant']!.count, 500);
+  assert.equal(m.records.length, 1000);
+  assert.equal(m.problems['dormant']!.count, 50);
+  assert.equal(m.problems['stale-wan']!.count, 20);
+  assert.equal(m.problems['split-supply']!.count, 30);
 });
 
 test('estate generate: bad options are usage errors (exit 2), without a stack trace', async () => {
