@@ -1,14 +1,20 @@
 // One store suite, run on embedded SQLite (a fresh directory) and on PostgreSQL (S1MIG_TEST_PG_URL,
 // default postgres://postgres@127.0.0.1:5432/test) in a schema unique to this run, dropped at the end.
 // PostgreSQL unreachable: its half is skipped, or a failing test stands in for it when CI is set.
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { redactUrl, type OpenStoreOptions } from '../../src/store/index.js';
+import {
+  knownMigrations,
+  openStore,
+  redactUrl,
+  type OpenStoreOptions,
+  type Store,
+} from '../../src/store/index.js';
 
 export const PG_URL = process.env.S1MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -71,4 +77,45 @@ export async function onEveryEngine(tag: string, suite: EngineSuite): Promise<vo
       ? `PostgreSQL unreachable at ${redactUrl(PG_URL)} (${pgProblem}); set S1MIG_TEST_PG_URL to run these`
       : false,
   );
+}
+
+/**
+ * `describe(title on engine)` on SQLite and on PostgreSQL with a store opened before the suite's tests
+ * and closed (and its directory or schema dropped) after them, and, when `migration` is given, a first
+ * test that it is known and applied. `body` registers the tests; the `store` it gets stands for the
+ * suite's open store (usable inside the tests, not while registering them).
+ */
+export async function describeOnEveryStore(
+  tag: string,
+  title: string,
+  migration: string | null,
+  body: (store: Store, engine: 'sqlite' | 'postgres') => void,
+  setUp?: (store: Store) => Promise<void>,
+): Promise<void> {
+  await onEveryEngine(tag, (name, opts, teardown, skip) => {
+    describe(`${title} on ${name}`, { skip }, () => {
+      let opened: Store | undefined;
+      before(async () => {
+        opened = await openStore(opts());
+        await setUp?.(opened);
+      });
+      after(async () => {
+        await opened?.close();
+        await teardown();
+      });
+      const store = new Proxy({} as Store, {
+        get(_t, prop) {
+          if (!opened) throw new Error(`${title}: the store is used before the suite opened it`);
+          const v = Reflect.get(opened, prop) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(opened) : v;
+        },
+      });
+      if (migration)
+        test(`migration ${migration} is applied`, async () => {
+          assert.ok(knownMigrations().includes(migration));
+          assert.ok((await store.migrationStatus()).find((m) => m.name === migration)?.executedAt);
+        });
+      body(store, name);
+    });
+  });
 }
