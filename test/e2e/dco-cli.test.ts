@@ -5,7 +5,6 @@
 // DCO's status and its timers (TMAD 5.16), and a key outside its dates refused (5.1(a)).
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createECDH, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -19,8 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, jsonLines, runCli } from '../support/cli.js';
-import { iterateMigrationFile, type McfInstallation } from '../../src/core/formats/migration-files/index.js';
-import { writeSmsoInventoryCsv, type SmsoInstallation } from '../../src/core/formats/smso/index.js';
+import { mcfInstallations, writeSmsoFiles } from '../support/smso-files.js';
 import type { DcoReceipt, DcoSetStatus, DcoTickAction } from '../../src/dco/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 's1mig-dco-cli-'));
@@ -38,7 +36,6 @@ const env = envFor('db.sqlite');
 const atMs = Math.floor(Date.now() / 1000) * 1000 + 60_000;
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const AT = iso(atMs);
-const hex = (n: number): string => randomBytes(n).toString('hex').toUpperCase();
 const HOUR = 3_600_000;
 
 before(async () => {
@@ -50,70 +47,6 @@ before(async () => {
   );
   assert.equal(r.code, 0, r.stderr);
 });
-
-/** The SMSO's inventory and key material for the MCF's installations (all heard from an hour ago). */
-function smsoFiles(mcf: string, out: string, installations: McfInstallation[]): void {
-  const inv: SmsoInstallation[] = [];
-  const rows: string[] = ['chf_device_id,device_type,device_id,key_name,value'];
-  const assoc = ['DataCollection', 'ExtendedDataCollection', 'Management', 'Firmware'].flatMap((a) => [
-    `${a}Association.AuthenticationKey`,
-    `${a}Association.EncryptionKey`,
-  ]);
-  installations.forEach((m, k) => {
-    const chf = m.chfDetail.deviceId;
-    const dev = (deviceType: SmsoInstallation['devices'][number]['deviceType'], d: typeof m.chfDetail) => ({
-      deviceType,
-      deviceId: d.deviceId,
-      manufacturer: d.deviceDetail.deviceManufacturer,
-      model: d.deviceDetail.deviceModel,
-      firmwareVersion: d.deviceDetail.firmwareVersion,
-      serialNumber: `SN-${deviceType}-${k}`,
-      status: deviceType === 'ESME' || deviceType === 'GSME' ? ('Active' as const) : null,
-      hanJoinedAt: deviceType === 'CHF' ? null : '2020-01-01T00:00:00Z',
-    });
-    const devices = [dev('CHF', m.chfDetail), dev('ESME', m.esmeDetail), dev('GPF', m.gpfDetail)];
-    if (m.gsmeDetail) devices.push(dev('GSME', m.gsmeDetail));
-    inv.push({
-      chfDeviceId: chf,
-      mpan: m.esmeDetail.importMpan,
-      mprn: m.gsmeDetail?.mprn ?? null,
-      lastWanContactAt: iso(atMs - HOUR),
-      unsolicitedHalfHourlyData: false,
-      devices,
-    });
-    const master = hex(16);
-    const row = (t: string, id: string, name: string, v: string) =>
-      rows.push(`${chf},${t},${id},${name},${v}`);
-    for (const d of devices) {
-      if (d.deviceType !== 'GSME') row(d.deviceType, d.deviceId, 'MasterKey', master);
-      for (const a of assoc) row(d.deviceType, d.deviceId, a, hex(16));
-      if (d.deviceType === 'ESME' || d.deviceType === 'GSME') {
-        row(d.deviceType, d.deviceId, 'PrepaymentKey', hex(16));
-        const ecdh = createECDH('prime256v1');
-        ecdh.generateKeys();
-        row(d.deviceType, d.deviceId, 'SUAKey', hex(16));
-        row(d.deviceType, d.deviceId, 'SUAPublicKey', ecdh.getPublicKey('hex', 'uncompressed').toUpperCase());
-      }
-      if (d.deviceType === 'ESME') {
-        row('ESME', d.deviceId, 'HighLevelAssociation.AuthenticationKey', hex(16));
-        row('ESME', d.deviceId, 'HighLevelAssociation.EncryptionKey', hex(16));
-      }
-    }
-  });
-  writeFileSync(path.join(out, 'inventory.csv'), writeSmsoInventoryCsv(inv));
-  writeFileSync(path.join(out, 'keys.csv'), rows.join('\n') + '\n');
-  writeFileSync(path.join(out, 'installations.txt'), inv.map((i) => i.chfDeviceId).join('\n') + '\n');
-  // The Requesting Party's CHF SIM data for the MGF (docs/RP-GROUP-FILES.md).
-  writeFileSync(
-    path.join(out, 'chf.csv'),
-    'chf_device_id,imsi,ip_addr,dns_server,ping_server,previous_apn,device_certificate\n' +
-      inv
-        .map((i, k) => `${i.chfDeviceId},23410${String(k).padStart(10, '0')},10.0.0.${k + 1},,,apn.example,`)
-        .join('\n') +
-      '\n',
-  );
-  void mcf;
-}
 
 /** MCF, MVF and MEF of one GroupID, each made by its own command. */
 async function chain(
@@ -183,10 +116,9 @@ async function chain(
     readdirSync(g).find((n) => n.startsWith('MVF_'))!,
   );
   await run(['file', 'authenticate', '--as', 'requesting-party', '--trust', pki, '--at', AT, mvf]);
-  const installations: McfInstallation[] = [];
-  for await (const item of iterateMigrationFile(readFileSync(mcf)))
-    if (item.kind === 'installation') installations.push(item.installation as McfInstallation);
-  smsoFiles(mcf, g, installations);
+  const installations = await mcfInstallations(mcf);
+  // The SMSO's inventory and key material for the MCF's installations (all heard from an hour ago).
+  writeSmsoFiles(installations, g, { wanContact: () => atMs - HOUR, ppmid: false });
   await run(['smso', 'import', 'CGI', path.join(g, 'inventory.csv'), '--keys', path.join(g, 'keys.csv')]);
   const notices =
     groupId === 'DA'

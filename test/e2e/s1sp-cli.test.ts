@@ -8,14 +8,17 @@
 // Party and the Commissioning Party (5.28(a), (b)).
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createECDH, randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runCli } from '../support/cli.js';
-import { iterateMigrationFile, type McfInstallation } from '../../src/core/formats/migration-files/index.js';
-import { writeSmsoInventoryCsv, type SmsoInstallation } from '../../src/core/formats/smso/index.js';
+import {
+  certificateBase64,
+  mcfInstallations,
+  writeGroupKeyNotices,
+  writeSmsoFiles,
+} from '../support/smso-files.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 's1mig-s1sp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,112 +36,22 @@ const tools = ['xmllint', 'xmlsec1', 'openssl'].every(
 const atMs = Math.floor(Date.now() / 1000) * 1000 + 60_000;
 const AT = new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const hex = (n: number): string => randomBytes(n).toString('hex').toUpperCase();
 
 before(async () => {
   if (!tools) return;
   assert.equal((await runCli(['pki', 'init', pki])).code, 0);
-  // TMAD 5.1(a) group keys, made by openssl.
-  for (const [k, purpose] of [
-    ['s1sp', 'S1SP-GroupInformation'],
-    ['dco', 'DCO-MasterKey'],
-    ['sua', 'DCO-SUAKey'],
-  ] as const) {
-    execFileSync(
-      'openssl',
-      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', f(`${k}.key`)],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const pub = execFileSync('openssl', ['pkey', '-in', f(`${k}.key`), '-pubout']).toString();
-    writeFileSync(
-      f(`${k}.notice`),
-      `Purpose: ${purpose}\nValid-From: ${day(atMs - 30 * 86_400_000)}\nValid-To: ${day(atMs + 365 * 86_400_000)}\n${pub}`,
-    );
-  }
+  writeGroupKeyNotices(dir, atMs); // TMAD 5.1(a) group keys, made by openssl
 });
 
 /** The SMSO's inventory and key material for the MCF's installations; WAN contacts per installation. */
 async function smsoFilesFor(mcf: string, contacts: Array<number | null>, out: string): Promise<string[]> {
-  const installations: McfInstallation[] = [];
-  for await (const item of iterateMigrationFile(readFileSync(mcf)))
-    if (item.kind === 'installation') installations.push(item.installation as McfInstallation);
-  const inv: SmsoInstallation[] = [];
-  const keys: string[] = ['chf_device_id,device_type,device_id,key_name,value'];
-  const assoc = ['DataCollection', 'ExtendedDataCollection', 'Management', 'Firmware'].flatMap((a) => [
-    `${a}Association.AuthenticationKey`,
-    `${a}Association.EncryptionKey`,
-  ]);
-  installations.forEach((m, k) => {
-    const chf = m.chfDetail.deviceId;
-    const dev = (deviceType: SmsoInstallation['devices'][number]['deviceType'], d: typeof m.chfDetail) => ({
-      deviceType,
-      deviceId: d.deviceId,
-      manufacturer: d.deviceDetail.deviceManufacturer,
-      model: d.deviceDetail.deviceModel,
-      firmwareVersion: d.deviceDetail.firmwareVersion,
-      serialNumber: `SN-${deviceType}-${k}`,
-      status: deviceType === 'ESME' || deviceType === 'GSME' ? ('Active' as const) : null,
-      hanJoinedAt: deviceType === 'CHF' ? null : '2020-01-01T00:00:00Z',
-    });
-    const devices = [dev('CHF', m.chfDetail), dev('ESME', m.esmeDetail), dev('GPF', m.gpfDetail)];
-    if (m.gsmeDetail) devices.push(dev('GSME', m.gsmeDetail));
-    if (m.ppmidDetail) devices.push(dev('PPMID', m.ppmidDetail));
-    const c = contacts[k];
-    inv.push({
-      chfDeviceId: chf,
-      mpan: m.esmeDetail.importMpan,
-      mprn: m.gsmeDetail?.mprn ?? null,
-      lastWanContactAt: c === null || c === undefined ? null : iso(c),
-      unsolicitedHalfHourlyData: false,
-      devices,
-    });
-    const master = hex(16);
-    const row = (t: string, id: string, name: string, v: string) =>
-      keys.push(`${chf},${t},${id},${name},${v}`);
-    for (const d of devices) {
-      if (d.deviceType !== 'GSME' && d.deviceType !== 'PPMID')
-        row(d.deviceType, d.deviceId, 'MasterKey', master);
-      if (d.deviceType === 'PPMID') row('PPMID', d.deviceId, 'MasterKey', hex(16));
-      else
-        for (const a of assoc)
-          if (!(k === 2 && d.deviceType === 'GPF' && a === 'ManagementAssociation.EncryptionKey'))
-            row(d.deviceType, d.deviceId, a, hex(16));
-      if (d.deviceType === 'ESME' || d.deviceType === 'GSME') {
-        row(d.deviceType, d.deviceId, 'PrepaymentKey', hex(16));
-        const ecdh = createECDH('prime256v1');
-        ecdh.generateKeys();
-        row(d.deviceType, d.deviceId, 'SUAKey', hex(16));
-        row(d.deviceType, d.deviceId, 'SUAPublicKey', ecdh.getPublicKey('hex', 'uncompressed').toUpperCase());
-      }
-      if (d.deviceType === 'ESME') {
-        row('ESME', d.deviceId, 'HighLevelAssociation.AuthenticationKey', hex(16));
-        row('ESME', d.deviceId, 'HighLevelAssociation.EncryptionKey', hex(16));
-      }
-    }
+  return writeSmsoFiles(await mcfInstallations(mcf), out, {
+    wanContact: (k) => contacts[k] ?? null,
+    chfCertificate: certificateBase64(
+      path.join(pki, 'requesting-party', 'requestingPartyFileSigning.cert.pem'),
+    ),
+    omitKey: (k, t, key) => k === 2 && t === 'GPF' && key === 'ManagementAssociation.EncryptionKey',
   });
-  writeFileSync(path.join(out, 'inventory.csv'), writeSmsoInventoryCsv(inv));
-  writeFileSync(path.join(out, 'keys.csv'), keys.join('\n') + '\n');
-  writeFileSync(path.join(out, 'installations.txt'), inv.map((i) => i.chfDeviceId).join('\n') + '\n');
-  // The Requesting Party's CHF SIM and certificate data (docs/RP-GROUP-FILES.md).
-  const cert = readFileSync(
-    path.join(pki, 'requesting-party', 'requestingPartyFileSigning.cert.pem'),
-    'latin1',
-  ).replace(/-----[A-Z ]+-----|\s/g, '');
-  writeFileSync(
-    path.join(out, 'chf.csv'),
-    'chf_device_id,imsi,ip_addr,dns_server,ping_server,previous_apn,device_certificate\n' +
-      inv
-        .map(
-          (i, k) =>
-            `${i.chfDeviceId},23410${String(k).padStart(10, '0')},10.0.0.${k + 1},,,apn.example,${cert}`,
-        )
-        .join('\n') +
-      '\n',
-  );
-  return inv.map((i) => i.chfDeviceId);
 }
 
 const skip = tools ? false : 'xmllint, xmlsec1 or openssl not installed';
