@@ -24,6 +24,7 @@ import type {
   PaymentMode,
   RollbackCertificate,
   SecurityConfiguration,
+  SmiChfRequests,
   StepRef,
   SuaDeviceKey,
   WhitelistEntry,
@@ -134,6 +135,14 @@ export interface SimulatedInstallationView {
 
 export interface SimulatedEstate {
   headEnd: HeadEnd;
+  /**
+   * TMAD 3.3(a), Appendix A A4 / B5 / C4 DP01: the DCC's Smart Metering Inventory as the S1SP's
+   * instruction reaches it. A CHF of the estate is added as 'Commissioned'; a DP01 fault rule makes the
+   * DCC refuse it; an unknown CHF is refused.
+   */
+  inventory: SmiChfRequests;
+  /** The CHFs the inventory has added ('Commissioned'), in order. */
+  readonly smiAdded: readonly string[];
   faults: FaultPlan;
   view(chf: string): SimulatedInstallationView | undefined;
   /** Make a CHF (un)reachable over the WAN. */
@@ -538,8 +547,27 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
     },
   };
 
+  const smiAdded: string[] = [];
+  const inventory: SmiChfRequests = {
+    async addChf(r) {
+      const chf = r.chfDeviceId;
+      calls.push({ op: 'addChf', chf, at: { errorCode: 'DP01' }, deviceId: chf });
+      const inst = installations.get(chf);
+      if (!inst) return { ok: false, reason: `no CHF ${chf} in the estate` };
+      if (faults.effect(chf, inst.groupId, { errorCode: 'DP01' }, chf) !== null)
+        return {
+          ok: false,
+          reason: `the DCC refused to add CHF ${chf} to the Smart Metering Inventory (DP01)`,
+        };
+      if (!smiAdded.includes(chf)) smiAdded.push(chf);
+      return { ok: true, status: 'Commissioned' };
+    },
+  };
+
   return {
     headEnd,
+    inventory,
+    smiAdded,
     faults,
     calls,
     setReachable(chf, reachable) {

@@ -127,9 +127,10 @@ async function storedPair(
   ctx: StepContext,
   deviceId: string,
   association: string,
+  at?: StepRef,
 ): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer } | undefined> {
-  const a = await ctx.openStored({ deviceId, association, keyType: 'AuthenticationKey' });
-  const e = await ctx.openStored({ deviceId, association, keyType: 'EncryptionKey' });
+  const a = await ctx.openStored({ deviceId, association, keyType: 'AuthenticationKey' }, at);
+  const e = await ctx.openStored({ deviceId, association, keyType: 'EncryptionKey' }, at);
   return a && e ? { authenticationKey: a, encryptionKey: e } : undefined;
 }
 
@@ -318,7 +319,9 @@ async function meterInstallation(ctx: StepContext, s: MeterStep): Promise<void> 
       `the serial number of ${s.meterId} is not the MGF's`,
     );
   ctx.serials.set(s.meterId, serial);
-  const mode = need(ctx, await ctx.headEnd.readPaymentMode(h, at(4, [8]), target), at(4));
+  // 8 checks the MEF's plaintext for the mode read here, not the device's answer: a wrong answer shows
+  // at 5 (no UTRN Meter ID) or nowhere, so the read is not marked as checked by 8.
+  const mode = need(ctx, await ctx.headEnd.readPaymentMode(h, at(4), target), at(4));
   if (mode === 'prepayment') {
     const utrn = need(ctx, await ctx.headEnd.readUtrnMeterId(h, at(5, [5]), target), at(5));
     check(ctx, utrn !== '', at(5), `no UTRN Meter ID from ${s.meterId}`);
@@ -375,7 +378,7 @@ async function retrieveStored(
   at: StepRef,
 ): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer }> {
   try {
-    const k = await storedPair(ctx, deviceId, association);
+    const k = await storedPair(ctx, deviceId, association, at);
     if (k) return k;
   } catch (e) {
     failAt(
@@ -492,7 +495,7 @@ export async function securingEsmeA5(ctx: StepContext): Promise<void> {
       sd,
     );
     // 3: ask the device to change (over its DataCollection AA, with the keys stored at ET04).
-    const old = await storedPair(ctx, deviceId, a).catch(() => undefined);
+    const old = await storedPair(ctx, deviceId, a, at(3)).catch(() => undefined);
     const h = await openWith(ctx, deviceId, a, old, at(3), sd);
     need(
       ctx,
