@@ -1141,3 +1141,153 @@ for (const [appendix, cases] of [
   for (const c of cases)
     test(`TMAD ${appendix} ${c.name} (${c.g}): ${c.commissioned ? 'no failure, commissioned' : `fails ${c.step}${c.sd === 'subStep' ? ` SubStep ${c.sub}` : ''}`}`, () =>
       runCase(c));
+
+// ---- Incidents: 12.10.1/12.10.2, 15.10.1/15.10.2 ------------------------------------------------------
+for (const [g, rule, step] of [
+  ['AA', { errorCode: 'ET05', subStep: 5 }, '12.10.2'],
+  ['CB', { errorCode: 'GT01', subStep: 4 }, '12.10.2'],
+  ['EA', { errorCode: 'ET01', subStep: 4 }, '15.10.2'],
+  ['DA', { errorCode: 'GT01', subStep: 2 }, '5.27(b)(iii)'],
+] as const)
+  test(`TMAD ${step}: when the S1SP cannot delete the keys of a failed ${g} installation it raises an Incident; the failure is still reported`, async () => {
+    const [w] = await worldOf(g);
+    const chf = w!.viable.mcf.chfDetail.deviceId;
+    const sim = worldDevices([w!], { seed: 'codes', now, faults: [{ ...rule, chf }], prepaymentShare: 0 });
+    const inner = createMemoryKeyStore();
+    const keyStore: CommissioningKeyStore = {
+      put: (r, e) => inner.put(r, e),
+      get: (r, n, at) => inner.get(r, n, at),
+      invalidate: (r, n, at) => inner.invalidate(r, n, at),
+      list: (r) => inner.list(r),
+      deleteInstallation: async () => {
+        throw new Error('the key store is read-only');
+      },
+    };
+    const incidents: Array<{ kind: string; summary: string; step: string }> = [];
+    const commission = createCommissioner({
+      headEnd: sim.headEnd,
+      inventory: sim.inventory,
+      keyStore,
+      passphrase: 'test',
+      scrypt: FAST,
+      rollbackCertificates: () => [ROLLBACK_CERT],
+      raiseIncident: async (i) => void incidents.push(i),
+    });
+    const out = await commission(w!.viable, { dco: createInMemoryTestDcoRequests([w!.viable.mef]), now });
+    assert.equal(out.kind, 'failed');
+    assert.equal(incidents.length, 1);
+    assert.equal(incidents[0]!.kind, 'key-deletion-failure');
+    assert.equal(incidents[0]!.step, step);
+    assert.match(incidents[0]!.summary, new RegExp(chf));
+    assert.doesNotMatch(incidents[0]!.summary, /[0-9A-F]{32}/); // never a key
+    const t = commission.trace(w!.viable.ref)!;
+    assert.deepEqual(
+      t.rollback.filter((x) => !x.ok).map((x) => x.step),
+      [step],
+    );
+  });
+
+// ---- TMAD 16.9 / 16.10: DA steps in advance ---------------------------------------------------------
+const DAY = 86_400_000;
+async function daWorld(faults: FaultRule[] = []) {
+  const [w] = await worldOf('DA');
+  const chf = w!.viable.mcf.chfDetail.deviceId;
+  // One clock for the S1SP and the devices (the CHF keeps hearing the GSME as days pass).
+  let t = NOW;
+  const clock = (): Date => t;
+  const sim = worldDevices([w!], {
+    seed: 'codes',
+    now: clock,
+    faults: faults.map((f) => ({ ...f, chf })),
+    prepaymentShare: 1,
+  });
+  const dco = createInMemoryTestDcoRequests([w!.viable.mef]);
+  const commission = createCommissioner({
+    headEnd: sim.headEnd,
+    inventory: sim.inventory,
+    passphrase: 'test',
+    scrypt: FAST,
+  });
+  /** The clock `ms` after NOW. */
+  const after = (ms: number): (() => Date) => {
+    t = new Date(NOW.getTime() + ms);
+    return clock;
+  };
+  return { w: w!, chf, sim, dco, commission, clock, after };
+}
+/** The Appendix C error codes the head-end saw, in order, without repeats. */
+const codesSeen = (calls: ReadonlyArray<{ at?: { errorCode: string } }>): string[] =>
+  calls.map((c) => c.at?.errorCode ?? '').filter((c, i, a) => c !== '' && a[i - 1] !== c);
+
+test('TMAD 16.9, 16.10: run in advance, only the Table 16.9 steps (C1, C2, C3, 16.9.4) run; no Table 16.10 step (C5, C6, C4 DP01) runs early', async () => {
+  const d = await daWorld();
+  const r = await d.commission.commissionInAdvance(d.w.viable, { dco: d.dco, now });
+  assert.deepEqual(r, { ok: true, steps: ['16.9.1', '16.9.2', '16.9.3', '16.9.4'] });
+  assert.deepEqual(codesSeen(d.sim.calls), ['ET01', 'GT01', 'GT02']);
+  assert.ok(!d.sim.calls.some((c) => c.op === 'sendSuaInstruction' || c.op === 'addChf'));
+  assert.deepEqual(d.sim.smiAdded, []);
+  assert.equal(d.sim.view(d.chf)!.control, 'smso'); // nothing under DCO control yet
+  assert.deepEqual(
+    d.commission.trace(d.w.viable.ref)!.steps.map((s) => s.stepNumber),
+    ['16.9.1', '16.9.2', '16.9.3', '16.9.4'],
+  );
+  await assert.rejects(async () => {
+    const [aa] = await worldOf('AA');
+    await d.commission.commissionInAdvance(aa!.viable, { dco: d.dco, now });
+  }, /TMAD 16\.9: only GroupID DA/);
+});
+
+for (const [days, reused] of [
+  [1, true],
+  [7, true], // "up to 7 days in advance"
+  [7 + 1 / 86_400, false], // a second later: too early, run again
+  [10, false],
+] as const)
+  test(`TMAD 16.9: steps run ${days === 7 ? 'exactly 7 days' : days > 7 && days < 8 ? '7 days and 1 second' : `${days} day(s)`} before the rest of 5.27 are ${reused ? 'not repeated (earlySteps in the outcome)' : 're-run with Table 16.10'}`, async () => {
+    const d = await daWorld();
+    await d.commission.commissionInAdvance(d.w.viable, { dco: d.dco, now });
+    const before = d.sim.calls.length;
+    const out = await d.commission(d.w.viable, { dco: d.dco, now: d.after(days * DAY) });
+    assert.equal(out.kind, 'commissioned', JSON.stringify(out));
+    const later = codesSeen(d.sim.calls.slice(before));
+    const c1c2 = ['ET01', 'GT01', 'GT02'];
+    if (reused) {
+      assert.deepEqual(out.kind === 'commissioned' && out.earlySteps, [
+        '16.9.1',
+        '16.9.2',
+        '16.9.3',
+        '16.9.4',
+      ]);
+      assert.ok(!later.some((c) => c1c2.includes(c)), later.join());
+      assert.deepEqual(
+        d.commission
+          .trace(d.w.viable.ref)!
+          .steps.filter((s) => s.result === 'done in advance')
+          .map((s) => s.stepNumber),
+        ['16.9.1', '16.9.2', '16.9.3', '16.9.4'],
+      );
+    } else {
+      assert.equal(out.kind === 'commissioned' && out.earlySteps, undefined);
+      assert.deepEqual(later.slice(0, 3), c1c2); // C1, C2 again, then C5, C6, C4
+    }
+    assert.ok(later.includes('GT03') || later.includes('GT04'));
+    assert.ok(later.includes('ET04') && later.includes('DP01'));
+    assert.equal(out.kind === 'commissioned' && out.prepayFlag, true); // C1 ET01.5 / C2 GT02.5, kept from the early run
+    assert.deepEqual(d.sim.smiAdded, [d.chf]);
+  });
+
+test('TMAD 16.9, 5.27(b): a Table 16.9 failure in advance is the outcome (16.9.2.GT01); nothing of Table 16.10 ran; the DCO deletes; no reversion (16.11.1)', async () => {
+  const d = await daWorld([{ errorCode: 'GT01', subStep: 2 }]);
+  const r = await d.commission.commissionInAdvance(d.w.viable, { dco: d.dco, now });
+  assert.equal(r.ok, false);
+  if (r.ok || r.outcome.kind !== 'failed') return;
+  assert.equal(r.outcome.failedCheck.failedStepNumber, '16.9.2.GT01');
+  assert.equal(r.outcome.rolledBack, false);
+  assert.deepEqual(d.dco.rolledBack, [d.chf]);
+  assert.ok(!d.sim.calls.some((c) => c.op === 'sendSuaInstruction' || c.op === 'addChf'));
+  // A later run starts again from 16.9.1 (nothing from the failed early run is reused).
+  const before = d.sim.calls.length;
+  const out = await d.commission(d.w.viable, { dco: d.dco, now: d.after(DAY) });
+  assert.equal(out.kind, 'failed');
+  assert.equal(codesSeen(d.sim.calls.slice(before))[0], 'ET01');
+});

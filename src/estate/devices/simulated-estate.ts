@@ -58,7 +58,10 @@ export interface SimulatedEstateOptions {
   prepaymentShare?: number;
   /** Share of GSMEs of GroupIDs BA, CA, CB that talk to the GPF over ZigBee (13.14, 14.13; default 1). */
   zigbeeGsmeShare?: number;
-  /** The clock (default the real one): whitelist times lie in the hour before it. */
+  /**
+   * The clock (default the real one). The devices keep talking to the CHF: each whitelist entry's last
+   * communication lies a fixed time (under an hour) before the clock whenever the whitelist is read.
+   */
   now?: () => Date;
 }
 
@@ -100,7 +103,8 @@ interface SimInstallation {
   chf: string;
   groupId: GroupId;
   devices: Map<string, SimDevice>;
-  whitelist: WhitelistEntry[];
+  /** CHF Whitelist entries: how long before the clock the CHF last heard the device (12.11, 16.12). */
+  whitelist: Array<{ deviceId: string; agoMs: number }>;
   deviceCertificate?: string;
   wan: 's1sp' | 'smso';
   control: 'smso' | 's1sp';
@@ -243,14 +247,9 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
           return true; // 12.9.6, 15.9.4, 16.9.4: PPMIDs (and the other HAN devices)
       }
     };
-    const t0 = now().getTime();
-    const whitelist: WhitelistEntry[] = [];
+    const whitelist: SimInstallation['whitelist'] = [];
     for (const d of devices.values())
-      if (listed(d.deviceType))
-        whitelist.push({
-          deviceId: d.deviceId,
-          lastCommunicatedAt: new Date(t0 - Math.floor(r() * 3_600_000)),
-        });
+      if (listed(d.deviceType)) whitelist.push({ deviceId: d.deviceId, agoMs: Math.floor(r() * 3_600_000) });
     installations.set(inst.chfDeviceId, {
       chf: inst.chfDeviceId,
       groupId: g,
@@ -318,6 +317,10 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
     const { open: _open, ...handle } = h;
     return handle;
   };
+  const whitelistNow = (inst: SimInstallation): WhitelistEntry[] => {
+    const t = now().getTime();
+    return inst.whitelist.map((e) => ({ deviceId: e.deviceId, lastCommunicatedAt: new Date(t - e.agoMs) }));
+  };
   const sameKey = (a: Uint8Array, b: Buffer): boolean =>
     a.length === b.length && timingSafeEqual(Buffer.from(a), b);
 
@@ -382,7 +385,7 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
       if (c.dev.deviceType !== 'CHF') return fail('the CHF Whitelist is read from the CHF');
       if (c.ch.kind === 'association' && c.ch.association !== 'ExtendedDataCollectionAssociation')
         return fail(`the CHF Whitelist is not readable in ${c.ch.association}`);
-      return ok(c.corrupt ? [] : c.inst.whitelist.map((e) => ({ ...e })));
+      return ok(c.corrupt ? [] : whitelistNow(c.inst));
     },
 
     async readSerialNumber(h, at, target) {
@@ -583,7 +586,7 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
         wan: inst.wan,
         control: inst.control,
         smsoCertificatesReinstated: inst.smsoCertificates,
-        whitelist: inst.whitelist.map((e) => ({ ...e })),
+        whitelist: whitelistNow(inst),
         devices: [...inst.devices.values()].map((d) => ({
           deviceType: d.deviceType,
           deviceId: d.deviceId,
