@@ -602,7 +602,7 @@ const B: Case[] = [
     rules: [{ errorCode: 'DP01' }],
   },
   ...[
-    [1, 'EA', 'the clock adjustment limit is not configured'],
+    [1, 'EA', 'AA G with HLS does not open for the clock adjustment limit'],
     [2, 'EB', 'write access without HLS is not restricted'],
     [3, 'EC', 'the restriction does not read back'],
     [4, 'EA', 'the firmware activation key is not configured'],

@@ -352,7 +352,7 @@ async function meterInstallation(ctx: StepContext, s: MeterStep): Promise<void> 
     // 9-14: zero-value Add Credit over the Management AA, then PrepayFlag.
     const mgmt =
       s.code === 'GT02'
-        ? await retrieveStored(ctx, s.via, 'ManagementAssociation', at(9))
+        ? await retrieveStored(ctx, s.via, 'ManagementAssociation', at(9), false)
         : pair(s.viaKeys?.managementAssociation);
     const m = await openWith(ctx, s.via, 'ManagementAssociation', mgmt, at(9));
     const r = need(ctx, await ctx.headEnd.addCredit(m, 0, at(10, [11]), target), at(10));
@@ -370,15 +370,20 @@ async function meterInstallation(ctx: StepContext, s: MeterStep): Promise<void> 
   }
 }
 
-/** The stored keys of an AA (A2 GT01.1, GT02.1 "retrieve"), or the failure of `at`. */
+/**
+ * The stored keys of an AA (A2 GT01.1, GT02.1 "retrieve"; GT02.10 before the open), or the failure of
+ * `at`. The key store sees `at` only where retrieving is the whole sub-step (`retrieveOnly`), so a
+ * fault rule at GT02.10 reaches the device's Management AA rather than the store.
+ */
 async function retrieveStored(
   ctx: StepContext,
   deviceId: string,
   association: string,
   at: StepRef,
+  retrieveOnly = true,
 ): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer }> {
   try {
-    const k = await storedPair(ctx, deviceId, association, at);
+    const k = await storedPair(ctx, deviceId, association, retrieveOnly ? at : undefined);
     if (k) return k;
   } catch (e) {
     failAt(
@@ -495,7 +500,7 @@ export async function securingEsmeA5(ctx: StepContext): Promise<void> {
       sd,
     );
     // 3: ask the device to change (over its DataCollection AA, with the keys stored at ET04).
-    const old = await storedPair(ctx, deviceId, a, at(3)).catch(() => undefined);
+    const old = await storedPair(ctx, deviceId, a).catch(() => undefined);
     const h = await openWith(ctx, deviceId, a, old, at(3), sd);
     need(
       ctx,

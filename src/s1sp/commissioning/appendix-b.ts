@@ -216,11 +216,8 @@ export async function securingEsmeB6(ctx: StepContext): Promise<void> {
     ...(checkedBy ? { checkedBy } : {}),
   });
   const stored = async (): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer } | undefined> => {
-    const a = await ctx.openStored(
-      { deviceId: esme, association: HLS, keyType: 'AuthenticationKey' },
-      at4(1),
-    );
-    const e = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'EncryptionKey' }, at4(1));
+    const a = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'AuthenticationKey' });
+    const e = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'EncryptionKey' });
     return a && e ? { authenticationKey: a, encryptionKey: e } : undefined;
   };
   // ET04: over AA G with HLS (the keys stored at B2 ET03.3): clock limit 9 s, restrict non-HLS
