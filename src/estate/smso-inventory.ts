@@ -208,8 +208,23 @@ export function generateKeyMaterial(
           PrepaymentWrapperKey: hex(16),
           ...sua(),
         };
-      case 'GSME':
-        return { ...assoc(), PrepaymentKey: hex(16), ...sua() };
+      case 'GSME': {
+        const prepaymentKey = hex(16);
+        return {
+          ...assoc(),
+          PrepaymentKey: prepaymentKey,
+          // Appendix A A2 GT02.9 (GroupID CA) needs a prepayment GSME's PrepaymentWrapperKey too; it is
+          // derived, not drawn, so the PRNG sequence (and every other key) stays that of earlier versions.
+          PrepaymentWrapperKey: createHash('sha256')
+            .update('s1mig estate gsme prepayment wrapper key')
+            .update(prepaymentKey)
+            .digest()
+            .subarray(0, 16)
+            .toString('hex')
+            .toUpperCase(),
+          ...sua(),
+        };
+      }
       case 'PPMID':
         return { MasterKey: hex(16) };
       default:

@@ -11,6 +11,7 @@ import type {
   MefInstallation,
   MgfInstallation,
   MigrationCommonHeader,
+  ScfInstallation,
 } from '../core/formats/migration-files/index.js';
 
 /** An S1SP Viable Installation (TMAD 5.25, 5.26) with everything its commissioning may use. */
@@ -51,3 +52,15 @@ export type CommissionInstallation = (
   installation: S1spViableInstallation,
   services: { dco: DcoRequests; now: () => Date },
 ) => Promise<S1spCommissioningOutcome>;
+
+/**
+ * TMAD 5.27(b)(i), (c)(ii): the SCF entry of an outcome. A failure carries its FailedCheck
+ * (FailedStepNumber, SupportingData with the Appendix error code) and PrepayFlag false; a success no
+ * FailedCheck and the PrepayFlag the Appendix steps set (A1 ET07.14, A2 GT02.15, B2 ET02.6, B3 GT02.7,
+ * C1 ET01.5, C2 GT02.5).
+ */
+export function scfEntryOf(outcome: S1spCommissioningOutcome): ScfInstallation {
+  return outcome.kind === 'commissioned'
+    ? { chfIdentifier: outcome.chfIdentifier, prepayFlag: outcome.prepayFlag ?? false, failedChecks: [] }
+    : { chfIdentifier: outcome.chfIdentifier, prepayFlag: false, failedChecks: [outcome.failedCheck] };
+}

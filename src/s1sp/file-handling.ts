@@ -51,7 +51,11 @@ import type {
   S1spMcfSummary,
   Store,
 } from '../store/index.js';
-import type { CommissionInstallation, S1spViableInstallation } from './commissioning-contract.js';
+import {
+  scfEntryOf,
+  type CommissionInstallation,
+  type S1spViableInstallation,
+} from './commissioning-contract.js';
 import { checkTable525 } from './table-5-25.js';
 
 /** TMAD 5.24: the S1SP Required File Set must be complete within 24 hours of the first MVF. */
@@ -553,8 +557,8 @@ export class S1spFileHandling {
             setId: set.id,
             chfIdentifier: v.ref.chfIdentifier,
             state: out.kind === 'commissioned' ? 'commissioned' : 'commissioning-failed',
-            failedChecks: out.kind === 'failed' ? [out.failedCheck] : [],
-            prepayFlag: out.kind === 'commissioned' ? (out.prepayFlag ?? false) : false,
+            failedChecks: scfEntryOf(out).failedChecks,
+            prepayFlag: scfEntryOf(out).prepayFlag ?? false,
             detail:
               out.kind === 'failed'
                 ? { critical: out.critical, rolledBack: out.rolledBack }

@@ -255,13 +255,21 @@ export function testSmi(
 
 export type TestDcoOperation = keyof DcoRequests;
 
+/** What a refusal may look at in a request (B6 ET05 vs ET08: the association; C5 vs C6: the device type). */
+export interface TestDcoRequestSummary {
+  associationName?: string;
+  deviceType?: string;
+}
+
 /**
  * An in-memory test stand-in for the DCO behind DcoRequests, with the real crypto. `refuse` names the
  * operations to refuse for an installation (to produce ET02, ET08.2, B ET05/ET08, C GT03/GT06.2).
  */
 export function createInMemoryTestDcoRequests(
   mefs: readonly MefInstallation[],
-  o: { refuse?: (op: TestDcoOperation, chf: string) => boolean } = {},
+  o: {
+    refuse?: (op: TestDcoOperation, chf: string, request: TestDcoRequestSummary) => boolean;
+  } = {},
 ): DcoRequests & { commissioned: string[]; rolledBack: string[]; held: (chf: string) => number } {
   const keys = testDcoKeys();
   const mefOf = new Map(mefs.map((m) => [m.chfIdentifier, m]));
@@ -278,7 +286,8 @@ export function createInMemoryTestDcoRequests(
     return s;
   };
   const no = (clause: string, reason: string) => ({ ok: false as const, clause, reason });
-  const refused = (op: TestDcoOperation, chf: string) => o.refuse?.(op, chf) === true;
+  const refused = (op: TestDcoOperation, chf: string, request: TestDcoRequestSummary = {}) =>
+    o.refuse?.(op, chf, request) === true;
   const commissioned: string[] = [];
   const rolledBack: string[] = [];
   return {
@@ -314,7 +323,8 @@ export function createInMemoryTestDcoRequests(
       };
     },
     async createKeyChange(ref, r) {
-      if (refused('createKeyChange', ref.chfIdentifier)) return no('Appendix A ET08', 'refused by the test');
+      if (refused('createKeyChange', ref.chfIdentifier, { associationName: r.associationName }))
+        return no('Appendix A ET08', 'refused by the test');
       const s = st(ref.chfIdentifier);
       let mk = s.master.get(r.deviceId);
       if (!mk) {
@@ -331,7 +341,7 @@ export function createInMemoryTestDcoRequests(
       return { ok: true, value: { protectedKey } };
     },
     async createSuaAuthorisation(ref, r) {
-      if (refused('createSuaAuthorisation', ref.chfIdentifier))
+      if (refused('createSuaAuthorisation', ref.chfIdentifier, { deviceType: r.deviceType }))
         return no('Appendix C GT03', 'refused by the test');
       const d = mefOf
         .get(ref.chfIdentifier)
@@ -357,7 +367,7 @@ export function createInMemoryTestDcoRequests(
       };
     },
     async createSuaRotation(ref, r) {
-      if (refused('createSuaRotation', ref.chfIdentifier))
+      if (refused('createSuaRotation', ref.chfIdentifier, { deviceType: r.deviceType }))
         return no('Appendix C GT06', 'refused by the test');
       const d = mefOf.get(ref.chfIdentifier)?.suaKeyDetails.find((x) => x.serialNumber === r.serialNumber);
       const pair = st(ref.chfIdentifier).dco.get(r.serialNumber);

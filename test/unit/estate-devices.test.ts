@@ -1,6 +1,7 @@
 // The simulated SMETS1 estate behind the head-end port (src/estate/devices; docs/S1SP-COMMISSIONING.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { generateSmsoEstate } from '../../src/estate/smso-inventory.js';
 import {
   createFaultPlan,
@@ -142,4 +143,53 @@ test('faults: rules by installation and by seeded rate; a checking sub-step corr
   assert.deepEqual(parseFaultRule('GT01@chf=00-DB'), { errorCode: 'GT01', chf: '00-DB' });
   assert.equal(typeof parseFaultRule('XX01'), 'string');
   assert.throws(() => createFaultPlan('s', [{ errorCode: 'ET11' }]), /ET01-ET10/);
+});
+
+test('devices: the Smart Metering Inventory adds a CHF of the estate as Commissioned; a DP01 rule refuses it (Appendix A A4, B5, C4; TMAD 3.3(a))', async () => {
+  const xs = inputs(3, 'AA');
+  const [a, b] = xs.map((x) => x.installation.chfDeviceId);
+  const sim = createSimulatedEstate({
+    seed: 's',
+    installations: xs,
+    now: () => NOW,
+    faults: [{ errorCode: 'DP01', chf: b! }],
+  });
+  assert.deepEqual(await sim.inventory.addChf({ chfDeviceId: a! }), { ok: true, status: 'Commissioned' });
+  const refused = await sim.inventory.addChf({ chfDeviceId: b! });
+  assert.equal(refused.ok, false);
+  assert.match(!refused.ok ? refused.reason : '', /DP01/);
+  assert.equal((await sim.inventory.addChf({ chfDeviceId: '00-DB-00-00-00-00-00-00' })).ok, false);
+  assert.deepEqual(sim.smiAdded, [a]);
+});
+
+test('devices: the CHF keeps hearing its devices as the clock moves (TMAD 12.11, 16.12: last-communicated times)', () => {
+  const xs = inputs(2, 'DA');
+  let t = NOW;
+  const sim = createSimulatedEstate({ seed: 's', installations: xs, now: () => t });
+  const chf = xs[0]!.installation.chfDeviceId;
+  const ago = (w: ReturnType<typeof sim.view>) =>
+    w!.whitelist.map((e) => t.getTime() - e.lastCommunicatedAt!.getTime());
+  const first = ago(sim.view(chf));
+  t = new Date(NOW.getTime() + 10 * 86_400_000);
+  assert.deepEqual(ago(sim.view(chf)), first);
+  assert.ok(first.every((ms) => ms >= 0 && ms < 3_600_000));
+});
+
+test('estate: every GSME has a PrepaymentWrapperKey derived from its PrepaymentKey (Appendix A A2 GT02.9, CA)', () => {
+  const e = generateSmsoEstate({ installations: 30, seed: 'dev' });
+  let gsmes = 0;
+  for (const km of e.keyMaterial)
+    for (const d of km.devices.filter((x) => x.deviceType === 'GSME')) {
+      gsmes++;
+      const want = createHash('sha256')
+        .update('s1mig estate gsme prepayment wrapper key')
+        .update(d.keys.PrepaymentKey!)
+        .digest()
+        .subarray(0, 16)
+        .toString('hex')
+        .toUpperCase();
+      assert.equal(d.keys.PrepaymentWrapperKey, want);
+      assert.notEqual(d.keys.PrepaymentWrapperKey, d.keys.PrepaymentKey);
+    }
+  assert.ok(gsmes > 5);
 });

@@ -24,6 +24,7 @@ import type {
   PaymentMode,
   RollbackCertificate,
   SecurityConfiguration,
+  SmiChfRequests,
   StepRef,
   SuaDeviceKey,
   WhitelistEntry,
@@ -57,7 +58,10 @@ export interface SimulatedEstateOptions {
   prepaymentShare?: number;
   /** Share of GSMEs of GroupIDs BA, CA, CB that talk to the GPF over ZigBee (13.14, 14.13; default 1). */
   zigbeeGsmeShare?: number;
-  /** The clock (default the real one): whitelist times lie in the hour before it. */
+  /**
+   * The clock (default the real one). The devices keep talking to the CHF: each whitelist entry's last
+   * communication lies a fixed time (under an hour) before the clock whenever the whitelist is read.
+   */
   now?: () => Date;
 }
 
@@ -99,7 +103,8 @@ interface SimInstallation {
   chf: string;
   groupId: GroupId;
   devices: Map<string, SimDevice>;
-  whitelist: WhitelistEntry[];
+  /** CHF Whitelist entries: how long before the clock the CHF last heard the device (12.11, 16.12). */
+  whitelist: Array<{ deviceId: string; agoMs: number }>;
   deviceCertificate?: string;
   wan: 's1sp' | 'smso';
   control: 'smso' | 's1sp';
@@ -134,6 +139,14 @@ export interface SimulatedInstallationView {
 
 export interface SimulatedEstate {
   headEnd: HeadEnd;
+  /**
+   * TMAD 3.3(a), Appendix A A4 / B5 / C4 DP01: the DCC's Smart Metering Inventory as the S1SP's
+   * instruction reaches it. A CHF of the estate is added as 'Commissioned'; a DP01 fault rule makes the
+   * DCC refuse it; an unknown CHF is refused.
+   */
+  inventory: SmiChfRequests;
+  /** The CHFs the inventory has added ('Commissioned'), in order. */
+  readonly smiAdded: readonly string[];
   faults: FaultPlan;
   view(chf: string): SimulatedInstallationView | undefined;
   /** Make a CHF (un)reachable over the WAN. */
@@ -234,14 +247,9 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
           return true; // 12.9.6, 15.9.4, 16.9.4: PPMIDs (and the other HAN devices)
       }
     };
-    const t0 = now().getTime();
-    const whitelist: WhitelistEntry[] = [];
+    const whitelist: SimInstallation['whitelist'] = [];
     for (const d of devices.values())
-      if (listed(d.deviceType))
-        whitelist.push({
-          deviceId: d.deviceId,
-          lastCommunicatedAt: new Date(t0 - Math.floor(r() * 3_600_000)),
-        });
+      if (listed(d.deviceType)) whitelist.push({ deviceId: d.deviceId, agoMs: Math.floor(r() * 3_600_000) });
     installations.set(inst.chfDeviceId, {
       chf: inst.chfDeviceId,
       groupId: g,
@@ -309,6 +317,10 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
     const { open: _open, ...handle } = h;
     return handle;
   };
+  const whitelistNow = (inst: SimInstallation): WhitelistEntry[] => {
+    const t = now().getTime();
+    return inst.whitelist.map((e) => ({ deviceId: e.deviceId, lastCommunicatedAt: new Date(t - e.agoMs) }));
+  };
   const sameKey = (a: Uint8Array, b: Buffer): boolean =>
     a.length === b.length && timingSafeEqual(Buffer.from(a), b);
 
@@ -373,7 +385,7 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
       if (c.dev.deviceType !== 'CHF') return fail('the CHF Whitelist is read from the CHF');
       if (c.ch.kind === 'association' && c.ch.association !== 'ExtendedDataCollectionAssociation')
         return fail(`the CHF Whitelist is not readable in ${c.ch.association}`);
-      return ok(c.corrupt ? [] : c.inst.whitelist.map((e) => ({ ...e })));
+      return ok(c.corrupt ? [] : whitelistNow(c.inst));
     },
 
     async readSerialNumber(h, at, target) {
@@ -538,8 +550,27 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
     },
   };
 
+  const smiAdded: string[] = [];
+  const inventory: SmiChfRequests = {
+    async addChf(r) {
+      const chf = r.chfDeviceId;
+      calls.push({ op: 'addChf', chf, at: { errorCode: 'DP01' }, deviceId: chf });
+      const inst = installations.get(chf);
+      if (!inst) return { ok: false, reason: `no CHF ${chf} in the estate` };
+      if (faults.effect(chf, inst.groupId, { errorCode: 'DP01' }, chf) !== null)
+        return {
+          ok: false,
+          reason: `the DCC refused to add CHF ${chf} to the Smart Metering Inventory (DP01)`,
+        };
+      if (!smiAdded.includes(chf)) smiAdded.push(chf);
+      return { ok: true, status: 'Commissioned' };
+    },
+  };
+
   return {
     headEnd,
+    inventory,
+    smiAdded,
     faults,
     calls,
     setReachable(chf, reachable) {
@@ -555,7 +586,7 @@ export function createSimulatedEstate(o: SimulatedEstateOptions): SimulatedEstat
         wan: inst.wan,
         control: inst.control,
         smsoCertificatesReinstated: inst.smsoCertificates,
-        whitelist: inst.whitelist.map((e) => ({ ...e })),
+        whitelist: whitelistNow(inst),
         devices: [...inst.devices.values()].map((d) => ({
           deviceType: d.deviceType,
           deviceId: d.deviceId,

@@ -127,9 +127,10 @@ async function storedPair(
   ctx: StepContext,
   deviceId: string,
   association: string,
+  at?: StepRef,
 ): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer } | undefined> {
-  const a = await ctx.openStored({ deviceId, association, keyType: 'AuthenticationKey' });
-  const e = await ctx.openStored({ deviceId, association, keyType: 'EncryptionKey' });
+  const a = await ctx.openStored({ deviceId, association, keyType: 'AuthenticationKey' }, at);
+  const e = await ctx.openStored({ deviceId, association, keyType: 'EncryptionKey' }, at);
   return a && e ? { authenticationKey: a, encryptionKey: e } : undefined;
 }
 
@@ -318,7 +319,9 @@ async function meterInstallation(ctx: StepContext, s: MeterStep): Promise<void> 
       `the serial number of ${s.meterId} is not the MGF's`,
     );
   ctx.serials.set(s.meterId, serial);
-  const mode = need(ctx, await ctx.headEnd.readPaymentMode(h, at(4, [8]), target), at(4));
+  // 8 checks the MEF's plaintext for the mode read here, not the device's answer: a wrong answer shows
+  // at 5 (no UTRN Meter ID) or nowhere, so the read is not marked as checked by 8.
+  const mode = need(ctx, await ctx.headEnd.readPaymentMode(h, at(4), target), at(4));
   if (mode === 'prepayment') {
     const utrn = need(ctx, await ctx.headEnd.readUtrnMeterId(h, at(5, [5]), target), at(5));
     check(ctx, utrn !== '', at(5), `no UTRN Meter ID from ${s.meterId}`);
@@ -349,7 +352,7 @@ async function meterInstallation(ctx: StepContext, s: MeterStep): Promise<void> 
     // 9-14: zero-value Add Credit over the Management AA, then PrepayFlag.
     const mgmt =
       s.code === 'GT02'
-        ? await retrieveStored(ctx, s.via, 'ManagementAssociation', at(9))
+        ? await retrieveStored(ctx, s.via, 'ManagementAssociation', at(9), false)
         : pair(s.viaKeys?.managementAssociation);
     const m = await openWith(ctx, s.via, 'ManagementAssociation', mgmt, at(9));
     const r = need(ctx, await ctx.headEnd.addCredit(m, 0, at(10, [11]), target), at(10));
@@ -367,15 +370,20 @@ async function meterInstallation(ctx: StepContext, s: MeterStep): Promise<void> 
   }
 }
 
-/** The stored keys of an AA (A2 GT01.1, GT02.1 "retrieve"), or the failure of `at`. */
+/**
+ * The stored keys of an AA (A2 GT01.1, GT02.1 "retrieve"; GT02.10 before the open), or the failure of
+ * `at`. The key store sees `at` only where retrieving is the whole sub-step (`retrieveOnly`), so a
+ * fault rule at GT02.10 reaches the device's Management AA rather than the store.
+ */
 async function retrieveStored(
   ctx: StepContext,
   deviceId: string,
   association: string,
   at: StepRef,
+  retrieveOnly = true,
 ): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer }> {
   try {
-    const k = await storedPair(ctx, deviceId, association);
+    const k = await storedPair(ctx, deviceId, association, retrieveOnly ? at : undefined);
     if (k) return k;
   } catch (e) {
     failAt(

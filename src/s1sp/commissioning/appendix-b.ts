@@ -210,18 +210,28 @@ export async function installingGsmeB3(ctx: StepContext): Promise<void> {
 export async function securingEsmeB6(ctx: StepContext): Promise<void> {
   const esme = ctx.installation.mcf.esmeDetail.deviceId;
   const sd = { deviceId: esme };
-  const stored = async (): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer } | undefined> => {
-    const a = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'AuthenticationKey' });
-    const e = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'EncryptionKey' });
-    return a && e ? { authenticationKey: a, encryptionKey: e } : undefined;
-  };
-  // ET04: over AA G with HLS: clock limit 9 s, restrict non-HLS writes, verify, firmware key.
-  const keys = await stored();
   const at4 = (n: number, checkedBy?: number[]): StepRef => ({
     errorCode: 'ET04',
     subStep: n,
     ...(checkedBy ? { checkedBy } : {}),
   });
+  const stored = async (): Promise<{ authenticationKey: Buffer; encryptionKey: Buffer } | undefined> => {
+    const a = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'AuthenticationKey' });
+    const e = await ctx.openStored({ deviceId: esme, association: HLS, keyType: 'EncryptionKey' });
+    return a && e ? { authenticationKey: a, encryptionKey: e } : undefined;
+  };
+  // ET04: over AA G with HLS (the keys stored at B2 ET03.3): clock limit 9 s, restrict non-HLS
+  // writes, verify, firmware key. A store that cannot give the keys fails ET04.1.
+  let keys: { authenticationKey: Buffer; encryptionKey: Buffer } | undefined;
+  try {
+    keys = await stored();
+  } catch (e) {
+    failAt(
+      ctx,
+      at4(1),
+      `the stored HighLevelAssociation keys do not open: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
   if (!keys) failAt(ctx, at4(1), 'no stored HighLevelAssociation keys for the ESME');
   const h = need(
     ctx,

@@ -127,7 +127,12 @@ export async function securingC(ctx: StepContext, deviceType: 'ESME' | 'GSME'): 
   }
   // GT06 / ET06: the failure path.
   const at = (n: number): StepRef => ({ errorCode: retry, subStep: n });
-  const key = need(ctx, await ctx.headEnd.readSuaDeviceKey(ctx.chf, deviceId, at(1)), at(1));
+  // The DCO checks at 2 the signature read at 1 (so a rule at 2 can corrupt what 1 reads).
+  const key = need(
+    ctx,
+    await ctx.headEnd.readSuaDeviceKey(ctx.chf, deviceId, { ...at(1), checkedBy: [2] }),
+    at(1),
+  );
   const rot = needDco(
     ctx,
     await ctx.dco.createSuaRotation(ctx.ref, {

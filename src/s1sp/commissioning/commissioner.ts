@@ -354,8 +354,8 @@ export function createCommissioner(o: CommissionerOptions): Commissioner {
       prepayFlag: false,
       serials: new Map(),
       kinds: SUPPORTING[appendixOf(groupId)],
-      async openStored(name) {
-        const e = await keyStore.get(ref, name);
+      async openStored(name, at) {
+        const e = await keyStore.get(ref, name, at);
         return e ? openSealed(e.sealed, passphrase, sealContext(ref, name)) : undefined;
       },
     };

@@ -48,8 +48,11 @@ export interface StepContext {
   now: () => Date;
   keyStore: CommissioningKeyStore;
   sealer: Sealer;
-  /** The plaintext of the current stored key of that name (opened from its sealed form), or undefined. */
-  openStored(name: StoredKeyName): Promise<Buffer | undefined>;
+  /**
+   * The plaintext of the current stored key of that name (opened from its sealed form), or undefined;
+   * `at`: the step that retrieves it (the key store may fail it).
+   */
+  openStored(name: StoredKeyName, at?: StepRef): Promise<Buffer | undefined>;
   /** The CHF Whitelist as last read (12.9.1 "the information returned shall be that used in subsequent steps"). */
   whitelist?: WhitelistEntry[];
   /** Appendix A ET07 / A2 GT02, B2 ET02 / B3 GT02, C1 ET01 / C2 GT02: PrepayFlag for the SCF. */

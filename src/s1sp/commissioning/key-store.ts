@@ -27,8 +27,11 @@ export interface StoredKeyEntry extends StoredKeyName {
 /** The S1SP's key store port. `put` and `invalidate` may throw: the step that stores then fails. */
 export interface CommissioningKeyStore {
   put(ref: InstallationRef, entry: StoredKeyEntry): Promise<void>;
-  /** The current (not invalidated) entry for a key. */
-  get(ref: InstallationRef, name: StoredKeyName): Promise<StoredKeyEntry | undefined>;
+  /**
+   * The current (not invalidated) entry for a key. `at`: the Appendix step that retrieves it (A2 GT01.1,
+   * GT02.1, GT02.10; A5 ET08.3; B6 ET04.1), for a store that logs it or (withStoreFaults) fails it.
+   */
+  get(ref: InstallationRef, name: StoredKeyName, at?: StepRef): Promise<StoredKeyEntry | undefined>;
   /** Invalidate the replaced keys of that name: every entry but the latest. */
   invalidate(ref: InstallationRef, name: StoredKeyName, at: StepRef): Promise<void>;
   /** Every entry of an installation (sealed values only). */
@@ -75,4 +78,46 @@ export function createMemoryKeyStore(): CommissioningKeyStore & { size(): number
       return m.size;
     },
   };
+}
+
+/**
+ * A key store whose storing, retrieving and invalidating fail where `fails(ref, at)` says so: the
+ * S1SP-only sub-steps of Appendices A-C ("securely store", "retrieve", "invalidate the replaced key")
+ * produced on purpose, e.g. from the simulated estate's fault rules
+ * (`(ref, at) => sim.faults.storeFails(ref.chfIdentifier, ref.groupId, at)`). A failing call throws, as a
+ * real store's would; the step then fails with its error code (context.ts storeKey, invalidateKey).
+ */
+export function withStoreFaults<S extends CommissioningKeyStore>(
+  inner: S,
+  fails: (ref: InstallationRef, at: StepRef) => boolean,
+): S {
+  const refuse = (ref: InstallationRef, at: StepRef, what: string): void => {
+    if (fails(ref, at))
+      throw new Error(
+        `the key store could not ${what} (${at.errorCode}${at.subStep !== undefined ? `.${at.subStep}` : ''})`,
+      );
+  };
+  const overrides: Partial<CommissioningKeyStore> = {
+    async put(ref, entry) {
+      refuse(ref, entry.storedAt, 'store the key');
+      return inner.put(ref, entry);
+    },
+    async get(ref, name, at) {
+      if (at) refuse(ref, at, 'retrieve the key');
+      return inner.get(ref, name, at);
+    },
+    async invalidate(ref, name, at) {
+      refuse(ref, at, 'invalidate the replaced key');
+      return inner.invalidate(ref, name, at);
+    },
+  };
+  // Every other member (list, deleteInstallation, a store's extras) is the inner store's own.
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop in overrides)
+        return overrides[prop as keyof CommissioningKeyStore];
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
