@@ -116,12 +116,31 @@ export const UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** The canonical SMSO-file form of an instant (whole seconds, UTC). */
 export function utcSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString();
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Parse `YYYY-MM-DDTHH:MM:SSZ` (a real calendar instant) or return undefined. */
 export function parseUtcSeconds(s: string): Date | undefined {
   if (!UTC_SECONDS.test(s)) return undefined;
+  const y = Number(s.slice(0, 4));
+  const mo = Number(s.slice(5, 7));
+  const day = Number(s.slice(8, 10));
+  const h = Number(s.slice(11, 13));
+  const mi = Number(s.slice(14, 16));
+  const se = Number(s.slice(17, 19));
+  if (y >= 100) {
+    // The fields must name a real instant: Date.UTC rolls 30 February or 24:00 over, so compare back.
+    const d = new Date(Date.UTC(y, mo - 1, day, h, mi, se));
+    return d.getUTCFullYear() === y &&
+      d.getUTCMonth() === mo - 1 &&
+      d.getUTCDate() === day &&
+      d.getUTCHours() === h &&
+      d.getUTCMinutes() === mi &&
+      d.getUTCSeconds() === se
+      ? d
+      : undefined;
+  }
   const d = new Date(s);
   return Number.isNaN(d.getTime()) || utcSeconds(d) !== s ? undefined : d;
 }
