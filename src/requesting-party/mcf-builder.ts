@@ -192,6 +192,14 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     partyCache.set(k, party);
     return party;
   };
+  // Affiliation (TMAD 2 Affiliate) of two parties, looked up once per pair per run.
+  const affiliateCache = new Map<string, boolean>();
+  const areAffiliates = async (a: string, b: string): Promise<boolean> => {
+    const k = `${a}\0${b}`;
+    let v = affiliateCache.get(k);
+    if (v === undefined) affiliateCache.set(k, (v = await ref.areAffiliates(a, b)));
+    return v;
+  };
   const noCache = new Map<string, { critical: CertificateId; nonCritical: CertificateId } | undefined>();
   const latestNoIds = async (mpan: string) => {
     const dist = await ref.electricityDistributorAt(mpan, at);
@@ -287,7 +295,7 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
           gasSupplier,
           fromElectricityMa,
           affiliates:
-            sender !== null && gasSupplier !== null ? await ref.areAffiliates(sender, gasSupplier) : false,
+            sender !== null && gasSupplier !== null ? await areAffiliates(sender, gasSupplier) : false,
         });
         if (g.ok) {
           chosen = r;
@@ -412,7 +420,7 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     }
     let affiliated = !anyNull && parties.length > 0;
     for (let a = 1; affiliated && a < parties.length; a++)
-      affiliated = await ref.areAffiliates(parties[0]!, parties[a]!);
+      affiliated = await areAffiliates(parties[0]!, parties[a]!);
     const flag = toBeCommissionedByDcc(meters, auth.rows, affiliated);
     // TMAD 4.48: ESME Network Operator Certificate IDs.
     const e = c.electricity?.certificates ?? c.dormantCertificates ?? {};
