@@ -169,7 +169,9 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     if (r.mpan !== null) byMpan.set(r.mpan, newer(byMpan.get(r.mpan), r));
     if (r.mprn !== null) {
       byMprn.set(r.mprn, newer(byMprn.get(r.mprn), r));
-      allByMprn.set(r.mprn, [...(allByMprn.get(r.mprn) ?? []), r]);
+      const list = allByMprn.get(r.mprn);
+      if (list) list.push(r);
+      else allByMprn.set(r.mprn, [r]);
     }
   }
   for (const list of allByMprn.values()) list.sort((a, b) => b.maId - a.maId || b.line - a.line);
@@ -516,7 +518,11 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
   // in the order of their first installation (so a file with dormant-only ones comes first), then by key.
   started.sort((a, b) => migrationOrder(a.order, b.order));
   const groups = new Map<string, Entry[]>();
-  for (const e of started) groups.set(e.key, [...(groups.get(e.key) ?? []), e]);
+  for (const e of started) {
+    const list = groups.get(e.key);
+    if (list) list.push(e);
+    else groups.set(e.key, [e]);
+  }
   const ordered = [...groups.entries()].sort(([ka, a], [kb, b]) => {
     return migrationRank(a[0]!.order) - migrationRank(b[0]!.order) || (ka < kb ? -1 : ka > kb ? 1 : 0);
   });
