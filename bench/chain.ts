@@ -5,7 +5,9 @@
 // store (Table 5.10 in installations/s and its own max RSS). Beside them, in the same run:
 // `openssl speed -seconds 3 ecdsap256` (verify/s) and `openssl speed -seconds 3 rsa2048` (sign/s, verify/s).
 // Target (issue #11): MA -> MVF -> MEF for 100,000 installations under 60 s on the 2-core machine, memory
-// flat as N grows (run 20000,100000 at least).
+// flat as N grows (run 20000,100000 at least). "MA -> MVF -> MEF" is the stages ma-open through
+// group-files-authenticate; ref-import, smso-import and ma-seal are set-up, reported apart. The last
+// table has one row per N (peak RSS per N shows whether memory is flat).
 //
 //   npx tsc -p . && node dist/bench/chain.js [N=100000[,N2...]] [--keep]
 import { spawnSync } from 'node:child_process';
@@ -33,7 +35,7 @@ import { loadPrivateKey } from '../src/files/trust-store.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 's1mig.js');
-const sizes = (process.argv[2] ?? '100000').split(',').map(Number);
+const sizes = (process.argv.slice(2).find((a) => /^[0-9,]+$/.test(a)) ?? '100000').split(',').map(Number);
 const keep = process.argv.includes('--keep');
 const dir = mkdtempSync(path.join(tmpdir(), 's1mig-bench-chain-'));
 const probe = path.join(dir, 'rss-probe.mjs');
@@ -131,6 +133,16 @@ interface Stage {
 }
 
 const results: string[] = [];
+const totals: Array<{
+  n: number;
+  wall: number;
+  rss: number;
+  step: number;
+  setup: number;
+  mcf: number;
+  v510: number;
+  v510Rss: number;
+}> = [];
 const line = (s: string) => {
   results.push(s);
   console.log(s);
@@ -182,10 +194,15 @@ for (const n of sizes) {
     line(
       `| ${s.name} | ${(s.millis / 1000).toFixed(1)} | ${((n / s.millis) * 1000).toFixed(0)} | ${s.note} |`,
     );
-  const maToMef = sum('ma-seal', 'group-files-authenticate');
-  const openToMef = sum('ma-open', 'rp-build-group-files');
+  // The MA -> MVF -> MEF step: from the MCC opening the sealed MAs to the receivers' Table 5.9 on the
+  // MGF/MEF. Reference import, the SMSO's inventory import and the suppliers' sealing are set-up.
+  const step = sum('ma-open', 'group-files-authenticate');
+  const setup = sum('ref-import', 'ma-seal');
   line(
-    `MA -> MVF -> MEF: ${(maToMef / 1000).toFixed(1)} s from ma-seal to the receivers' Table 5.9 (${(openToMef / 1000).toFixed(1)} s from ma-open to the MEF written); target < 60 s at 100,000`,
+    `MA -> MVF -> MEF (ma-open .. group-files-authenticate): ${(step / 1000).toFixed(1)} s, ${((n / step) * 1000).toFixed(0)} installations/s; set-up (ref-import, smso-import, ma-seal) ${(setup / 1000).toFixed(1)} s; target < 60 s at 100,000`,
+  );
+  line(
+    `MCF building from the stored MAs (rp-build-mcf): ${(ms('rp-build-mcf') / 1000).toFixed(1)} s, ${((n / ms('rp-build-mcf')) * 1000).toFixed(0)} installations/s`,
   );
 
   // Table 5.10 alone on one N-installation MCF, in its own process, against the chain's store.
@@ -212,13 +229,35 @@ for (const n of sizes) {
     ],
     { ...baseEnv, S1MIG_DATABASE_URL: `sqlite:${path.join(runDir, 's1mig.sqlite')}` },
   );
+  // Exit 1 is "some installation failed a check" (the planted problems), 0 none, 2 bad input.
   line(
-    `dcc validate-mcf on one ${count}-installation MCF: exit ${v.code}, ${v.seconds.toFixed(1)} s (${(count / v.seconds).toFixed(0)} installations/s, registries loaded once), max RSS ${v.rssMB.toFixed(0)} MB`,
+    `dcc validate-mcf (Table 5.10) on one ${count}-installation MCF: exit ${v.code}, ${v.seconds.toFixed(1)} s (${(count / v.seconds).toFixed(0)} installations/s, registries loaded once), max RSS ${v.rssMB.toFixed(0)} MB`,
   );
+  totals.push({
+    n,
+    wall: chain.seconds,
+    rss: chain.rssMB,
+    step: step / 1000,
+    setup: setup / 1000,
+    mcf: ms('rp-build-mcf') / 1000,
+    v510: count / v.seconds,
+    v510Rss: v.rssMB,
+  });
   if (!keep) {
     rmSync(runDir, { recursive: true, force: true });
     rmSync(estate, { recursive: true, force: true });
   }
 }
+line(
+  `\n| N | chain wall s | chain max RSS MB | MA -> MVF -> MEF s | installations/s | set-up s | rp-build-mcf s | Table 5.10 installations/s (one MCF) | its max RSS MB |`,
+);
+line('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const t of totals)
+  line(
+    `| ${t.n} | ${t.wall.toFixed(1)} | ${t.rss.toFixed(0)} | ${t.step.toFixed(1)} | ${(t.n / t.step).toFixed(0)} | ${t.setup.toFixed(1)} | ${t.mcf.toFixed(1)} | ${t.v510.toFixed(0)} | ${t.v510Rss.toFixed(0)} |`,
+  );
+line(
+  `crypto bound, same run: ECDSA P-256 ${sp.ecdsaVerify.toFixed(0)} verify/s, ${sp.ecdsaSign.toFixed(0)} sign/s; RSA-2048 ${sp.rsaVerify.toFixed(0)} public-key ops/s (OAEP encrypt), ${sp.rsaSign.toFixed(0)} sign/s (one core)`,
+);
 if (!keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${dir}`);

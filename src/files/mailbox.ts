@@ -9,10 +9,9 @@
 // inbox/ (which fails if the name is taken: a delivery never replaces a file) and the temporary name
 // removed. A reader of inbox/ sees a whole file or none.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, unlink } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { chmod, copyFile, link, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 /** The parties with a mailbox (TMAD 5.10(a), (d) and the files of later clauses). */
 export const MAILBOX_ROLES = [
@@ -77,13 +76,23 @@ export async function deliver(
   await mkdir(path.join(dir, 'inbox'), { recursive: true, mode: 0o700 });
   const tmp = path.join(incoming, `${name}.${randomBytes(6).toString('hex')}`);
   try {
-    const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true });
-    if (typeof source === 'string') await pipeline(createReadStream(source), out);
-    else
+    if (typeof source === 'string') {
+      // The kernel copies (a reflink where the file system has them): no bytes pass through JavaScript.
+      await copyFile(source, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      await chmod(tmp, 0o600);
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } else {
+      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true });
       await new Promise<void>((resolve, reject) => {
         out.on('error', reject);
         out.end(source, () => resolve());
       });
+    }
     try {
       await link(tmp, target);
     } catch (e) {

@@ -12,7 +12,7 @@
 //
 // `planGroupFiles` decides (pure); `buildGroupFiles` reads the files, decides and writes.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -363,6 +363,28 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
+/**
+ * The last parse of each kind of whole-estate input (SMSO inventory, CHF details), keyed by path, size
+ * and modification time: the MCFs of one SMSO share one inventory, and a run builds the group files of
+ * every MCF in turn, so each file is parsed once per run instead of once per MCF. One entry per kind
+ * (memory stays one file's worth).
+ */
+const lastParse = new Map<string, { key: string; value: unknown }>();
+async function parsedOnce<T>(
+  kind: string,
+  file: string,
+  what: string,
+  parse: (text: string) => T,
+): Promise<T> {
+  const st = await stat(file).catch(() => undefined);
+  const key = st ? `${path.resolve(file)}\0${st.size}\0${st.mtimeMs}\0${st.ino}` : undefined;
+  const hit = lastParse.get(kind);
+  if (key !== undefined && hit?.key === key) return hit.value as T;
+  const value = parse(await readText(file, what));
+  if (key !== undefined) lastParse.set(kind, { key, value });
+  return value;
+}
+
 /** A problem of an input file keeps the file's name beside its line and column. */
 export type InputProblem = Problem & { file?: string };
 
@@ -472,11 +494,15 @@ export async function buildGroupFiles(
   const problems: InputProblem[] = [];
   const ho = parseHandover(await readText(paths.handover, 'hand-over file'), paths.handover);
   problems.push(...ho.problems);
-  const inv = parseSmsoInventoryCsv(await readText(paths.inventory, 'SMSO inventory'), paths.inventory);
+  const inv = await parsedOnce('inventory', paths.inventory, 'SMSO inventory', (text) => {
+    const r = parseSmsoInventoryCsv(text, paths.inventory);
+    return { problems: r.problems, byChf: new Map(r.installations.map((i) => [i.chfDeviceId, i])) };
+  });
   problems.push(...inv.problems);
   let chfDetails: Map<string, ChfCommsDetails> | undefined;
   if (paths.chfDetails !== undefined) {
-    const d = parseChfDetailsCsv(await readText(paths.chfDetails, 'CHF details'), paths.chfDetails);
+    const file = paths.chfDetails;
+    const d = await parsedOnce('chf-details', file, 'CHF details', (text) => parseChfDetailsCsv(text, file));
     problems.push(...d.problems);
     chfDetails = d.details;
   }
@@ -490,7 +516,7 @@ export async function buildGroupFiles(
     mvf,
     handoverHeader: ho.header!,
     handover: new Map(ho.installations.map((i) => [i.chfIdentifier, i])),
-    inventory: new Map(inv.installations.map((i) => [i.chfDeviceId, i])),
+    inventory: inv.byChf,
     ...(chfDetails ? { chfDetails } : {}),
     at: opts.at,
     ...(opts.wanContactDays !== undefined ? { wanContactDays: opts.wanContactDays } : {}),

@@ -169,7 +169,9 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     if (r.mpan !== null) byMpan.set(r.mpan, newer(byMpan.get(r.mpan), r));
     if (r.mprn !== null) {
       byMprn.set(r.mprn, newer(byMprn.get(r.mprn), r));
-      allByMprn.set(r.mprn, [...(allByMprn.get(r.mprn) ?? []), r]);
+      const list = allByMprn.get(r.mprn);
+      if (list) list.push(r);
+      else allByMprn.set(r.mprn, [r]);
     }
   }
   for (const list of allByMprn.values()) list.sort((a, b) => b.maId - a.maId || b.line - a.line);
@@ -191,6 +193,14 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     if (cert?.entityId) party = (await ref.partyOfUserId(cert.entityId))?.partySignifier ?? cert.entityId;
     partyCache.set(k, party);
     return party;
+  };
+  // Affiliation (TMAD 2 Affiliate) of two parties, looked up once per pair per run.
+  const affiliateCache = new Map<string, boolean>();
+  const areAffiliates = async (a: string, b: string): Promise<boolean> => {
+    const k = `${a}\0${b}`;
+    let v = affiliateCache.get(k);
+    if (v === undefined) affiliateCache.set(k, (v = await ref.areAffiliates(a, b)));
+    return v;
   };
   const noCache = new Map<string, { critical: CertificateId; nonCritical: CertificateId } | undefined>();
   const latestNoIds = async (mpan: string) => {
@@ -287,7 +297,7 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
           gasSupplier,
           fromElectricityMa,
           affiliates:
-            sender !== null && gasSupplier !== null ? await ref.areAffiliates(sender, gasSupplier) : false,
+            sender !== null && gasSupplier !== null ? await areAffiliates(sender, gasSupplier) : false,
         });
         if (g.ok) {
           chosen = r;
@@ -412,7 +422,7 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
     }
     let affiliated = !anyNull && parties.length > 0;
     for (let a = 1; affiliated && a < parties.length; a++)
-      affiliated = await ref.areAffiliates(parties[0]!, parties[a]!);
+      affiliated = await areAffiliates(parties[0]!, parties[a]!);
     const flag = toBeCommissionedByDcc(meters, auth.rows, affiliated);
     // TMAD 4.48: ESME Network Operator Certificate IDs.
     const e = c.electricity?.certificates ?? c.dormantCertificates ?? {};
@@ -508,7 +518,11 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
   // in the order of their first installation (so a file with dormant-only ones comes first), then by key.
   started.sort((a, b) => migrationOrder(a.order, b.order));
   const groups = new Map<string, Entry[]>();
-  for (const e of started) groups.set(e.key, [...(groups.get(e.key) ?? []), e]);
+  for (const e of started) {
+    const list = groups.get(e.key);
+    if (list) list.push(e);
+    else groups.set(e.key, [e]);
+  }
   const ordered = [...groups.entries()].sort(([ka, a], [kb, b]) => {
     return migrationRank(a[0]!.order) - migrationRank(b[0]!.order) || (ka < kb ? -1 : ka > kb ? 1 : 0);
   });

@@ -241,12 +241,12 @@ export async function encryptForRequestingParty(
   const BATCH = 200;
   for (let i = 0; i < o.installations.length; i += BATCH) {
     const part = o.installations.slice(i, i + BATCH);
-    const sealed = await store.smso.sealedKeyMaterial(
-      smso,
-      part.map((p) => p.chf),
-    );
+    const chfs = part.map((p) => p.chf);
+    // One read per batch, not per installation.
+    const sealed = await store.smso.sealedKeyMaterial(smso, chfs);
+    const stored = await store.smso.getMany(smso, chfs);
     for (const { chf, line } of part) {
-      const inst = await store.smso.get(smso, chf);
+      const inst = stored.get(chf);
       if (!inst) {
         fail(
           line,

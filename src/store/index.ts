@@ -196,7 +196,42 @@ async function openSqlite(file: string, busyTimeoutMs: number): Promise<Kysely<D
     conn?.close();
     throw new StoreError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(conn) }) });
+}
+
+/** Prepared statements kept per SQL text (most recent first, at most this many). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The connection as Kysely sees it, preparing each SQL text once: Kysely prepares every query it runs,
+ * and a per-installation look-up spent more time in `prepare` than in SQLite. A statement still being
+ * iterated (a streamed query) is busy: the same text then gets a fresh, uncached statement.
+ */
+function cachingStatements(conn: import('better-sqlite3').Database): {
+  close(): void;
+  prepare(sql: string): import('better-sqlite3').Statement;
+} {
+  const cache = new Map<string, import('better-sqlite3').Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      conn.close();
+    },
+    prepare(sql) {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) {
+        cache.delete(sql);
+        cache.set(sql, hit);
+        return hit;
+      }
+      const stmt = conn.prepare(sql);
+      if (!hit) {
+        cache.set(sql, stmt);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
 }
 
 async function openPostgres(

@@ -568,3 +568,47 @@ test('samples/smso: the documented sample inventory, keys and key notice are val
   assert.ok(n.ok, n.ok ? '' : n.error);
   assert.equal(n.value.purpose, 'S1SP-GroupInformation');
 });
+
+test('docs/SMSO.md CSV lines: blank lines only at the end, CR LF, BOM, empty file; problems in line order', async () => {
+  const { readCsvRecords, iterateCsvRecords, parseUtcSeconds } =
+    await import('../../src/core/formats/smso/csv.js');
+  const h = ['a', 'b'];
+  const read = (text: string) => {
+    const problems: Array<{ line: number | null; message: string }> = [];
+    const records = readCsvRecords(text, 'f.csv', h, problems as never);
+    return { lines: records.map((r) => `${r.line}:${r.values.a}/${r.values.b}`), problems };
+  };
+  assert.deepEqual(read('a,b\n1,2\r\n3,4\n\n\r\n').lines, ['2:1/2', '3:3/4']);
+  assert.deepEqual(read('a,b\n1,2\r\n3,4\n\n\r\n').problems, []);
+  assert.deepEqual(read('\ufeffa,b\n1,2').lines, ['2:1/2']);
+  const mid = read('a,b\n1,2\n\n\r\n3,4\n5\n');
+  assert.deepEqual(mid.lines, ['2:1/2', '5:3/4']);
+  assert.deepEqual(
+    mid.problems.map((p) => p.line),
+    [3, 4, 6],
+  );
+  assert.match(mid.problems[0]!.message, /blank line/);
+  assert.match(mid.problems[2]!.message, /1 fields: expected 2/);
+  assert.equal(read('').problems.length, 1);
+  assert.match(read('').problems[0]!.message, /empty/);
+  assert.deepEqual(read('a,c\n1,2\n').lines, []);
+  // One record at a time gives the same records and problems.
+  const problems: unknown[] = [];
+  assert.deepEqual(
+    [...iterateCsvRecords('a,b\n1,2\n\n3,4\n', 'f.csv', h, problems as never)].map((r) => r.line),
+    [2, 4],
+  );
+  assert.equal(problems.length, 1);
+  // UTC seconds: real calendar instants only (hand-checked table).
+  for (const [s, ok] of [
+    ['2024-02-29T23:59:59Z', true],
+    ['2023-02-29T00:00:00Z', false],
+    ['2026-02-30T00:00:00Z', false],
+    ['2026-01-05T24:00:00Z', false],
+    ['2026-13-01T00:00:00Z', false],
+    ['2026-01-05T09:60:00Z', false],
+    ['2026-01-05T09:00:00.000Z', false],
+  ] as const)
+    assert.equal(parseUtcSeconds(s) !== undefined, ok, s);
+  assert.equal(parseUtcSeconds('2026-01-05T09:00:07Z')!.getTime(), Date.UTC(2026, 0, 5, 9, 0, 7));
+});

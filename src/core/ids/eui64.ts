@@ -12,6 +12,8 @@ const CANONICAL = /^[0-9A-F]{2}(-[0-9A-F]{2}){7}$/;
 
 /** Parse hyphenated or plain 16-hex-digit input (either case) into canonical form. */
 export function parseEui64(input: string): Result<Eui64> {
+  // Fast path: already canonical (the common case when reading our own files at scale).
+  if (input.length === 23 && CANONICAL.test(input)) return ok(input as Eui64);
   const s = input.trim();
   let hex: string;
   if (HYPHENATED.test(s)) hex = s.replace(/-/g, '');
@@ -34,7 +36,8 @@ export function isHyphenatedEui64(input: string): boolean {
 }
 
 function formatEui64Hex(hex: string): Eui64 {
-  return hex.toUpperCase().match(/../g)!.join('-') as Eui64;
+  const h = hex.toUpperCase();
+  return `${h.slice(0, 2)}-${h.slice(2, 4)}-${h.slice(4, 6)}-${h.slice(6, 8)}-${h.slice(8, 10)}-${h.slice(10, 12)}-${h.slice(12, 14)}-${h.slice(14, 16)}` as Eui64;
 }
 
 /** Canonical form of an EUI-64 given as 8 bytes. */

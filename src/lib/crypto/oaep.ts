@@ -7,6 +7,7 @@
 import {
   constants,
   createHash,
+  hash as oneShotHash,
   privateDecrypt,
   publicEncrypt,
   randomBytes,
@@ -43,11 +44,14 @@ function hashLen(h: OaepHash): number {
 export function mgf1(seed: Buffer, maskLen: number, hash: OaepHash): Buffer {
   const hLen = hashLen(hash);
   const out = Buffer.alloc(Math.ceil(maskLen / hLen) * hLen);
-  const c = Buffer.alloc(4);
+  // mgfSeed || C in one buffer, C rewritten per block; one-shot hashing (no Hash object per block).
+  const input = Buffer.alloc(seed.length + 4);
+  seed.copy(input, 0);
   for (let i = 0, off = 0; off < maskLen; i++, off += hLen) {
-    c.writeUInt32BE(i, 0);
-    createHash(hash).update(seed).update(c).digest().copy(out, off);
+    input.writeUInt32BE(i, seed.length);
+    oneShotHash(hash, input, 'buffer').copy(out, off);
   }
+  input.fill(0);
   const mask = Buffer.from(out.subarray(0, maskLen));
   out.fill(0);
   return mask;
@@ -75,6 +79,15 @@ export function oaepMaxMessageLength(key: KeyObject, hash: OaepHash): number {
   return rsaModulusBytes(key) - 2 * hashLen(hash) - 2;
 }
 
+/** lHash of the empty label, per hash (every TMAD table's label is the empty string). */
+const EMPTY_LABEL_HASH = new Map<OaepHash, Buffer>();
+function labelHash(h: OaepHash, label: Buffer): Buffer {
+  if (label.length > 0) return oneShotHash(h, label, 'buffer');
+  let v = EMPTY_LABEL_HASH.get(h);
+  if (!v) EMPTY_LABEL_HASH.set(h, (v = oneShotHash(h, label, 'buffer')));
+  return v;
+}
+
 /** RSAES-OAEP-ENCRYPT (RFC 8017 7.1.1). `publicKey` may be a public or private RSA KeyObject. */
 export function rsaOaepEncrypt(publicKey: KeyObject, message: Buffer, opts: OaepEncryptTestOptions): Buffer {
   const k = rsaModulusBytes(publicKey);
@@ -88,7 +101,7 @@ export function rsaOaepEncrypt(publicKey: KeyObject, message: Buffer, opts: Oaep
     );
   }
   // 2a–2c: DB = lHash || PS || 0x01 || M
-  const lHash = createHash(opts.hash).update(label).digest();
+  const lHash = labelHash(opts.hash, label);
   const db = Buffer.alloc(k - hLen - 1);
   lHash.copy(db, 0);
   db[db.length - message.length - 1] = 0x01;

@@ -35,10 +35,20 @@ export function readCsvRecords(
   header: readonly string[],
   problems: SmsoCsvProblem[],
 ): CsvRecord[] {
+  return [...iterateCsvRecords(text, file, header, problems)];
+}
+
+/**
+ * readCsvRecords one record at a time, so that a large file's records need not all be held at once.
+ * Problems are pushed to `problems` as the lines are read, in line order.
+ */
+export function* iterateCsvRecords(
+  text: string,
+  file: string,
+  header: readonly string[],
+  problems: SmsoCsvProblem[],
+): Generator<CsvRecord> {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const lines = body.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const records: CsvRecord[] = [];
   const problem = (
     line: number | null,
     column: number | null,
@@ -47,25 +57,31 @@ export function readCsvRecords(
   ): void => {
     problems.push({ file, line, column, field, rule: FORMAT_RULE, message });
   };
-  if (lines.length === 0) {
+  if (body === '') {
     problem(null, null, null, `the file is empty: expected the header line ${header.join(',')}`);
-    return records;
+    return;
   }
-  let trailingBlank = lines.length;
-  while (trailingBlank > 0 && lines[trailingBlank - 1]!.replace(/\r$/, '') === '') trailingBlank--;
-  for (let i = 0; i < trailingBlank; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
+  // Blank lines seen and not yet known to be trailing (reported once a record follows them).
+  const blanks: number[] = [];
+  let lineNo = 0;
+  for (let at = 0; at < body.length;) {
+    const nl = body.indexOf('\n', at);
+    const end = nl < 0 ? body.length : nl;
+    const raw = body.charCodeAt(end - 1) === 13 && end > at ? body.slice(at, end - 1) : body.slice(at, end);
+    at = end + 1;
+    lineNo++;
     if (raw === '') {
-      problem(lineNo, 1, null, 'blank line: expected a record (blank lines are allowed only at the end)');
+      blanks.push(lineNo);
       continue;
     }
+    for (const b of blanks.splice(0))
+      problem(b, 1, null, 'blank line: expected a record (blank lines are allowed only at the end)');
     const tok = tokenizeCsvLine(raw);
     if (!tok.ok) {
       problem(lineNo, tok.column, null, tok.message);
       continue;
     }
-    if (i === 0) {
+    if (lineNo === 1) {
       const got = tok.fields.map((f) => f.value);
       if (got.length !== header.length || got.some((v, k) => v !== header[k])) {
         const k = got.findIndex((v, j) => v !== header[j]);
@@ -76,7 +92,7 @@ export function readCsvRecords(
           header[at] ?? null,
           `header line: expected exactly ${header.join(',')} (column ${at + 1} should be '${header[at] ?? '(end of line)'}', found '${got[at] ?? '(end of line)'}')`,
         );
-        return records; // without the header no field can be named
+        return; // without the header no field can be named
       }
       continue;
     }
@@ -92,7 +108,8 @@ export function readCsvRecords(
     const values: Record<string, string> = {};
     const columns: Record<string, number> = {};
     let tooLong = false;
-    tok.fields.forEach((f, k) => {
+    for (let k = 0; k < tok.fields.length; k++) {
+      const f = tok.fields[k]!;
       const name = header[k]!;
       values[name] = f.value;
       columns[name] = f.start + 1;
@@ -105,10 +122,9 @@ export function readCsvRecords(
         );
         tooLong = true;
       }
-    });
-    if (!tooLong) records.push({ line: lineNo, values, columns });
+    }
+    if (!tooLong) yield { line: lineNo, values, columns };
   }
-  return records;
 }
 
 /** UTC instant as written in the SMSO files: `YYYY-MM-DDTHH:MM:SSZ`. */
@@ -116,12 +132,31 @@ export const UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** The canonical SMSO-file form of an instant (whole seconds, UTC). */
 export function utcSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString();
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Parse `YYYY-MM-DDTHH:MM:SSZ` (a real calendar instant) or return undefined. */
 export function parseUtcSeconds(s: string): Date | undefined {
   if (!UTC_SECONDS.test(s)) return undefined;
+  const y = Number(s.slice(0, 4));
+  const mo = Number(s.slice(5, 7));
+  const day = Number(s.slice(8, 10));
+  const h = Number(s.slice(11, 13));
+  const mi = Number(s.slice(14, 16));
+  const se = Number(s.slice(17, 19));
+  if (y >= 100) {
+    // The fields must name a real instant: Date.UTC rolls 30 February or 24:00 over, so compare back.
+    const d = new Date(Date.UTC(y, mo - 1, day, h, mi, se));
+    return d.getUTCFullYear() === y &&
+      d.getUTCMonth() === mo - 1 &&
+      d.getUTCDate() === day &&
+      d.getUTCHours() === h &&
+      d.getUTCMinutes() === mi &&
+      d.getUTCSeconds() === se
+      ? d
+      : undefined;
+  }
   const d = new Date(s);
   return Number.isNaN(d.getTime()) || utcSeconds(d) !== s ? undefined : d;
 }

@@ -8,7 +8,7 @@
 // secret: it is read once on import and the keys are kept only sealed at rest.
 import { isDeviceType, type DeviceType } from '../../ids/reference.js';
 import { parseEui64 } from '../../ids/eui64.js';
-import { readCsvRecords, type CsvRecord, type SmsoCsvProblem } from './csv.js';
+import { iterateCsvRecords, type CsvRecord, type SmsoCsvProblem } from './csv.js';
 
 export const SMSO_KEY_COLUMNS = ['chf_device_id', 'device_type', 'device_id', 'key_name', 'value'] as const;
 type KeyColumn = (typeof SMSO_KEY_COLUMNS)[number];
@@ -80,8 +80,10 @@ export interface KeyMaterialParseResult {
  * line, the column, the key and what was expected only.
  */
 export function parseSmsoKeyMaterialCsv(text: string, file: string): KeyMaterialParseResult {
+  // The file's own problems first, then those of its records (as when all records were read first).
+  const csvProblems: SmsoCsvProblem[] = [];
   const problems: SmsoCsvProblem[] = [];
-  const records = readCsvRecords(text, file, SMSO_KEY_COLUMNS, problems);
+  const records = iterateCsvRecords(text, file, SMSO_KEY_COLUMNS, csvProblems);
   const bad = (r: CsvRecord, field: KeyColumn, rule: string, message: string): void => {
     problems.push({ file, line: r.line, column: r.columns[field] ?? null, field, rule, message });
   };
@@ -165,7 +167,7 @@ export function parseSmsoKeyMaterialCsv(text: string, file: string): KeyMaterial
     if (!dev) inst.devices.push((dev = { deviceType: v.device_type, deviceId: v.device_id, keys: {} }));
     dev.keys[v.key_name] = hex.toUpperCase();
   }
-  return { installations, problems };
+  return { installations, problems: csvProblems.length ? [...csvProblems, ...problems] : problems };
 }
 
 /** Write key material as the key CSV (the simulated estate's generator; tests). */
