@@ -22,16 +22,12 @@ import {
   type StoredCounterRepository,
 } from '../core/authentication/index.js';
 import {
-  TABLE_6_3,
-  planStep,
-  SUCCESS_RESPONSE_CODE,
+  submitTable63,
   type CarriedCertificate,
   type CommissioningPartyRepository,
   type CommissioningRequestPort,
-  type CommissioningResponse,
   type CpOutcome,
   type HeldMcf,
-  type PlannedStep,
 } from '../core/commissioning-requests/index.js';
 import {
   iterateMigrationFile,
@@ -514,38 +510,11 @@ export async function commissionInstallation(
       return { certificate: carried(c), path: pathCerts.map(carried) };
     },
   };
-  const start = fromStep === undefined ? 0 : TABLE_6_3.findIndex((t) => t.step === fromStep);
-  if (start < 0) throw new RangeError(`no Table 6.3 step ${fromStep}`);
-  for (const step of TABLE_6_3.slice(start)) {
-    const planned: PlannedStep = await planStep(inst, step, ctx);
-    if (planned.kind === 'not-applicable') continue; // 6.3(d)(ii)(2): no error from an absent device or Null IDs
-    if (planned.kind === 'error') {
-      report.failedChecks.push(planned.failedCheck);
-      report.requests.push({
-        step: step.step,
-        request: step.request,
-        responseCode: null,
-        note: planned.reason,
-      });
-      continue; // only Handover requests can fail to be built
-    }
-    const response: CommissioningResponse = await opts.dcc.submit({
-      request: planned.request,
-      signerCertificate: b64(opts.requestSigner),
-    });
-    report.requests.push({ step: step.step, request: step.request, responseCode: response.responseCode });
-    if (response.responseCode === SUCCESS_RESPONSE_CODE) continue;
-    report.failedChecks.push({
-      failedStepNumber: step.step,
-      supportingData: {
-        deviceId:
-          planned.request.body.request === 'Device Pre-notification'
-            ? planned.request.body.deviceId
-            : planned.request.requestId.businessTargetId,
-        errorCode: response.responseCode,
-      },
-    });
-    if (step.request === 'Request Handover Of DCC Controlled Device') continue; // 8.6: carry on
+  const r = await submitTable63(inst, ctx, opts.dcc, b64(opts.requestSigner), fromStep);
+  report.requests = r.requests;
+  report.failedChecks = r.failedChecks;
+  if (r.halted) {
+    const { step, response } = r.halted;
     // 8.6: any other error Response: an Incident, and no further request for this installation.
     report.state = 'halted';
     report.incidentId = await raise(
@@ -561,7 +530,6 @@ export async function commissionInstallation(
         ) as unknown,
       },
     );
-    break;
   }
   return report;
 }
