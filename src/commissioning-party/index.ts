@@ -22,16 +22,12 @@ import {
   type StoredCounterRepository,
 } from '../core/authentication/index.js';
 import {
-  TABLE_6_3,
-  planStep,
-  SUCCESS_RESPONSE_CODE,
+  submitTable63,
   type CarriedCertificate,
   type CommissioningPartyRepository,
   type CommissioningRequestPort,
-  type CommissioningResponse,
   type CpOutcome,
   type HeldMcf,
-  type PlannedStep,
 } from '../core/commissioning-requests/index.js';
 import {
   iterateMigrationFile,
@@ -388,6 +384,7 @@ async function receiveScf(
     const inst = mcfEntries.get(key)!;
     const report = await commissionInstallation(inst, fileName, cpId, opts, repos);
     reports.push(report);
+    const supplierParty = await supplierPartyOfInstallation(inst, opts);
     await repos.cp.setInstallationState(
       mcf.id,
       e.chfIdentifier,
@@ -396,9 +393,21 @@ async function receiveScf(
       {
         requests: report.requests,
         ...(report.incidentId ? { incidentId: report.incidentId } : {}),
+        // 8.6: what resuming a halted installation needs once the MCF itself is released (6.2).
+        ...(report.state === 'halted'
+          ? {
+              resume: {
+                mcfEntry: inst,
+                scfName: fileName,
+                scfSupplierSignifier,
+                scfReportingPartyId,
+                supplierParty,
+                failedChecks: report.failedChecks,
+              } satisfies HaltedResume,
+            }
+          : {}),
       },
     );
-    const supplierParty = await supplierPartyOfInstallation(inst, opts);
     await repos.cp.addOutcome({
       mcfId: mcf.id,
       batchKey: `${mcf.id}|${scfSupplierSignifier}|${scfReportingPartyId}|${supplierParty ?? ''}`,
@@ -457,13 +466,27 @@ async function supplierPartyOfInstallation(
   return null;
 }
 
-/** TMAD 6.3(d)(i), 8.6: the Table 6.3 requests of one installation, in sequence. */
+/** What a halted installation keeps to be resumed (TMAD 8.6). */
+interface HaltedResume {
+  mcfEntry: McfInstallation;
+  scfName: string;
+  scfSupplierSignifier: string;
+  scfReportingPartyId: string;
+  supplierParty: string | null;
+  failedChecks: FailedCheck[];
+}
+
+/**
+ * TMAD 6.3(d)(i), 8.6: the Table 6.3 requests of one installation, in sequence; with `fromStep`, the
+ * steps before it are not submitted again (a halted installation resumed at its erroneous request).
+ */
 export async function commissionInstallation(
   inst: McfInstallation,
   scfName: string,
   cpId: string,
   opts: CommissioningPartyOptions,
   repos: Pick<CommissioningPartyRepositories, 'cp' | 'incidents'>,
+  fromStep?: string,
 ): Promise<InstallationReport> {
   const report: InstallationReport = {
     chf: inst.chfDetail.deviceId,
@@ -487,36 +510,11 @@ export async function commissionInstallation(
       return { certificate: carried(c), path: pathCerts.map(carried) };
     },
   };
-  for (const step of TABLE_6_3) {
-    const planned: PlannedStep = await planStep(inst, step, ctx);
-    if (planned.kind === 'not-applicable') continue; // 6.3(d)(ii)(2): no error from an absent device or Null IDs
-    if (planned.kind === 'error') {
-      report.failedChecks.push(planned.failedCheck);
-      report.requests.push({
-        step: step.step,
-        request: step.request,
-        responseCode: null,
-        note: planned.reason,
-      });
-      continue; // only Handover requests can fail to be built
-    }
-    const response: CommissioningResponse = await opts.dcc.submit({
-      request: planned.request,
-      signerCertificate: b64(opts.requestSigner),
-    });
-    report.requests.push({ step: step.step, request: step.request, responseCode: response.responseCode });
-    if (response.responseCode === SUCCESS_RESPONSE_CODE) continue;
-    report.failedChecks.push({
-      failedStepNumber: step.step,
-      supportingData: {
-        deviceId:
-          planned.request.body.request === 'Device Pre-notification'
-            ? planned.request.body.deviceId
-            : planned.request.requestId.businessTargetId,
-        errorCode: response.responseCode,
-      },
-    });
-    if (step.request === 'Request Handover Of DCC Controlled Device') continue; // 8.6: carry on
+  const r = await submitTable63(inst, ctx, opts.dcc, b64(opts.requestSigner), fromStep);
+  report.requests = r.requests;
+  report.failedChecks = r.failedChecks;
+  if (r.halted) {
+    const { step, response } = r.halted;
     // 8.6: any other error Response: an Incident, and no further request for this installation.
     report.state = 'halted';
     report.incidentId = await raise(
@@ -532,9 +530,89 @@ export async function commissionInstallation(
         ) as unknown,
       },
     );
-    break;
   }
   return report;
+}
+
+export interface ResumeResult {
+  chf: string;
+  /** Why it was not resumed (no halted installation with that CHF, or one without resume data). */
+  problem?: string;
+  /** The Table 6.3 step it resumed at (the request that had the error Response). */
+  resumedAt?: string;
+  installation?: InstallationReport;
+  cofs?: CofWritten[];
+}
+
+/**
+ * TMAD 8.6: "not continue processing subsequent Commissioning Requests for that SMETS1 Installation
+ * until and unless that incident is resolved so as to allow the erroneous requests to be processed
+ * without error". Once the operator has resolved the Incident, each halted installation named is
+ * resumed at the request that had the error Response (submitted again), then the requests after it;
+ * the requests answered before the halt are not submitted again. Its outcome goes in a new COF entry
+ * (6.3(d)(ii), 6.4) with the FailedChecks of the whole installation (the Handover errors before the
+ * halt, and those of the resumed requests).
+ */
+export async function resumeInstallations(
+  chfs: readonly string[],
+  opts: CommissioningPartyOptions,
+  repos: Pick<CommissioningPartyRepositories, 'cp' | 'incidents'>,
+): Promise<ResumeResult[]> {
+  const cpId = commissioningPartyId(opts);
+  const halted = await repos.cp.installationsInState('halted');
+  const out: ResumeResult[] = [];
+  for (const chf of chfs) {
+    const h = [...halted].reverse().find((x) => x.chfDeviceId.toUpperCase() === chf.toUpperCase());
+    if (!h) {
+      out.push({ chf, problem: 'TMAD 8.6: no halted installation with this CHF Device ID' });
+      continue;
+    }
+    const d = (h.details ?? {}) as {
+      requests?: InstallationReport['requests'];
+      incidentId?: number;
+      resume?: HaltedResume;
+    };
+    const last = d.requests?.at(-1);
+    if (!d.resume || !last) {
+      out.push({ chf, problem: 'TMAD 8.6: the halted installation has no record of where it stopped' });
+      continue;
+    }
+    const r = d.resume;
+    const again = await commissionInstallation(r.mcfEntry, r.scfName, cpId, opts, repos, last.step);
+    // The FailedChecks before the halted step stay; the halted request's error is replaced by its retry.
+    const before = r.failedChecks.filter((f) => f.failedStepNumber !== last.step);
+    const report: InstallationReport = {
+      ...again,
+      failedChecks: [...before, ...again.failedChecks],
+      requests: [...(d.requests ?? []), ...again.requests],
+    };
+    await repos.cp.setInstallationState(
+      h.mcfId,
+      h.chfDeviceId,
+      report.state === 'halted' ? 'halted' : 'commissioned',
+      opts.now,
+      {
+        requests: report.requests,
+        resumedFrom: { step: last.step, incidentId: d.incidentId ?? null },
+        ...(report.incidentId ? { incidentId: report.incidentId } : {}),
+        ...(report.state === 'halted' ? { resume: { ...r, failedChecks: report.failedChecks } } : {}),
+      },
+    );
+    await repos.cp.addOutcome({
+      mcfId: h.mcfId,
+      batchKey: `${h.mcfId}|${r.scfSupplierSignifier}|${r.scfReportingPartyId}|${r.supplierParty ?? ''}`,
+      scfSupplierSignifier: r.scfSupplierSignifier,
+      scfReportingPartyId: r.scfReportingPartyId,
+      supplierParty: r.supplierParty,
+      chfDeviceId: r.mcfEntry.chfDetail.deviceId,
+      failedChecks: report.failedChecks,
+      decidedAt: opts.now,
+    });
+    out.push({ chf, resumedAt: last.step, installation: report });
+  }
+  const cofs = await flushOutcomes(opts, repos);
+  if (out.length) out[out.length - 1]!.cofs = cofs;
+  return out;
 }
 
 /** TMAD 6.4: write the COFs of every batch that is due at opts.now (all of them when batchMinutes is 0). */

@@ -55,6 +55,13 @@ export interface Anomaly {
 }
 
 export interface DccCommissioningOptions {
+  /**
+   * Who sends the requests (default the Commissioning Party). `responsible-supplier`: TMAD 6.6, the
+   * Responsible Supplier's Service Requests for the same Table 6.3 steps, signed with its own
+   * supplier certificate (C2 then expects Remote Party Role `supplier`); 3.14's zero anomaly threshold
+   * is the Commissioning Party's only.
+   */
+  requester?: 'commissioning-party' | 'responsible-supplier';
   inventory: SmartMeteringInventoryPort;
   registration: CommissioningRegistration;
   now: () => Date;
@@ -111,13 +118,14 @@ export async function processCommissioningRequest(
   const rid = req.requestId;
   // Table 8.7.1 E48 (and 3.14: anomaly threshold 0 for anything else).
   if (!name || name !== req.body.request) {
-    await opts.onAnomaly?.({
-      threshold: 0,
-      serviceReference: req.serviceReference,
-      serviceReferenceVariant: req.serviceReferenceVariant,
-      requestId: `${rid.businessOriginatorId}:${rid.businessTargetId}:${rid.originatorCounter}`,
-      at: now,
-    });
+    if (opts.requester !== 'responsible-supplier')
+      await opts.onAnomaly?.({
+        threshold: 0,
+        serviceReference: req.serviceReference,
+        serviceReferenceVariant: req.serviceReferenceVariant,
+        requestId: `${rid.businessOriginatorId}:${rid.businessTargetId}:${rid.originatorCounter}`,
+        at: now,
+      });
     return respond(
       'E48',
       `Service Reference ${req.serviceReference} / Variant ${req.serviceReferenceVariant} is not a Commissioning Request of Table 8.7.2 (TMAD 3.14: quarantined, anomaly threshold 0)`,
@@ -125,7 +133,7 @@ export async function processCommissioningRequest(
   }
   // Table 8.7.1 C2: the Remote Party Role of the signer certificate is that of Table 5.5.
   const signer = certificateOf(signed.signerCertificate);
-  const wanted = requiredSigningRole('DUISRequest');
+  const wanted = opts.requester === 'responsible-supplier' ? 'supplier' : requiredSigningRole('DUISRequest');
   if (!signer || signer.role !== wanted)
     return respond(
       'C2',

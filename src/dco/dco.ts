@@ -6,7 +6,7 @@
 // `now`; `tick(now)` discards what expired), decides the DCO Viable Installations (5.19) and answers
 // the S1SP's requests (`DcoRequests`, src/core/dco-requests) only for them (5.20, 5.21).
 import { createReadStream } from 'node:fs';
-import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { authenticateMigrationFile, type AuthenticationVerdict } from '../core/authentication/index.js';
 import {
@@ -40,11 +40,17 @@ import { viability, type DcoMcfData, type DcoMefData, type DcoMvfData } from './
 import { selectDcoKey, type DcoPrivateKey } from './keys.js';
 import {
   buildEt02Package,
-  buildSuaInstruction,
   generateEcKeyPair,
   verifyDeviceSignature,
   type PackageSubject,
 } from './packages.js';
+import {
+  encodeSuaInstruction,
+  p256PublicKey,
+  suaInstructionMac,
+  suaRotationKey,
+  type SuaInstruction,
+} from '../core/head-end/sua-instruction.js';
 import { dueActions, setDeadlines } from './timers.js';
 
 export { MEF_TIMER_MS, REQUEST_TIMER_MS, SET_TIMER_MS } from './timers.js';
@@ -763,25 +769,18 @@ export class Dco implements DcoRequests {
     const name = `dco-sua:${request.deviceType}`;
     await this.o.store.dco.putKeys(ref, new Map([[name, this.sealer().seal(der, this.context(ref, name))]]));
     der.fill(0);
-    const dcoPublicKey = formatSuaPublicKey(pair.publicKey);
+    const dcoPublicKey = new Uint8Array(Buffer.from(formatSuaPublicKey(pair.publicKey), 'base64'));
     try {
-      const instruction = buildSuaInstruction(
-        {
-          format: 's1mig-dco-sua/1',
-          kind: 'authorise',
-          ...this.subject(ref),
-          deviceType: request.deviceType,
-          serialNumber: request.serialNumber,
-          dcoPublicKey,
-          issuedAt: now.toISOString(),
-        },
-        suaKey,
-        pair.privateKey,
-      );
-      return {
-        ok: true,
-        value: { instruction, dcoPublicKey: new Uint8Array(Buffer.from(dcoPublicKey, 'base64')) },
+      // Appendix C GT03 / ET03 "containing a DCO Public Key, using the decrypted EncryptedSUAKey":
+      // the one instruction form of src/core/head-end/sua-instruction.ts, MAC under the SUA key.
+      const i: Omit<SuaInstruction, 'mac'> = {
+        kind: 'authorisation',
+        deviceType: request.deviceType,
+        serialNumber: request.serialNumber,
+        dcoPublicKey,
       };
+      const instruction = encodeSuaInstruction({ ...i, mac: suaInstructionMac(suaKey, i) });
+      return { ok: true, value: { instruction, dcoPublicKey } };
     } finally {
       suaKey.fill(0);
     }
@@ -839,32 +838,35 @@ export class Dco implements DcoRequests {
         step,
         `${ref.chfIdentifier}: the DCO Public Key given is not the one the DCO issued to this device`,
       );
-    const suaKey = await this.keyOf(ref, `sua:${n}`);
-    if (!suaKey) return this.refuse('TMAD 5.21', `${ref.chfIdentifier}: the SUA key is no longer held`);
-    await this.o.store.dco.markRequested(ref, now);
-    const pair = generateEcKeyPair();
-    const der = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
-    await this.o.store.dco.putKeys(ref, new Map([[name, this.sealer().seal(der, this.context(ref, name))]]));
-    der.fill(0);
+    let devicePublic: KeyObject;
     try {
-      const instruction = buildSuaInstruction(
-        {
-          format: 's1mig-dco-sua/1',
-          kind: 'rotate',
-          ...this.subject(ref),
-          deviceType: request.deviceType,
-          serialNumber: request.serialNumber,
-          dcoPublicKey: formatSuaPublicKey(pair.publicKey),
-          previousDcoPublicKey: prevPub,
-          devicePublicKey: Buffer.from(request.devicePublicKey).toString('base64'),
-          issuedAt: now.toISOString(),
-        },
-        suaKey,
-        pair.privateKey,
+      devicePublic = p256PublicKey(request.devicePublicKey);
+    } catch (e) {
+      return this.refuse(
+        step,
+        `${ref.chfIdentifier}: the device public key is not an uncompressed P-256 point (${(e as Error).message})`,
       );
-      return { ok: true, value: { instruction } };
+    }
+    await this.o.store.dco.markRequested(ref, now); // TMAD 5.17
+    // Appendix C GT06 / ET06: "using the key derived from the device's Public Key and the Private Key
+    // corresponding to the supplied DCO Public Key" (src/core/head-end/sua-instruction.ts).
+    const shared = diffieHellman({ privateKey: prev, publicKey: devicePublic });
+    const k = suaRotationKey(shared);
+    shared.fill(0);
+    try {
+      const i: Omit<SuaInstruction, 'mac'> = {
+        kind: 'rotation',
+        deviceType: request.deviceType,
+        serialNumber: request.serialNumber,
+        dcoPublicKey: new Uint8Array(Buffer.from(prevPub, 'base64')),
+        devicePublicKey: new Uint8Array(request.devicePublicKey),
+      };
+      return {
+        ok: true,
+        value: { instruction: encodeSuaInstruction({ ...i, mac: suaInstructionMac(k, i) }) },
+      };
     } finally {
-      suaKey.fill(0);
+      k.fill(0);
     }
   }
 

@@ -16,7 +16,6 @@ import {
 import { formatSuaPublicKey } from '../core/crypto/master-key.js';
 
 export const ET02_FORMAT = 's1mig-dco-et02/1';
-export const SUA_FORMAT = 's1mig-dco-sua/1';
 
 /** The installation a package or instruction belongs to. */
 export interface PackageSubject {
@@ -149,45 +148,6 @@ export function openEt02Package(bytes: Uint8Array, secretKey: Buffer, signer: Ke
   } catch {
     return undefined;
   }
-}
-
-/** Appendix C ET03/GT03 and ET06/GT06: the simulated SUA instruction payload. */
-export interface SuaInstructionPayload extends PackageSubject {
-  format: typeof SUA_FORMAT;
-  kind: 'authorise' | 'rotate';
-  deviceType: 'ESME' | 'GSME';
-  serialNumber: string;
-  /** base64 0x04 || X || Y: the DCO Public Key the device is to trust from now on. */
-  dcoPublicKey: string;
-  /** rotate: the DCO Public Key it replaces. */
-  previousDcoPublicKey?: string;
-  /** rotate: the device's public key whose signature the DCO verified. */
-  devicePublicKey?: string;
-  issuedAt: string;
-}
-
-/**
- * The instruction: the payload authorised by HMAC-SHA256 under the SUA Symmetric Key (the key the
- * device shares with the DCO, Table 11.3B) and signed by the new DCO private key (proof of possession).
- */
-export function buildSuaInstruction(
-  payload: SuaInstructionPayload,
-  suaKey: Buffer,
-  dcoPrivateKey: KeyObject,
-): Uint8Array {
-  return envelope(payload, dcoPrivateKey, suaKey);
-}
-
-/** The device side (the simulated estate, tests): check an instruction with its SUA key. */
-export function checkSuaInstruction(bytes: Uint8Array, suaKey: Buffer): SuaInstructionPayload | undefined {
-  const v = verifyEnvelope(bytes);
-  if (!v || typeof v.env.mac !== 'string') return undefined;
-  const mac = createHmac('sha256', suaKey).update(Buffer.from(v.env.payload, 'base64')).digest();
-  const given = Buffer.from(v.env.mac, 'base64');
-  if (given.length !== mac.length || !mac.equals(given)) return undefined;
-  const p = v.payload as SuaInstructionPayload;
-  if (p.format !== SUA_FORMAT || p.dcoPublicKey !== v.env.signer) return undefined;
-  return p;
 }
 
 /** Verify a device's ECDSA-SHA256 signature (DER or IEEE P1363 r||s) over `data`. */

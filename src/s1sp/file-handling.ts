@@ -64,7 +64,7 @@ export const REQUIRED_FILE_SET_HOURS = 24;
 export const SCF_MAX_DELAY_MINUTES = 60;
 
 export interface S1spFileHandlingOptions {
-  store: Pick<Store, 's1sp' | 'counters' | 'incidents' | 'acceptedFiles' | 'reference'>;
+  store: Pick<Store, 's1sp' | 's1spKeys' | 'counters' | 'incidents' | 'acceptedFiles' | 'reference'>;
   trust: TrustStore;
   /** The S1SP's group private keys (TMAD 5.1(a), 5.4): chosen by Key Identifier, within their dates. */
   groupKeys: readonly KeyObject[];
@@ -570,6 +570,9 @@ export class S1spFileHandling {
         ]);
         // TMAD 5.27(b)(iii), (c), 12.10.2: the plaintext is not kept after commissioning or rollback.
         await o.store.s1sp.deleteGroupInformation(set.id, v.ref.chfIdentifier);
+        // 5.27(b)(iii), 12.10.2, 15.10.2: a failed installation keeps no key in the stored key store
+        // (the commissioner deletes them on rollback; this covers a commissioner keeping them there).
+        if (out.kind === 'failed') await o.store.s1spKeys.deleteInstallationKeys(v.ref);
       }
     }
     tick.processed.push({
@@ -597,6 +600,8 @@ export class S1spFileHandling {
   private async discardSetData(setId: number): Promise<void> {
     const s1sp = this.o.store.s1sp;
     await s1sp.deleteGroupInformation(setId); // 5.27 / 12.10.2: nothing derived is kept
+    const set = await s1sp.set(setId);
+    if (set) await this.o.store.s1spKeys.deleteSetKeys(set); // nor any commissioning key (5.27)
     for (const h of await s1sp.heldFiles(setId)) await rm(h.heldPath, { force: true });
     await s1sp.forgetHeldFiles(setId);
     await rm(path.join(this.o.heldDir, String(setId)), { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { dcoRepository } from './repositories/dco.js';
 import { stopRequestRepository } from './repositories/stop-requests.js';
 import { commissioningPartyRepository, smartMeteringInventory } from './repositories/commissioning.js';
 import { s1spRepository } from './repositories/s1sp.js';
+import { s1spKeyRepository } from './repositories/s1sp-keys.js';
 import { weekRepository } from './repositories/week.js';
 import type { Database } from './schema.js';
 import type { MigrationState, OpenStoreOptions, Store, StoreStats } from './types.js';
@@ -155,6 +156,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       commissioningParty: commissioningPartyRepository(db, c),
       smartMeteringInventory: smartMeteringInventory(db, referenceRepository(db, c)),
       s1sp: s1spRepository(db, c),
+      s1spKeys: s1spKeyRepository(db, c),
       week: weekRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),

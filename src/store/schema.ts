@@ -341,6 +341,22 @@ export interface S1spCounterTable {
   last_value: DbCounter;
 }
 
+/** The S1SP's commissioning key store (TMAD 5.27, Appendices A-C; migration 013): sealed values only. */
+export interface S1spKeyTable {
+  id: Generated<number>;
+  requesting_party_id: string;
+  mcf_counter: DbCounter;
+  group_id: string;
+  chf_identifier: string;
+  device_id: string;
+  association: string;
+  key_type: string;
+  serial_number: string | null;
+  sealed: string;
+  stored_at: DbJson;
+  invalidated: DbBool;
+}
+
 export interface WeekRunTable {
   run_id: string;
   seed: string;
@@ -434,6 +450,7 @@ export interface Database {
   s1sp_group_information: S1spGroupInformationTable;
   s1sp_installation: S1spInstallationTable;
   s1sp_counter: S1spCounterTable;
+  s1sp_key: S1spKeyTable;
   week_run: WeekRunTable;
   week_installation: WeekInstallationTable;
   week_event: WeekEventTable;

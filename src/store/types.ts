@@ -144,6 +144,13 @@ export type {
   S1spSetKey,
   S1spSetState,
 } from './repositories/s1sp.js';
+import type { S1spKeyRepository } from './repositories/s1sp-keys.js';
+export type {
+  S1spKeyInstallation,
+  S1spKeyName,
+  S1spKeyRepository,
+  S1spKeyRow,
+} from './repositories/s1sp-keys.js';
 import type { WeekRepository } from './repositories/week.js';
 export type { RpFileType, RpOutcomeRecord, RpOutcomeRepository } from './repositories/rp-outcomes.js';
 import type { DcoRepository } from './repositories/dco.js';
@@ -198,6 +205,8 @@ export interface Store {
   readonly smartMeteringInventory: SmartMeteringInventoryPort;
   /** The S1SP's file sets, held files, sealed group information, outcomes and SCF counter (TMAD 5.22-5.28; migration 012). */
   readonly s1sp: S1spRepository;
+  /** The S1SP's commissioning key store, sealed values only (TMAD 5.27, 12.10.2, 15.10.2; migration 013). */
+  readonly s1spKeys: S1spKeyRepository;
   /** The durable Migration Week (migration 015; docs/WEEK.md). */
   readonly week: WeekRepository;
   /** Where the data lives: the SQLite file path, or the PostgreSQL URL with the password masked (+ schema). */

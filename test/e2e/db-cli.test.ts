@@ -22,6 +22,7 @@ const MIGRATIONS = [
   '009_stop_requests',
   '011_dco',
   '012_s1sp',
+  '013_s1sp_keys',
   '014_commissioning',
   '015_week',
 ];

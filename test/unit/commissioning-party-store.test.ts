@@ -26,6 +26,7 @@ import {
 } from '../support/commissioning.js';
 import {
   receiveFile,
+  resumeInstallations,
   status,
   tick,
   type CommissioningPartyOptions,
@@ -275,6 +276,80 @@ await onEveryEngine('cp', (name, open, teardown, skip) => {
           .status,
         0,
       );
+    });
+
+    test('TMAD 8.6: a halted installation, its Incident resolved, resumes at the erroneous request (not from the start); a new COF entry', async () => {
+      const h = mcfHeader(pki, ++counter);
+      const a = installation(40, ids(), { gsme: true });
+      await seedHubs([a]);
+      const now = new Date(BASE);
+      // Join Service (Non-Critical) GSME -> GPF, step 6.3.17: an error other than a Handover's halts.
+      const faults: CommissioningFaultRule[] = [
+        { request: 'Join Service (Non-Critical)', deviceId: a.gsmeDetail!.deviceId, responseCode: 'C4' },
+      ];
+      assert.equal(
+        (await receiveFile(await writeMcf(pki, dir, h, [a]), await options(now, faults), repos())).outcome,
+        'held',
+      );
+      const r = await receiveFile(
+        await writeScf(pki, dir, h, 40n, [success(a)]),
+        await options(now, faults),
+        repos(),
+      );
+      const halted = r.installations![0]!;
+      assert.equal(halted.state, 'halted');
+      assert.equal(halted.requests.at(-1)!.step, '6.3.17');
+      const sentBefore = halted.requests.map((q) => q.step);
+      assert.deepEqual(sentBefore, [
+        '6.3.1',
+        '6.3.2',
+        '6.3.3',
+        '6.3.4',
+        '6.3.11',
+        '6.3.12',
+        '6.3.13',
+        '6.3.14',
+        '6.3.17',
+      ]);
+      assert.equal(r.cofs![0]!.installations, 1); // the halt is reported at once (6.4)
+      // An unknown CHF is named, nothing else happens.
+      const later = new Date(BASE + 3_600_000);
+      const none = await resumeInstallations(['00-00-00-00-00-00-00-00'], await options(later), repos());
+      assert.match(none[0]!.problem!, /TMAD 8\.6: no halted installation/);
+      // The Incident resolved (the fault gone): the resumed run starts at 6.3.17.
+      const [res] = await resumeInstallations(
+        [a.chfDetail.deviceId.toLowerCase()],
+        await options(later),
+        repos(),
+      );
+      assert.equal(res!.resumedAt, '6.3.17');
+      assert.equal(res!.installation!.state, 'commissioned');
+      const resent = res!.installation!.requests.slice(sentBefore.length);
+      assert.deepEqual(
+        resent.map((q) => `${q.step} ${q.responseCode}`),
+        ['6.3.17 I0', '6.3.18 I0', '6.3.19 I0', '6.3.20 I0'], // from the halted step on, once each
+      );
+      assert.deepEqual(res!.installation!.failedChecks, []);
+      assert.equal(res!.cofs!.length, 1);
+      const read: OutcomeInstallation[] = [];
+      await readCommissioningOutcomesFile(await readFile(res!.cofs![0]!.path), {
+        onInstallation: (i) => void read.push(i),
+      });
+      assert.deepEqual(read, [{ chfIdentifier: a.chfDetail.deviceId, failedChecks: [] }]);
+      assert.equal(
+        (
+          await store.commissioningParty.installationStates(
+            (await store.commissioningParty.listMcfs({ includeDiscarded: true })).find(
+              (m) => m.mcfCounter === h.mcfCounter,
+            )!.id,
+            [a.chfDetail.deviceId],
+          )
+        ).get(a.chfDetail.deviceId.toUpperCase()),
+        'commissioned',
+      );
+      // Nothing halted is left to resume.
+      const again = await resumeInstallations([a.chfDetail.deviceId], await options(later), repos());
+      assert.match(again[0]!.problem!, /no halted installation/);
     });
 
     test('TMAD 6.4: with batching, outcomes wait until the oldest is due; COFCounter increases', async () => {

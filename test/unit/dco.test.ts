@@ -4,7 +4,16 @@
 // Viable Installations, the S1SP's requests, rollback, and key material never in the database file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  createECDH,
+  createHash,
+  createHmac,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
+import { decodeSuaInstruction } from '../../src/core/head-end/sua-instruction.js';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -28,7 +37,6 @@ import {
   type KeyPurpose,
 } from '../../src/core/formats/smso/group-key.js';
 import {
-  checkSuaInstruction,
   Dco,
   dcoMefDataValidation,
   loadDcoKeys,
@@ -479,7 +487,19 @@ test('TMAD 5.9: a file that fails Table 5.9 is refused with its step, discarded,
   await w.store.close();
 });
 
-test('TMAD Appendix C GT03/ET03, GT06/ET06 (DA): an SUA authorisation authenticated by the decrypted SUA key carrying a new DCO Public Key; the rotation checks the device signature against the stored PublicKey', async () => {
+// The one SUA instruction form (src/core/head-end/sua-instruction.ts, what the simulated devices
+// execute): the MACs are recomputed here with node:crypto from their definition, not with its code.
+const b64u = (u: Uint8Array) => Buffer.from(u).toString('base64');
+const authorisationMac = (suaKey: Uint8Array, type: string, serial: string, dco: Uint8Array) =>
+  createHmac('sha256', suaKey)
+    .update(`s1mig-sua/authorisation|${type}|${serial}|${b64u(dco)}`)
+    .digest();
+const rotationMac = (k: Uint8Array, type: string, serial: string, dco: Uint8Array, dev: Uint8Array) =>
+  createHmac('sha256', k)
+    .update(`s1mig-sua/rotation|${type}|${serial}|${b64u(dco)}|${b64u(dev)}`)
+    .digest();
+
+test('TMAD Appendix C GT03/ET03, GT06/ET06 (DA): the SUA authorisation carries a new DCO Public Key under a MAC by the decrypted SUA key; the rotation checks the device signature against the stored PublicKey and is keyed by ECDH of the issued DCO key and the device key', async () => {
   const w = await world();
   const s = await fileSet('DA');
   for (const f of [s.mcf, s.mvf, s.mef]) await w.dco.receive(f, T0);
@@ -489,17 +509,26 @@ test('TMAD Appendix C GT03/ET03, GT06/ET06 (DA): an SUA authorisation authentica
     serialNumber: k.esmeSerial,
   });
   assert.ok(a.ok, JSON.stringify(a));
-  const p = checkSuaInstruction(a.value.instruction, k.esme);
-  assert.ok(p, 'the device accepts it with its SUA key');
-  assert.equal(p.kind, 'authorise');
-  assert.equal(p.dcoPublicKey, Buffer.from(a.value.dcoPublicKey).toString('base64'));
-  assert.equal(checkSuaInstruction(a.value.instruction, randomBytes(16)), undefined);
+  const p = decodeSuaInstruction(a.value.instruction);
+  assert.ok(p, 'the core instruction form');
+  assert.equal(p.kind, 'authorisation');
+  assert.equal(p.serialNumber, k.esmeSerial);
+  assert.deepEqual(Buffer.from(p.dcoPublicKey), Buffer.from(a.value.dcoPublicKey));
+  assert.equal(a.value.dcoPublicKey.length, 65);
+  assert.deepEqual(Buffer.from(p.mac), authorisationMac(k.esme, 'ESME', k.esmeSerial, p.dcoPublicKey));
+  assert.notDeepEqual(
+    Buffer.from(p.mac),
+    authorisationMac(randomBytes(16), 'ESME', k.esmeSerial, p.dcoPublicKey),
+  );
   const wrongSerial = await w.dco.createSuaAuthorisation(ref(s, 'DA', 0), {
     deviceType: 'ESME',
     serialNumber: 'SN-OTHER',
   });
   assert.equal(!wrongSerial.ok && wrongSerial.clause, 'TMAD Appendix C ET03');
-  const devicePublicKey = randomBytes(65);
+  // The device's new key pair (Appendix C ET05.2), signed by its permanent key.
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const devicePublicKey = ecdh.getPublicKey(null, 'uncompressed');
   const good = sign('sha256', devicePublicKey, k.device);
   const rot = await w.dco.createSuaRotation(ref(s, 'DA', 0), {
     deviceType: 'ESME',
@@ -509,17 +538,35 @@ test('TMAD Appendix C GT03/ET03, GT06/ET06 (DA): an SUA authorisation authentica
     dcoPublicKey: a.value.dcoPublicKey,
   });
   assert.ok(rot.ok, JSON.stringify(rot));
-  const rp2 = checkSuaInstruction(rot.value.instruction, k.esme);
-  assert.equal(rp2?.kind, 'rotate');
-  assert.equal(rp2?.previousDcoPublicKey, p.dcoPublicKey);
+  const r = decodeSuaInstruction(rot.value.instruction);
+  assert.equal(r?.kind, 'rotation');
+  assert.deepEqual(Buffer.from(r.dcoPublicKey), Buffer.from(a.value.dcoPublicKey));
+  assert.deepEqual(Buffer.from(r.devicePublicKey!), devicePublicKey);
+  // The device side: ECDH of its private key and the DCO Public Key it was given.
+  const key = createHash('sha256')
+    .update('s1mig-sua/rotation-key')
+    .update(ecdh.computeSecret(Buffer.from(a.value.dcoPublicKey)))
+    .digest();
+  assert.deepEqual(
+    Buffer.from(r.mac),
+    rotationMac(key, 'ESME', k.esmeSerial, a.value.dcoPublicKey, devicePublicKey),
+  );
   const bad = await w.dco.createSuaRotation(ref(s, 'DA', 0), {
     deviceType: 'ESME',
     serialNumber: k.esmeSerial,
     devicePublicKey,
     deviceSignature: sign('sha256', randomBytes(65), k.device),
-    dcoPublicKey: Buffer.from(rp2.dcoPublicKey, 'base64'),
+    dcoPublicKey: a.value.dcoPublicKey,
   });
   assert.equal(!bad.ok && bad.clause, 'TMAD Appendix C ET06');
+  const notAPoint = await w.dco.createSuaRotation(ref(s, 'DA', 0), {
+    deviceType: 'ESME',
+    serialNumber: k.esmeSerial,
+    devicePublicKey: Buffer.alloc(65, 7),
+    deviceSignature: sign('sha256', Buffer.alloc(65, 7), k.device),
+    dcoPublicKey: a.value.dcoPublicKey,
+  });
+  assert.equal(!notAPoint.ok && notAPoint.clause, 'TMAD Appendix C ET06');
   await w.store.close();
 });
 

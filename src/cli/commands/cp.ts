@@ -21,6 +21,7 @@ import { openStore, type Store } from '../../store/index.js';
 import {
   MAX_COF_WAIT_MINUTES,
   receiveFiles,
+  resumeInstallations,
   status,
   tick,
   type CommissioningPartyOptions,
@@ -42,6 +43,7 @@ interface CommonOpts {
   requireCrl?: boolean;
   at?: string;
   json?: boolean;
+  incidentResolved?: boolean;
 }
 
 function withCommon(c: Command): Command {
@@ -194,6 +196,43 @@ export function register(program: Command): void {
             ...r.expired.map((e) => `  MCF ${e.fileName} received ${e.receivedAt}`),
           ].map(escapeForTerminal),
         );
+    } finally {
+      await store.close();
+    }
+  });
+  withCommon(
+    g
+      .command('resume <chf...>')
+      .description(
+        'TMAD 8.6: resume halted installations (by CHF Device ID) once their Incident is resolved: the request ' +
+          'that had the error Response is submitted again, then the ones after it; the outcome goes in a COF (6.4)',
+      )
+      .option('--incident-resolved', 'confirm the Incident that halted them is resolved (TMAD 8.6; required)')
+      .option('--at <time>', 'the time (ISO 8601; no offset = UTC; default now)'),
+  ).action(async (chfs: string[], o: CommonOpts) => {
+    if (!o.incidentResolved)
+      throw new UsageError(
+        'TMAD 8.6: a halted installation resumes only "until and unless that incident is resolved": give --incident-resolved',
+      );
+    const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
+    const store = await openStore();
+    try {
+      const results = await resumeInstallations(chfs, await partyOptions(o, store, now), repos(store));
+      if (o.json) printJson(jsonSafe(results));
+      else
+        for (const r of results)
+          printLines(
+            ...[
+              r.problem
+                ? `CHF ${r.chf}: not resumed: ${r.problem}`
+                : `CHF ${r.chf}: resumed at ${r.resumedAt}: ${r.installation!.state}, ${r.installation!.requests.length} request(s) in all` +
+                  (r.installation!.failedChecks.length
+                    ? `, FailedCheck ${r.installation!.failedChecks.map((f) => `${f.failedStepNumber} ${f.supportingData?.errorCode ?? ''}`.trim()).join(', ')}`
+                    : ''),
+              ...(r.cofs ?? []).map((c) => `  COF ${c.path} (${c.installations} installation(s))`),
+            ].map(escapeForTerminal),
+          );
+      if (results.some((r) => r.problem)) process.exitCode = EXIT.INVALID;
     } finally {
       await store.close();
     }

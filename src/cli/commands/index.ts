@@ -24,7 +24,11 @@ const GROUPS: Readonly<Record<CommandGroupName, ReadonlyArray<() => Promise<Comm
   smso: [() => import('./smso.js')],
   ref: [() => import('./ref.js')],
   rp: [() => import('./rp.js'), () => import('./rp-group.js')],
-  supplier: [() => import('./supplier-planning.js'), () => import('./supplier-dormant.js')],
+  supplier: [
+    () => import('./supplier-planning.js'),
+    () => import('./supplier-dormant.js'),
+    () => import('./supplier-commission.js'),
+  ],
   xml: [() => import('./xml.js')],
 };
 

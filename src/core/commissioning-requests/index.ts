@@ -4,3 +4,4 @@ export * from './requests.js';
 export * from './table-6-3.js';
 export * from './inventory.js';
 export * from './repository.js';
+export * from './sequence.js';

@@ -66,6 +66,10 @@ export interface CommissioningPartyRepository {
     at: Date,
     details?: unknown,
   ): Promise<void>;
+  /** TMAD 8.6: the installations in a state (e.g. `halted`), with their details, oldest change first. */
+  installationsInState(
+    state: CpInstallationState,
+  ): Promise<Array<{ mcfId: number; chfDeviceId: string; updatedAt: Date | null; details: unknown }>>;
   /** Installations per state of an MCF. */
   stateCounts(mcfId: number): Promise<Record<CpInstallationState, number>>;
   addOutcome(o: Omit<CpOutcome, 'id' | 'cofFile'>): Promise<number>;

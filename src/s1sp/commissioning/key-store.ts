@@ -4,6 +4,7 @@
 // deleted on Installation Rollback (12.10.2, 15.10.2) or when 5.27(b)(iii) discards the installation.
 import type { InstallationRef } from '../../core/dco-requests/index.js';
 import type { StepRef } from '../../core/head-end/index.js';
+import type { S1spKeyRepository } from '../../store/index.js';
 
 /** Which key (never its value). */
 export interface StoredKeyName {
@@ -120,4 +121,50 @@ export function withStoreFaults<S extends CommissioningKeyStore>(
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/**
+ * The key store in the project's store (migration 013, `store.s1spKeys`): survives the process, holds
+ * the sealed values only (the repository refuses anything else), and `deleteInstallation` removes
+ * every row of the installation (12.10.2, 15.10.2, 5.27(b)(iii)).
+ */
+export function createStoredKeyStore(repo: S1spKeyRepository): CommissioningKeyStore {
+  const toName = (n: StoredKeyName) => ({
+    deviceId: n.deviceId,
+    association: n.association ?? '',
+    keyType: n.keyType,
+  });
+  const toEntry = (r: Awaited<ReturnType<S1spKeyRepository['keys']>>[number]): StoredKeyEntry => ({
+    deviceId: r.deviceId,
+    ...(r.association !== '' ? { association: r.association } : {}),
+    keyType: r.keyType,
+    ...(r.serialNumber !== null ? { serialNumber: r.serialNumber } : {}),
+    sealed: r.sealed,
+    storedAt: r.storedAt as StepRef,
+    ...(r.invalidated ? { invalidated: true } : {}),
+  });
+  return {
+    async put(ref, entry) {
+      await repo.putKey(ref, {
+        ...toName(entry),
+        serialNumber: entry.serialNumber ?? null,
+        sealed: entry.sealed,
+        storedAt: entry.storedAt,
+        invalidated: entry.invalidated === true,
+      });
+    },
+    async get(ref, name) {
+      const rows = (await repo.keys(ref)).map(toEntry);
+      return rows.reverse().find((e) => !e.invalidated && same(e, name));
+    },
+    async invalidate(ref, name) {
+      await repo.invalidateOlder(ref, toName(name));
+    },
+    async list(ref) {
+      return (await repo.keys(ref)).map(toEntry);
+    },
+    async deleteInstallation(ref) {
+      await repo.deleteInstallationKeys(ref);
+    },
+  };
 }

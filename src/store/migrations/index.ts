@@ -15,6 +15,7 @@ import { migration009 } from './009_stop_requests.js';
 import { migration011 } from './011_dco.js';
 import { migration014 } from './014_commissioning.js';
 import { migration012 } from './012_s1sp.js';
+import { migration013 } from './013_s1sp_keys.js';
 import { migration015 } from './015_week.js';
 
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
@@ -30,6 +31,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '009_stop_requests': migration009(kind),
     '011_dco': migration011(kind),
     '012_s1sp': migration012(kind),
+    '013_s1sp_keys': migration013(kind),
     '014_commissioning': migration014(kind),
     '015_week': migration015(kind),
   };

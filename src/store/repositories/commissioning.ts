@@ -172,6 +172,21 @@ export function commissioningPartyRepository(db: Kysely<Database>, c: Codec): Co
         .where('chf_device_id', '=', chf.toUpperCase())
         .execute();
     },
+    async installationsInState(state) {
+      const rows = await db
+        .selectFrom('cp_installation')
+        .select(['mcf_id', 'chf_device_id', 'updated_at', 'details'])
+        .where('state', '=', state)
+        .orderBy('updated_at', 'asc')
+        .orderBy('mcf_id', 'asc')
+        .execute();
+      return rows.map((r) => ({
+        mcfId: c.readInt(r.mcf_id),
+        chfDeviceId: r.chf_device_id,
+        updatedAt: r.updated_at === null ? null : c.readDate(r.updated_at),
+        details: r.details === null ? null : c.readJson(r.details),
+      }));
+    },
     async stateCounts(mcfId) {
       const rows = await db
         .selectFrom('cp_installation')
