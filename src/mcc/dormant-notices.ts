@@ -40,6 +40,9 @@ import {
   type DormantTable,
   type NoticeHeader,
   type NoticeRow,
+  type DormantNoticeRecordInput,
+  type DormantSide,
+  type StoredDormantNotice,
 } from '../core/formats/dormant/index.js';
 import { parsePasswordFile } from '../core/formats/ma/password-file.js';
 import { verifyDetached } from '../core/crypto/cms.js';
@@ -83,10 +86,27 @@ export interface DormantNoticeOptions {
   agreedShorterNotice?: boolean;
 }
 
+/** What the notice says about one of its installations, for the record (migration 010), row by row. */
+export interface NoticedInstallation {
+  chfDeviceId: string;
+  mpan: string | null;
+  mprn: string | null;
+  /** The meters the supplier is notified for (G also when the gas supplier is deemed notified through it). */
+  sides: DormantSide[];
+  deemedGasSupplier: string | null;
+  groupIds: GroupId[] | null;
+  /** A re-notification: the supplier(s) the meters were assigned to before. */
+  replaces?: string | null;
+}
+
 export interface PlannedNotice {
   kind: DormantNoticeKind;
   partySignifier: string;
   table: DormantTable;
+  /** Parallel to table.rows. */
+  installations: NoticedInstallation[];
+  /** A re-notification after a change of Responsible Supplier: its sequence number in the file name. */
+  renotification?: number;
 }
 
 export interface NotNotified {
@@ -214,7 +234,7 @@ export async function planDormantNotices(
     (k) => sentOn > deadlines[k] && !o.agreedShorterNotice,
   );
 
-  const rowsBySupplier = new Map<string, SmsoInstallation[]>();
+  const rowsBySupplier = new Map<string, { inst: SmsoInstallation; noticed: NoticedInstallation }[]>();
   const plan: DormantNoticePlan = {
     week: o.week,
     sentOn,
@@ -244,22 +264,46 @@ export async function planDormantNotices(
         rule: 'TMAD 4.29, 4.30 (Registration Data)',
         reason: `no Gas Supplier registered for MPRN ${inst.mprn} on ${sentOn}`,
       });
-    const to = new Set<string>();
-    if (eSup) to.add(eSup);
+    // Per supplier told: the meters it is told for (TMAD 4.29/4.30 "Responsible Supplier(s)").
+    const to = new Map<string, NoticedInstallation>();
+    const tell = (sup: string, side: DormantSide, deemed: string | null, groups: GroupId[] | null) => {
+      const n = to.get(sup) ?? {
+        chfDeviceId: inst.chfDeviceId,
+        mpan: inst.mpan ?? null,
+        mprn: inst.mprn ?? null,
+        sides: [],
+        deemedGasSupplier: null,
+        groupIds: groups,
+      };
+      n.sides.push(side);
+      if (deemed) n.deemedGasSupplier = deemed;
+      if (groups) n.groupIds = groups;
+      to.set(sup, n);
+    };
+    let groups: GroupId[] | null = null;
     if (gSup && gSup !== eSup) {
       // TMAD 4.29/4.30: affiliated suppliers of a dormant-only split site: the electricity supplier only,
       // except GroupID EA/EB/EC. A site whose GroupID cannot be told is treated as one of those (both told).
-      const groups =
+      groups =
         eSup && (await o.reference.areAffiliates(eSup, gSup)) ? await groupIdsOf(inst, o.reference) : null;
-      if (groups && groups.length > 0 && !groups.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g)))
+    }
+    if (eSup) tell(eSup, 'E', null, groups);
+    if (gSup) {
+      if (gSup === eSup) tell(eSup, 'G', null, groups);
+      else if (
+        groups &&
+        groups.length > 0 &&
+        !groups.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g))
+      ) {
         plan.deemedNotified.push({
           chfDeviceId: inst.chfDeviceId,
           gasSupplier: gSup,
           electricitySupplier: eSup!,
         });
-      else to.add(gSup);
+        tell(eSup!, 'G', gSup, groups);
+      } else tell(gSup, 'G', null, groups);
     }
-    for (const s of to) {
+    for (const [s, noticed] of to) {
       if (!o.suppliers.has(s)) {
         plan.notNotified.push({
           chfDeviceId: inst.chfDeviceId,
@@ -269,7 +313,7 @@ export async function planDormantNotices(
         continue;
       }
       const list = rowsBySupplier.get(s) ?? [];
-      list.push(inst);
+      list.push({ inst, noticed });
       rowsBySupplier.set(s, list);
     }
   }
@@ -289,10 +333,11 @@ export async function planDormantNotices(
         table: {
           kind,
           header,
-          rows: insts.map((i) =>
+          rows: insts.map(({ inst: i }) =>
             kind === 'firmware' ? firmwareRow(i, o.week, o.firmwareTargets ?? []) : scheduleRow(i, o.week),
           ),
         },
+        installations: insts.map((i) => i.noticed),
       });
     }
   }
@@ -369,7 +414,7 @@ export interface WrittenNotice {
 
 /** Write the plan's notices into `outDir` (never over an existing file). */
 export async function writeDormantNotices(
-  plan: DormantNoticePlan,
+  plan: { week: string; notices: readonly PlannedNotice[] },
   outDir: string,
   opts: { csv?: boolean; at?: Date } = {},
 ): Promise<WrittenNotice[]> {
@@ -379,12 +424,267 @@ export async function writeDormantNotices(
     const format = opts.csv ? 'csv' : 'xlsx';
     const file = path.join(
       outDir,
-      noticeFileName(n.kind, n.partySignifier, n.table.header.smso, plan.week, format),
+      noticeFileName(
+        n.kind,
+        n.partySignifier,
+        n.table.header.smso,
+        plan.week,
+        format,
+        false,
+        n.renotification,
+      ),
     );
     await fs.writeFile(file, await encodeNotice(n.table, format, opts.at), { flag: 'wx', mode: 0o640 });
     out.push({ kind: n.kind, partySignifier: n.partySignifier, file, installations: n.table.rows.length });
   }
   return out;
+}
+
+/**
+ * The records of the notices written (migration 010): one per installation, kind and supplier told,
+ * with the meters it was told for and the file (by its name). `written` is parallel to `plan.notices`.
+ */
+export function noticeRecords(
+  plan: { week: string; notices: readonly PlannedNotice[] },
+  written: readonly WrittenNotice[],
+  sentAt: Date,
+): DormantNoticeRecordInput[] {
+  return plan.notices.flatMap((n, k) =>
+    n.installations.map((i, j) => ({
+      migrationWeek: plan.week,
+      kind: n.kind,
+      smso: n.table.header.smso,
+      chfDeviceId: i.chfDeviceId,
+      mpan: i.mpan,
+      mprn: i.mprn,
+      partySignifier: n.partySignifier,
+      sides: i.sides,
+      deemedGasSupplier: i.deemedGasSupplier,
+      groupIds: i.groupIds,
+      row: n.table.rows[j]!,
+      fileName: path.basename(written[k]!.file),
+      renotification: n.renotification !== undefined,
+      replaces: i.replaces ?? null,
+      note: null,
+      sentAt,
+    })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A change of Responsible Supplier after a notice (TMAD 4.29, 4.30 last sentence)
+
+export interface RenotifyOptions {
+  week: string;
+  /** When the Registration Data is read and the re-notifications are sent. */
+  at: Date;
+  reference: ReferenceData;
+  suppliers: ReadonlyMap<string, SupplierDetails>;
+}
+
+export interface SupplierChange {
+  chfDeviceId: string;
+  kind: DormantNoticeKind;
+  side: DormantSide;
+  from: string;
+  to: string;
+  /** notified: a new file; already-notified: it had a notice for it this week; deemed: an Affiliate told for it. */
+  action: 'notified' | 'already-notified' | 'deemed' | 'not-notified';
+}
+
+export interface RenotificationPlan {
+  week: string;
+  sentOn: string;
+  /** The Migration Week has ended (its Sunday has passed): nothing is left to carry out, nothing sent. */
+  ended: boolean;
+  notices: PlannedNotice[];
+  /** Reassignments that need no file (recorded so the new supplier's response counts, TMAD 4.32). */
+  records: DormantNoticeRecordInput[];
+  changes: SupplierChange[];
+  notNotified: NotNotified[];
+  /** Installation-kinds whose Responsible Suppliers are those already told. */
+  unchanged: number;
+}
+
+/**
+ * Compare the notices recorded for the week with the Registration Data at `o.at`: for each installation
+ * and kind whose Responsible Supplier of a meter changed, plan a notice of the same kind (the same body
+ * row, the same layout) to the new supplier, unless it was told about that installation this week
+ * already (then only the reassignment is recorded). The TMAD 4.29/4.30 affiliates rule applies to the
+ * new pair of suppliers as it did to the first (GroupID from the record).
+ */
+export async function planRenotifications(
+  records: readonly StoredDormantNotice[],
+  o: RenotifyOptions,
+): Promise<RenotificationPlan> {
+  const sentOn = londonDateOf(o.at);
+  const plan: RenotificationPlan = {
+    week: o.week,
+    sentOn,
+    ended: sentOn > addDays(o.week, 6),
+    notices: [],
+    records: [],
+    changes: [],
+    notNotified: [],
+    unchanged: 0,
+  };
+  if (plan.ended) return plan;
+  const groups = new Map<string, StoredDormantNotice[]>();
+  for (const r of [...records].sort((a, b) => a.id - b.id)) {
+    const k = `${r.kind}\u0000${r.chfDeviceId}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  // Per new supplier and kind: the installations to tell.
+  const toTell = new Map<
+    string,
+    {
+      kind: DormantNoticeKind;
+      party: string;
+      smso: string;
+      items: { row: NoticeRow; noticed: NoticedInstallation }[];
+    }
+  >();
+  for (const rows of groups.values()) {
+    const first = rows[0]!;
+    const current = new Map<DormantSide, string>();
+    const told = new Set<string>(); // had a file for it this week, or was deemed told
+    for (const r of rows) {
+      for (const sd of r.sides) current.set(sd, r.partySignifier);
+      if (r.fileName !== null) told.add(r.partySignifier);
+      if (r.deemedGasSupplier) told.add(r.deemedGasSupplier);
+    }
+    const hasE = current.has('E');
+    const hasG = current.has('G');
+    const eNow = hasE && first.mpan ? await o.reference.importSupplierAt(first.mpan, o.at) : null;
+    const gNow = hasG && first.mprn ? await o.reference.gasSupplierAt(first.mprn, o.at) : null;
+    const want = new Map<DormantSide, { party: string; deemed: string | null }>();
+    if (hasE) {
+      if (eNow) want.set('E', { party: eNow, deemed: null });
+      else
+        plan.notNotified.push({
+          chfDeviceId: first.chfDeviceId,
+          rule: 'TMAD 4.29, 4.30 (Registration Data)',
+          reason: `no Import Supplier registered for MPAN ${first.mpan} on ${sentOn}`,
+        });
+    }
+    if (hasG) {
+      const gIds = (first.groupIds ?? rows.find((r) => r.groupIds)?.groupIds ?? null) as GroupId[] | null;
+      if (!gNow)
+        plan.notNotified.push({
+          chfDeviceId: first.chfDeviceId,
+          rule: 'TMAD 4.29, 4.30 (Registration Data)',
+          reason: `no Gas Supplier registered for MPRN ${first.mprn} on ${sentOn}`,
+        });
+      else if (eNow && gNow === eNow) want.set('G', { party: eNow, deemed: null });
+      else if (
+        eNow &&
+        gIds &&
+        gIds.length > 0 &&
+        !gIds.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g)) &&
+        (await o.reference.areAffiliates(eNow, gNow))
+      )
+        want.set('G', { party: eNow, deemed: gNow });
+      else want.set('G', { party: gNow, deemed: null });
+    }
+    const parties = new Map<string, { sides: DormantSide[]; from: Set<string>; deemed: string | null }>();
+    for (const [side, w] of want) {
+      const before = current.get(side)!;
+      if (before === w.party) continue;
+      const p = parties.get(w.party) ?? { sides: [], from: new Set<string>(), deemed: null };
+      p.sides.push(side);
+      p.from.add(before);
+      if (w.deemed) p.deemed = w.deemed;
+      parties.set(w.party, p);
+    }
+    if (parties.size === 0) {
+      plan.unchanged++;
+      continue;
+    }
+    for (const [party, p] of parties) {
+      const noticed: NoticedInstallation = {
+        chfDeviceId: first.chfDeviceId,
+        mpan: first.mpan,
+        mprn: first.mprn,
+        sides: p.sides,
+        deemedGasSupplier: p.deemed,
+        groupIds: first.groupIds as GroupId[] | null,
+        replaces: [...p.from].sort().join(','),
+      };
+      const already = told.has(party);
+      const known = o.suppliers.has(party);
+      for (const side of p.sides)
+        plan.changes.push({
+          chfDeviceId: first.chfDeviceId,
+          kind: first.kind,
+          side,
+          from: current.get(side)!,
+          to: party,
+          action: already ? 'already-notified' : !known ? 'not-notified' : p.deemed ? 'deemed' : 'notified',
+        });
+      if (already) {
+        plan.records.push({
+          migrationWeek: o.week,
+          kind: first.kind,
+          smso: first.smso,
+          chfDeviceId: first.chfDeviceId,
+          mpan: first.mpan,
+          mprn: first.mprn,
+          partySignifier: party,
+          sides: p.sides,
+          deemedGasSupplier: p.deemed,
+          groupIds: first.groupIds,
+          row: first.row,
+          fileName: null,
+          renotification: true,
+          replaces: noticed.replaces!,
+          note: `${party} was told about this installation for this week before (TMAD 4.29, 4.30): no second notice`,
+          sentAt: o.at,
+        });
+        continue;
+      }
+      if (!known) {
+        plan.notNotified.push({
+          chfDeviceId: first.chfDeviceId,
+          rule: 'MAM 7.3.1, 7.4.1 (Name, Market Participant ID: Mandatory)',
+          reason: `new Responsible Supplier ${party} has no name and Market Participant IDs in the suppliers list`,
+        });
+        continue;
+      }
+      const key = `${first.kind}\u0000${party}\u0000${first.smso}`;
+      const t = toTell.get(key) ?? { kind: first.kind, party, smso: first.smso, items: [] };
+      t.items.push({ row: first.row, noticed });
+      toTell.set(key, t);
+    }
+  }
+  const sorted = [...toTell.values()].sort((a, b) =>
+    a.party < b.party ? -1 : a.party > b.party ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0,
+  );
+  for (const t of sorted) {
+    const d = o.suppliers.get(t.party)!;
+    const earlier = new Set(
+      records
+        .filter((r) => r.renotification && r.fileName && r.kind === t.kind && r.partySignifier === t.party)
+        .map((r) => r.fileName),
+    );
+    const cols = columnsOf(t.kind);
+    plan.notices.push({
+      kind: t.kind,
+      partySignifier: t.party,
+      table: {
+        kind: t.kind,
+        header: {
+          name: d.name,
+          partySignifiers: [t.party],
+          marketParticipantIds: d.marketParticipantIds,
+          smso: t.smso,
+        },
+        rows: t.items.map((i) => Object.fromEntries(cols.map((c) => [c, i.row[c] ?? '']))),
+      },
+      installations: t.items.map((i) => i.noticed),
+      renotification: earlier.size + 1,
+    });
+  }
+  return plan;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import {
   RESPONSE_COLUMNS,
   noticeFileName,
   parseNoticeDate,
+  responseFileNameFor,
   parseTable,
   tableRows,
   type DormantProblem,
@@ -169,14 +170,17 @@ export async function respondToSchedule(
   if (!certDer) throw new Error('no certificate found in the certificate input');
   checkSigner(certDer, key, at);
 
-  const responseName = noticeFileName(
-    'schedule',
-    table.header.partySignifiers[0]!,
-    table.header.smso,
-    week ?? '00000000',
-    'xlsx',
-    true,
-  );
+  // A schedule of the DCC's naming (a re-notification included) is answered under its own name + _Response.
+  const responseName =
+    responseFileNameFor(name) ??
+    noticeFileName(
+      'schedule',
+      table.header.partySignifiers[0]!,
+      table.header.smso,
+      week ?? '00000000',
+      'xlsx',
+      true,
+    );
   const stem = responseName.replace(/\.xlsx$/, '');
   const md5 = createHash('md5').update(out).digest('hex'); // MAM 7.5.2: the MD5 of the spreadsheet is the password
   const passwordFile = writePasswordFile({ userId: o.userId, csvFileName: responseName, md5 });

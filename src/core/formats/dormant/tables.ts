@@ -480,7 +480,11 @@ export const FILE_STEM = {
   schedule: 'SMETS1_Dormant_Meter_Migration_Schedule_Notification',
 } as const;
 
-/** `<stem>_<Party Signifier>_<SMSO>_<Migration Week YYYYMMDD>[_Response].<ext>` */
+/**
+ * `<stem>_<Party Signifier>_<SMSO>_<Migration Week YYYYMMDD>[_Renotification<NN>][_Response].<ext>`: a
+ * re-notification after a change of Responsible Supplier (TMAD 4.29, 4.30) carries its sequence number
+ * for that supplier, kind and week, so it never takes the name of a notice sent before.
+ */
 export function noticeFileName(
   kind: DormantNoticeKind,
   partySignifier: string,
@@ -488,6 +492,16 @@ export function noticeFileName(
   week: string,
   ext: 'xlsx' | 'csv',
   response = false,
+  renotification?: number,
 ): string {
-  return `${FILE_STEM[kind]}_${partySignifier}_${smso}_${week.replaceAll('-', '')}${response ? '_Response' : ''}.${ext}`;
+  const re = renotification === undefined ? '' : `_Renotification${String(renotification).padStart(2, '0')}`;
+  return `${FILE_STEM[kind]}_${partySignifier}_${smso}_${week.replaceAll('-', '')}${re}${response ? '_Response' : ''}.${ext}`;
+}
+
+/** The response's name for a schedule of our naming (`…[_RenotificationNN].xlsx` → `…_Response.xlsx`), else undefined. */
+export function responseFileNameFor(scheduleFileName: string): string | undefined {
+  const m = new RegExp(
+    `^(${FILE_STEM.schedule}_[A-Z0-9]{1,8}_[A-Z0-9]{3}_\\d{8}(?:_Renotification\\d{2,})?)\\.(?:xlsx|csv)$`,
+  ).exec(scheduleFileName);
+  return m ? `${m[1]}_Response.xlsx` : undefined;
 }
