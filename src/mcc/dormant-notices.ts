@@ -7,10 +7,11 @@
 // - the supplier's response (TMAD 4.32), sealed per MAM 7.5, is opened, checked and recorded by
 //   10:00 on the Thursday before the Migration Week (MAM 6), for the 4.32A gate.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { openAsBlob, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readXlsx, writeXlsx, XlsxError } from '../lib/xlsx/xlsx.js';
-import { readSingleEntryZip, ZipError } from '../lib/archive/zip.js';
+import os from 'node:os';
+import { readXlsx, streamXlsxRows, writeXlsx, XlsxError } from '../lib/xlsx/xlsx.js';
+import { streamSingleEntryZip, ZipError } from '../lib/archive/zip.js';
 import {
   addDays,
   defaultWorkingDayCalendar,
@@ -34,6 +35,7 @@ import {
   csvToRows,
   supplierCertificateGaps,
   tableRows,
+  TableReader,
   type DormantNoticeKind,
   type DormantProblem,
   type DormantResponseEntry,
@@ -712,6 +714,8 @@ export interface ReceiveResponseResult {
   priority: number;
   /** Installations of GroupID EA/EB/EC need every Supplier Certificate ID (TMAD 4.32A): what each still lacks. */
   certificateGaps: { chfDeviceId: string; gaps: string[] }[];
+  /** More installations with gaps than listed (the list stops at 1,000). */
+  certificateGapsNotListed?: number;
   stored?: { recorded: number; duplicate: boolean };
 }
 
@@ -755,10 +759,9 @@ export async function receiveDormantResponse(
       `received ${receivedAt.toISOString()}, after the deadline ${deadline.toISOString()} (10:00 UK time on the Thursday of the week before the Migration Week ${o.week}): not recorded (pass the late-acceptance option to use it where practicable)`,
     );
 
-  const [pwBytes, sigBytes, zipBytes] = await Promise.all([
+  const [pwBytes, sigBytes] = await Promise.all([
     readSmall(passwordFilePath, MAX_SMALL_FILE),
     readSmall(signaturePath, MAX_SMALL_FILE),
-    fs.readFile(zipPath),
   ]);
   const verdict = verifyDetached(sigBytes, pwBytes, {
     trusted: toCertificateTrust(o.trust, o.requireCrl ?? true),
@@ -775,105 +778,206 @@ export async function receiveDormantResponse(
     return result();
   }
   if (!verdict.valid) return result();
-  let entry;
+
+  // The spreadsheet is inflated to a private temporary file, hashed on the way (MD5 for MAM 7.5.2, SHA-256
+  // to know the file again), then read from there row by row: memory does not grow with the rows.
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 's1mig-dormant-response-'));
   try {
-    entry = await readSingleEntryZip(zipBytes, {
-      archiveName: zipName,
-      password: pf.value.md5,
-      requireAes256: true,
-      limits: {
-        maxEntryBytes: 256 * 1024 * 1024,
-        maxTotalBytes: 256 * 1024 * 1024,
-        maxRatio: 1000,
-        ratioFloorBytes: 4 * 1024 * 1024,
-      },
-    });
-  } catch (e) {
-    if (!(e instanceof ZipError)) throw e;
-    whole(zipName, 'MAM 7.5.1', `${e.message} [${e.code}]`);
-    return result();
-  }
-  const md5 = createHash('md5').update(entry.data).digest('hex');
-  if (entry.name !== pf.value.csvFileName)
-    whole(
-      path.basename(passwordFilePath),
-      'MAM 7.5.2 Table 7.5.1',
-      `zip entry ${JSON.stringify(entry.name)} is not the file name ${JSON.stringify(pf.value.csvFileName)} of the password file`,
-      'CSV File Name',
-      2,
-    );
-  if (md5 !== pf.value.md5)
-    whole(
-      path.basename(passwordFilePath),
-      'MAM 7.5.2',
-      `MD5 of ${entry.name} is ${md5}, the password file says ${pf.value.md5}`,
-      'MD5 HASH Value',
-      3,
-    );
-  const parsed = await decodeNotice('schedule', entry.data, entry.name);
-  problems.push(...parsed.problems);
-  const t = parsed.table;
-  if (!t) return result({ fileName: entry.name });
-  const sig = t.header.partySignifiers[0]!;
-  if (o.store) {
-    const party = await o.store.reference.data.partyOfUserId(pf.value.userId);
-    if (party && !t.header.partySignifiers.includes(party.partySignifier))
+    const tmp = path.join(tmpDir, 'response');
+    let entryName: string;
+    const md5h = createHash('md5');
+    const sha = createHash('sha256');
+    let head: Uint8Array = new Uint8Array(0);
+    try {
+      entryName = await streamSingleEntryZip(
+        await openAsBlob(zipPath),
+        {
+          archiveName: zipName,
+          password: pf.value.md5,
+          requireAes256: true,
+          limits: {
+            maxEntryBytes: 256 * 1024 * 1024,
+            maxTotalBytes: 256 * 1024 * 1024,
+            maxRatio: 1000,
+            ratioFloorBytes: 4 * 1024 * 1024,
+          },
+        },
+        async (info, chunks) => {
+          const out = await fs.open(tmp, 'wx', 0o600);
+          try {
+            for await (const c of chunks) {
+              md5h.update(c);
+              sha.update(c);
+              if (head.length < 2) head = c.subarray(0, 2);
+              await out.write(c);
+            }
+          } finally {
+            await out.close();
+          }
+          return info.name;
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof ZipError)) throw e;
+      whole(zipName, 'MAM 7.5.1', `${e.message} [${e.code}]`);
+      return result();
+    }
+    const md5 = md5h.digest('hex');
+    const sha256 = sha.digest('hex');
+    if (entryName !== pf.value.csvFileName)
       whole(
         path.basename(passwordFilePath),
         'MAM 7.5.2 Table 7.5.1',
-        `User ID ${pf.value.userId} belongs to ${party.partySignifier}, not to the response's SEC Party Signifier ${t.header.partySignifiers.join(',')}`,
-        'User ID',
-        1,
+        `zip entry ${JSON.stringify(entryName)} is not the file name ${JSON.stringify(pf.value.csvFileName)} of the password file`,
+        'CSV File Name',
+        2,
       );
-  }
-  const weekDate = formatNoticeDate('schedule', o.week);
-  t.rows.forEach((r, i) => {
-    if (r['Not before'] !== '' && r['Not before'] !== weekDate && parsed.problems.length === 0)
-      problems.push({
-        file: entry.name,
-        line: i + 6,
-        column: 3,
-        field: 'Not before',
-        rule: 'MAM 6, 7.4.2',
-        message: `'${r['Not before']}': this response is for the Migration Week starting ${weekDate}`,
+    if (md5 !== pf.value.md5)
+      whole(
+        path.basename(passwordFilePath),
+        'MAM 7.5.2',
+        `MD5 of ${entryName} is ${md5}, the password file says ${pf.value.md5}`,
+        'MD5 HASH Value',
+        3,
+      );
+
+    // One pass over the rows: checked as MAM Table 7.4.2 asks and, with a store, recorded in batches in
+    // one transaction that is committed only when the whole file is accepted (else nothing is recorded).
+    const reader = new TableReader('schedule', entryName, MAX_PROBLEMS);
+    const weekDate = formatNoticeDate('schedule', o.week);
+    const gaps: ReceiveResponseResult['certificateGaps'] = [];
+    let gapCount = 0;
+    let priority = 0;
+    let partyChecked = false;
+    let pending: DormantResponseEntry[] = [];
+    const onBody = (r: NoticeRow, line: number) => {
+      if (r['Not before'] !== '' && r['Not before'] !== weekDate)
+        reader.bad(
+          line,
+          3,
+          'Not before',
+          'MAM 6, 7.4.2',
+          `'${r['Not before']}': this response is for the Migration Week starting ${weekDate}`,
+        );
+      const g = supplierCertificateGaps(r);
+      if (g.length > 0 && gapCount++ < MAX_PROBLEMS) gaps.push({ chfDeviceId: r['CHF Device ID']!, gaps: g });
+      if (r['Priority'] === 'Y') priority++;
+      pending.push({
+        migrationWeek: o.week,
+        partySignifier: reader.header!.partySignifiers[0]!,
+        chfDeviceId: r['CHF Device ID']!,
+        mpan: r['MPAN'] || null,
+        mprn: r['MPRN'] || null,
+        priority: r['Priority'] === 'Y',
+        certificates: Object.fromEntries(
+          CERTIFICATE_COLUMN_PAIRS.flatMap((p) => [p.serial, p.issuer])
+            .filter((c) => r[c] !== '')
+            .map((c) => [c, r[c]!]),
+        ),
       });
-  });
-  const gaps: ReceiveResponseResult['certificateGaps'] = [];
-  for (const r of t.rows) {
-    const g = supplierCertificateGaps(r);
-    if (g.length > 0) gaps.push({ chfDeviceId: r['CHF Device ID']!, gaps: g });
+    };
+    // Looked up before the transaction opens (on SQLite a query outside it would wait for it).
+    const party = o.store ? await o.store.reference.data.partyOfUserId(pf.value.userId) : undefined;
+    const checkParty = () => {
+      if (partyChecked || !reader.header) return;
+      partyChecked = true;
+      if (party && !reader.header.partySignifiers.includes(party.partySignifier))
+        whole(
+          path.basename(passwordFilePath),
+          'MAM 7.5.2 Table 7.5.1',
+          `User ID ${pf.value.userId} belongs to ${party.partySignifier}, not to the response's SEC Party Signifier ${reader.header.partySignifiers.join(',')}`,
+          'User ID',
+          1,
+        );
+    };
+    const readAll = async (insert: ((e: readonly DormantResponseEntry[]) => Promise<void>) | undefined) => {
+      const flush = async () => {
+        checkParty();
+        const batch = pending;
+        pending = [];
+        // Once a problem is known the file will be rejected: stop writing (the transaction rolls back).
+        if (insert && batch.length > 0 && problems.length === 0 && reader.problemCount === 0)
+          await insert(batch);
+      };
+      if (head[0] === 0x50 && head[1] === 0x4b) {
+        await streamXlsxRows(
+          await openAsBlob(tmp),
+          entryName,
+          (i, cells) => {
+            const row = reader.push(i, cells);
+            if (row) onBody(row, i + 1);
+          },
+          {},
+          { afterChunk: flush },
+        );
+      } else {
+        // Not a workbook: CSV (MAM 7.3, 7.4 ask for Excel; a CSV response is small and read whole).
+        const parsed = decodeCsv(await fs.readFile(tmp), entryName, reader);
+        for (const [row, line] of parsed) onBody(row, line);
+      }
+      reader.finish();
+      await flush();
+    };
+    const accepted = () => problems.length === 0 && reader.problemCount === 0 && reader.header !== undefined;
+    let stored: ReceiveResponseResult['stored'];
+    try {
+      if (o.store) {
+        const r = await o.store.dormantResponses.recordStream(
+          { fileName: entryName, sha256, receivedAt, onTime },
+          async (insert) => {
+            await readAll(insert);
+            return accepted();
+          },
+        );
+        if (r.committed) stored = { recorded: r.recorded, duplicate: r.duplicate };
+      } else await readAll(undefined);
+    } catch (e) {
+      if (!(e instanceof XlsxError)) throw e;
+      reader.bad(null, null, null, 'MAM 7.3, 7.4 (Excel spreadsheet)', e.message);
+    }
+    problems.push(...reader.problems);
+    if (reader.problemCount > reader.problems.length)
+      whole(
+        entryName,
+        'MAM 7.4.2',
+        `${reader.problemCount - reader.problems.length} more problem(s) not listed`,
+      );
+    if (!reader.header) return result({ fileName: entryName });
+    const base = {
+      fileName: entryName,
+      partySignifier: reader.header.partySignifiers[0]!,
+      installations: reader.bodyRows,
+      priority,
+      certificateGaps: gaps,
+      ...(gapCount > gaps.length ? { certificateGapsNotListed: gapCount - gaps.length } : {}),
+    };
+    return result(problems.length > 0 ? base : { ...base, stored });
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
   }
-  const base = {
-    fileName: entry.name,
-    partySignifier: sig,
-    installations: t.rows.length,
-    priority: t.rows.filter((r) => r['Priority'] === 'Y').length,
-    certificateGaps: gaps,
-  };
-  if (problems.length > 0 || !o.store) return result(base);
-  const entries: DormantResponseEntry[] = t.rows.map((r) => ({
-    migrationWeek: o.week,
-    partySignifier: sig,
-    chfDeviceId: r['CHF Device ID']!,
-    mpan: r['MPAN'] || null,
-    mprn: r['MPRN'] || null,
-    priority: r['Priority'] === 'Y',
-    certificates: Object.fromEntries(
-      CERTIFICATE_COLUMN_PAIRS.flatMap((p) => [p.serial, p.issuer])
-        .filter((c) => r[c] !== '')
-        .map((c) => [c, r[c]!]),
-    ),
-  }));
-  const stored = await o.store.dormantResponses.record(
-    {
-      fileName: entry.name,
-      sha256: createHash('sha256').update(entry.data).digest('hex'),
-      receivedAt,
-      onTime,
-    },
-    entries,
-  );
-  return result({ ...base, stored });
+}
+
+/** At most this many problems (and certificate gaps) are listed; the rest are counted. */
+const MAX_PROBLEMS = 1000;
+
+/** A CSV response through the same table reader: its body rows with their line numbers. */
+function decodeCsv(bytes: Uint8Array, file: string, reader: TableReader): [NoticeRow, number][] {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    reader.bad(null, null, null, 'MAM 7.3, 7.4', 'neither a workbook (.xlsx) nor UTF-8 CSV text');
+    return [];
+  }
+  const csv = csvToRows(text, file);
+  for (const p of csv.problems) reader.bad(p.line, p.column, p.field, p.rule, p.message);
+  if (csv.problems.length > 0) return [];
+  const out: [NoticeRow, number][] = [];
+  csv.rows.forEach((cells, i) => {
+    const row = reader.push(i, cells);
+    if (row) out.push([row, i + 1]);
+  });
+  return out;
 }
 
 async function readSmall(file: string, max: number): Promise<Uint8Array> {

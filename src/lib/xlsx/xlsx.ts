@@ -214,6 +214,86 @@ export async function writeXlsxStream(
   });
 }
 
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/** A workbook being written row by row (createXlsxWriter). */
+export interface XlsxRowWriter {
+  /** Add the next row; resolves when the writer can take more (backpressure from the sink). */
+  write(row: ReadonlyArray<string>): Promise<void>;
+  /** End the sheet and the workbook; resolves when everything has reached the sink. */
+  close(): Promise<void>;
+}
+
+/**
+ * The streaming writer of writeXlsxStream driven from the other side: the caller pushes rows with
+ * `write` (awaiting it) instead of the writer pulling them from an iterator.
+ */
+export function createXlsxWriter(
+  sheetName: string,
+  sink: WritableStream<Uint8Array>,
+  opts: { modified?: Date } = {},
+): XlsxRowWriter {
+  checkSheetName(sheetName);
+  let buf = SHEET_START;
+  let r = 0;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  let failed: unknown;
+  const wakeUp = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  // The zip writer reads `out`; rows are enqueued in pieces of about 64 KiB and `write` waits while
+  // the queue holds 256 KiB or more.
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const out = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull: wakeUp,
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 256 * 1024 }),
+  );
+  const done = writeZipStream(
+    [...fixedParts(sheetName), { name: 'xl/worksheets/sheet1.xml', data: out }],
+    sink,
+    {
+      lastModDate: opts.modified,
+    },
+  ).catch((e: unknown) => {
+    failed = e;
+    wakeUp();
+  });
+  const flush = async () => {
+    if (buf.length === 0) return;
+    controller.enqueue(ENC.encode(buf));
+    buf = '';
+    while ((controller.desiredSize ?? 1) <= 0 && failed === undefined)
+      await new Promise<void>((resolve) => (wake = resolve));
+    if (failed !== undefined) throw asError(failed);
+  };
+  return {
+    async write(row) {
+      if (closed) throw new Error('xlsx writer: write after close');
+      if (failed !== undefined) throw asError(failed);
+      if (r >= MAX_ROWS) throw new RangeError(`more than ${MAX_ROWS} rows`);
+      buf += rowXml(row, r++);
+      if (buf.length >= 65536) await flush();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      buf += SHEET_END;
+      await flush();
+      controller.close();
+      await done;
+      if (failed !== undefined) throw asError(failed);
+    },
+  };
+}
+
 const attr = (el: XmlElementStart, local: string, uri = ''): string | undefined =>
   el.attributes.find((a) => a.local === local && a.uri === uri)?.value;
 
@@ -227,10 +307,11 @@ async function parsePart(
   onStart: (el: XmlElementStart) => void,
   onEnd?: (local: string) => void,
   onText?: (text: string) => void,
+  afterChunk?: () => Promise<void>,
 ): Promise<void> {
   try {
     await streamZipEntry(zip.source, zip.opts, name, (_info, chunks) =>
-      streamXml(chunks as XmlSource, [
+      streamXml((afterChunk ? paced(chunks, afterChunk) : chunks) as XmlSource, [
         {
           startElement: onStart,
           endElement: onEnd ? (e) => onEnd(e.local) : undefined,
@@ -244,6 +325,18 @@ async function parsePart(
     if (e instanceof ZipError) throw new XlsxError(file, name, `not a readable workbook: ${e.message}`);
     throw e;
   }
+}
+
+/** The chunks, awaiting `after` once the events of each have been delivered (before the next is read). */
+async function* paced(
+  chunks: AsyncIterable<Uint8Array>,
+  after: () => Promise<void>,
+): AsyncIterable<Uint8Array> {
+  for await (const c of chunks) {
+    yield c;
+    await after();
+  }
+  await after();
 }
 
 /** Resolve a relationship target against the folder of the part that names it. */
@@ -299,6 +392,14 @@ export async function streamXlsxRows(
   file: string,
   onRow: (index: number, cells: string[]) => void,
   limits: Partial<ZipLimits> = {},
+  opts: {
+    /**
+     * Awaited after the rows of each inflated chunk (about 64 KiB of XML) have been delivered and before
+     * the next is read, and once at the end: where the rows are written somewhere asynchronous (a
+     * database, a file), `onRow` gathers them and this writes them, so memory stays bounded.
+     */
+    afterChunk?: () => Promise<void>;
+  } = {},
 ): Promise<{ sheetName: string; rows: number }> {
   const zipOpts: ReadZipOptions = {
     archiveName: file,
@@ -462,6 +563,7 @@ export async function streamXlsxRows(
     (t) => {
       if (cell && capture !== null) cell.text += t;
     },
+    opts.afterChunk,
   );
   return { sheetName: sheetName ?? '', rows: delivered };
 }

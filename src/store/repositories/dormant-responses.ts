@@ -6,6 +6,7 @@ import type { Codec } from '../codec.js';
 import type { Database, DormantNoticeTable, DormantResponseTable } from '../schema.js';
 import {
   responsesInForce,
+  type DormantResponseEntry,
   type DormantNoticeRepository,
   type DormantResponseRepository,
   type DormantSide,
@@ -40,38 +41,58 @@ export function dormantResponseRepository(db: Kysely<Database>, c: Codec): Dorma
         .orderBy('id')
         .execute()
     ).map(read);
-  return {
-    async record(receipt, entries) {
-      return db.transaction().execute(async (trx) => {
+  const recordStream: DormantResponseRepository['recordStream'] = async (receipt, fill) => {
+    let recorded = 0;
+    let duplicate = false;
+    const ROLLBACK = new Error('rollback: the response was not accepted');
+    try {
+      await db.transaction().execute(async (trx) => {
         const seen = await trx
           .selectFrom('dormant_response')
           .select('id')
           .where('sha256', '=', receipt.sha256)
           .limit(1)
           .executeTakeFirst();
-        if (seen) return { recorded: 0, duplicate: true };
-        for (let i = 0; i < entries.length; i += BATCH) {
-          await trx
-            .insertInto('dormant_response')
-            .values(
-              entries.slice(i, i + BATCH).map((e) => ({
-                migration_week: e.migrationWeek,
-                party_signifier: e.partySignifier,
-                chf_device_id: e.chfDeviceId,
-                mpan: e.mpan,
-                mprn: e.mprn,
-                priority: c.bool(e.priority),
-                certificates: c.json(e.certificates),
-                file_name: receipt.fileName,
-                sha256: receipt.sha256,
-                received_at: c.date(receipt.receivedAt),
-                on_time: c.bool(receipt.onTime),
-              })),
-            )
-            .execute();
-        }
-        return { recorded: entries.length, duplicate: false };
+        duplicate = seen !== undefined;
+        const insert = async (entries: readonly DormantResponseEntry[]) => {
+          for (let i = 0; i < entries.length; i += BATCH) {
+            await trx
+              .insertInto('dormant_response')
+              .values(
+                entries.slice(i, i + BATCH).map((e) => ({
+                  migration_week: e.migrationWeek,
+                  party_signifier: e.partySignifier,
+                  chf_device_id: e.chfDeviceId,
+                  mpan: e.mpan,
+                  mprn: e.mprn,
+                  priority: c.bool(e.priority),
+                  certificates: c.json(e.certificates),
+                  file_name: receipt.fileName,
+                  sha256: receipt.sha256,
+                  received_at: c.date(receipt.receivedAt),
+                  on_time: c.bool(receipt.onTime),
+                })),
+              )
+              .execute();
+          }
+          recorded += entries.length;
+        };
+        if (!(await fill(duplicate ? undefined : insert))) throw ROLLBACK;
       });
+    } catch (e) {
+      if (e === ROLLBACK) return { recorded: 0, duplicate, committed: false };
+      throw e;
+    }
+    return { recorded, duplicate, committed: true };
+  };
+  return {
+    recordStream,
+    async record(receipt, entries) {
+      const r = await recordStream(receipt, async (insert) => {
+        if (insert) await insert(entries);
+        return true;
+      });
+      return { recorded: r.recorded, duplicate: r.duplicate };
     },
 
     async inForce(week, chf) {

@@ -33,6 +33,17 @@ export interface DormantResponseRepository {
     receipt: DormantResponseReceipt,
     entries: readonly DormantResponseEntry[],
   ): Promise<{ recorded: number; duplicate: boolean }>;
+  /**
+   * Record one response file's rows as `fill` produces them, in batches, in one transaction: `fill` is
+   * given `insert` (undefined when the same bytes were recorded before: a duplicate, nothing added) and
+   * returns whether to commit; false rolls back every batch (nothing recorded).
+   */
+  recordStream(
+    receipt: DormantResponseReceipt,
+    fill: (
+      insert: ((entries: readonly DormantResponseEntry[]) => Promise<void>) | undefined,
+    ) => Promise<boolean>,
+  ): Promise<{ recorded: number; duplicate: boolean; committed: boolean }>;
   /** The response in force for an installation: its latest on-time row, else its latest late one. */
   inForce(migrationWeek: string, chfDeviceId: string): Promise<StoredDormantResponse | undefined>;
   /** Every row for a Migration Week, in the order recorded. */
