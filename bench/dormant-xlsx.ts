@@ -91,6 +91,11 @@ async function child(mode: string, file: string, n: number): Promise<Record<stri
     mode,
     rows: count,
     seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    // CPU time (user + system): steadier than the wall clock on a shared machine.
+    cpuSeconds: +(
+      (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) /
+      1e6
+    ).toFixed(2),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
@@ -98,7 +103,10 @@ async function child(mode: string, file: string, n: number): Promise<Record<stri
 const CLI = fileURLToPath(new URL('../../bin/s1mig.js', import.meta.url));
 
 /** Run the CLI under /usr/bin/time -v: seconds (wall clock) and Maximum resident set size. */
-function timedCli(args: string[], cwd: string): { seconds: number; maxRssMb: number; stdout: string } {
+function timedCli(
+  args: string[],
+  cwd: string,
+): { seconds: number; cpuSeconds: number; maxRssMb: number; stdout: string } {
   const t0 = process.hrtime.bigint();
   const outFile = path.join(cwd, 'stdout.json');
   const fd = fs.openSync(outFile, 'w');
@@ -117,7 +125,14 @@ function timedCli(args: string[], cwd: string): { seconds: number; maxRssMb: num
     throw new Error(
       `s1mig ${args.slice(0, 3).join(' ')}: exit ${r.status}\n${stdout.slice(0, 2000)}\n${r.stderr.slice(0, 2000)}`,
     );
-  return { seconds, maxRssMb: Math.round(Number(rss[1]) / 1024), stdout };
+  const cpu = (label: string) =>
+    Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
+  return {
+    seconds,
+    cpuSeconds: +(cpu('User') + cpu('System')).toFixed(2),
+    maxRssMb: Math.round(Number(rss[1]) / 1024),
+    stdout,
+  };
 }
 
 /** respond and receive on the schedule of `n` rows (`file`, written by the write child). */
@@ -187,8 +202,20 @@ async function commands(dir: string, file: string, n: number): Promise<Record<st
       throw new Error(`receive: ${receive.stdout.slice(0, 500)}`);
     fs.rmSync(work, { recursive: true, force: true });
     return [
-      { mode: 'respond (CLI)', rows: n, seconds: respond.seconds, maxRssMb: respond.maxRssMb },
-      { mode: 'receive (CLI, SQLite)', rows: n, seconds: receive.seconds, maxRssMb: receive.maxRssMb },
+      {
+        mode: 'respond (CLI)',
+        rows: n,
+        seconds: respond.seconds,
+        cpuSeconds: respond.cpuSeconds,
+        maxRssMb: respond.maxRssMb,
+      },
+      {
+        mode: 'receive (CLI, SQLite)',
+        rows: n,
+        seconds: receive.seconds,
+        cpuSeconds: receive.cpuSeconds,
+        maxRssMb: receive.maxRssMb,
+      },
     ];
   } finally {
     pki.cleanup();

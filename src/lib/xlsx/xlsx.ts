@@ -82,6 +82,31 @@ export function columnIndex(letters: string): number | undefined {
   return n - 1 < MAX_COLUMNS ? n - 1 : undefined;
 }
 
+/**
+ * The 0-based column of an A1-style cell reference in row `row` (1-based), or undefined when it is not
+ * one (letters A-XFD then the row's digits). By character codes: it runs once per cell.
+ */
+export function cellRefColumn(ref: string, row: number): number | undefined {
+  let i = 0;
+  let col = 0;
+  for (; i < ref.length && i < 4; i++) {
+    const ch = ref.charCodeAt(i);
+    if (ch < 65 || ch > 90) break;
+    col = col * 26 + (ch - 64);
+  }
+  if (i === 0 || i > 3 || col > MAX_COLUMNS) return undefined;
+  let n = 0;
+  const digitsFrom = i;
+  for (; i < ref.length; i++) {
+    const ch = ref.charCodeAt(i);
+    if (ch < 48 || ch > 57) return undefined;
+    n = n * 10 + (ch - 48);
+    if (n > MAX_ROWS) return undefined;
+  }
+  if (i === digitsFrom || n !== row) return undefined;
+  return col - 1;
+}
+
 // ECMA-376 Part 1, 22.9.2.19 ST_Xstring: characters XML cannot carry are written _xHHHH_ (and a
 // literal "_xHHHH_" has its underscore escaped as _x005F_).
 function encodeXstring(s: string): string {
@@ -97,16 +122,36 @@ function decodeXstring(s: string): string {
     : s;
 }
 
+// Column letters by index, computed once (rowXml writes one per cell).
+const LETTERS: string[] = [];
+const letters = (c: number): string => (LETTERS[c] ??= columnLetters(c));
+
+// A value that needs none of: ST_Xstring encoding (control characters, U+FFFE/U+FFFF, a literal
+// "_xHHHH_"), XML escaping (& < > CR), xml:space="preserve" (leading/trailing white space, a newline).
+// Nearly every cell of a notice (digits, hex IDs, dates, names) takes this fast path.
+// eslint-disable-next-line no-control-regex -- exactly the characters that need the slow path
+const NEEDS_WORK = /[\u0000-\u001F&<>_\uD800-\uDFFF\uFFFE\uFFFF]|^\s|\s$/;
+
+function cellText(v: string): string {
+  if (!NEEDS_WORK.test(v)) return `<t>${v}</t>`;
+  const space = /^\s|\s$|\n/.test(v) ? ' xml:space="preserve"' : '';
+  return `<t${space}>${escapeText(encodeXstring(v))}</t>`;
+}
+
 function rowXml(row: ReadonlyArray<string>, r: number): string {
   if (row.length > MAX_COLUMNS) throw new RangeError(`row ${r + 1} has more than ${MAX_COLUMNS} cells`);
-  let out = `<row r="${r + 1}">`;
-  row.forEach((v, c) => {
-    if (v === '') return;
-    const space = /^\s|\s$|\n/.test(v) ? ' xml:space="preserve"' : '';
-    out += `<c r="${columnLetters(c)}${r + 1}" s="1" t="inlineStr"><is><t${space}>${escapeText(encodeXstring(v))}</t></is></c>`;
-  });
+  const rn = r + 1;
+  let out = `<row r="${rn}">`;
+  for (let c = 0; c < row.length; c++) {
+    const v = row[c]!;
+    if (v === '') continue;
+    out += `<c r="${letters(c)}${rn}" s="1" t="inlineStr"><is>${cellText(v)}</is></c>`;
+  }
   return out + '</row>';
 }
+
+/** XML text gathered before it is encoded and handed to the zip writer (bounds memory per piece). */
+const PIECE = 512 * 1024;
 
 const SHEET_START = `${XML_DECL}<worksheet xmlns="${MAIN_NS}"><sheetData>`;
 const SHEET_END = '</sheetData></worksheet>';
@@ -178,7 +223,7 @@ export async function writeXlsx(sheet: XlsxSheet, opts: { modified?: Date } = {}
 
 /**
  * Write the same workbook as writeXlsx into `sink`, streaming: rows are taken from the iterator as the
- * zip writer asks for more, in pieces of about 64 KiB of XML, so memory does not grow with the rows.
+ * zip writer asks for more, in pieces of about 512 KiB of XML, so memory does not grow with the rows.
  */
 export async function writeXlsxStream(
   sheet: { name: string; rows: Iterable<ReadonlyArray<string>> | AsyncIterable<ReadonlyArray<string>> },
@@ -195,7 +240,7 @@ export async function writeXlsxStream(
     async pull(controller) {
       let chunk = started ? '' : SHEET_START;
       started = true;
-      while (!done && chunk.length < 65536) {
+      while (!done && chunk.length < PIECE) {
         const next = await it.next();
         if (next.done) {
           done = true;
@@ -244,8 +289,8 @@ export function createXlsxWriter(
     wake = undefined;
     w?.();
   };
-  // The zip writer reads `out`; rows are enqueued in pieces of about 64 KiB and `write` waits while
-  // the queue holds 256 KiB or more.
+  // The zip writer reads `out`; rows are enqueued in pieces of about 512 KiB and `write` waits while
+  // the queue holds 1 MiB or more.
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const out = new ReadableStream<Uint8Array>(
     {
@@ -254,7 +299,7 @@ export function createXlsxWriter(
       },
       pull: wakeUp,
     },
-    new ByteLengthQueuingStrategy({ highWaterMark: 256 * 1024 }),
+    new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }),
   );
   const done = writeZipStream(
     [...fixedParts(sheetName), { name: 'xl/worksheets/sheet1.xml', data: out }],
@@ -280,7 +325,7 @@ export function createXlsxWriter(
       if (failed !== undefined) throw asError(failed);
       if (r >= MAX_ROWS) throw new RangeError(`more than ${MAX_ROWS} rows`);
       buf += rowXml(row, r++);
-      if (buf.length >= 65536) await flush();
+      if (buf.length >= PIECE) await flush();
     },
     async close() {
       if (closed) return;
@@ -513,9 +558,8 @@ export async function streamXlsxRows(
           const ref = attr(el, 'r');
           let col = colNext;
           if (ref !== undefined) {
-            const m = /^([A-Z]{1,3})(\d+)$/.exec(ref);
-            const c = m ? columnIndex(m[1]!) : undefined;
-            if (c === undefined || Number(m![2]) - 1 !== rowIndex)
+            const c = cellRefColumn(ref, rowIndex + 1);
+            if (c === undefined)
               throw badRef(`cell r="${ref}" in row ${rowIndex + 1}: expected a reference in that row`);
             col = c;
           }
