@@ -211,13 +211,25 @@ function fixedParts(sheetName: string): { name: string; data: Uint8Array }[] {
   ];
 }
 
+export interface XlsxWriteOptions {
+  /** Modification date of the parts (default: now). */
+  modified?: Date;
+  /**
+   * Deflate level 0–9 (default 1). Most of the cost of writing a large sheet is deflating its XML: level 1
+   * takes about half the CPU of level 6 for a file about a quarter larger (13.1 → 16.4 MB at 200,000
+   * schedule rows); any zip reader inflates either.
+   */
+  level?: number;
+}
+const DEFAULT_LEVEL = 1;
+
 /** Write a one-sheet workbook of text cells. */
-export async function writeXlsx(sheet: XlsxSheet, opts: { modified?: Date } = {}): Promise<Uint8Array> {
+export async function writeXlsx(sheet: XlsxSheet, opts: XlsxWriteOptions = {}): Promise<Uint8Array> {
   checkSheetName(sheet.name);
   if (sheet.rows.length > MAX_ROWS) throw new RangeError(`more than ${MAX_ROWS} rows`);
   return writeZip(
     [...fixedParts(sheet.name), { name: 'xl/worksheets/sheet1.xml', data: ENC.encode(sheetXml(sheet.rows)) }],
-    { lastModDate: opts.modified },
+    { lastModDate: opts.modified, level: opts.level ?? DEFAULT_LEVEL },
   );
 }
 
@@ -228,7 +240,7 @@ export async function writeXlsx(sheet: XlsxSheet, opts: { modified?: Date } = {}
 export async function writeXlsxStream(
   sheet: { name: string; rows: Iterable<ReadonlyArray<string>> | AsyncIterable<ReadonlyArray<string>> },
   sink: WritableStream<Uint8Array>,
-  opts: { modified?: Date } = {},
+  opts: XlsxWriteOptions = {},
 ): Promise<void> {
   checkSheetName(sheet.name);
   const it =
@@ -256,6 +268,7 @@ export async function writeXlsxStream(
   });
   await writeZipStream([...fixedParts(sheet.name), { name: 'xl/worksheets/sheet1.xml', data: xml }], sink, {
     lastModDate: opts.modified,
+    level: opts.level ?? DEFAULT_LEVEL,
   });
 }
 
@@ -276,7 +289,7 @@ export interface XlsxRowWriter {
 export function createXlsxWriter(
   sheetName: string,
   sink: WritableStream<Uint8Array>,
-  opts: { modified?: Date } = {},
+  opts: XlsxWriteOptions = {},
 ): XlsxRowWriter {
   checkSheetName(sheetName);
   let buf = SHEET_START;
@@ -306,6 +319,7 @@ export function createXlsxWriter(
     sink,
     {
       lastModDate: opts.modified,
+      level: opts.level ?? DEFAULT_LEVEL,
     },
   ).catch((e: unknown) => {
     failed = e;
