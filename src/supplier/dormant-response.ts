@@ -4,8 +4,9 @@
 // password is the MD5 of the spreadsheet (7.5.1, 7.5.2), the Table 7.5.1 password file, and its
 // detached signature (7.5.3). Due by 10:00 on the Thursday of the week before the Migration Week (MAM 6).
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
-import { createWriteStream, openAsBlob, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, openAsBlob, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { createXlsxWriter, streamXlsxRows, XlsxError } from '../lib/xlsx/xlsx.js';
 import { writeEncryptedZipStream } from '../lib/archive/zip.js';
@@ -52,8 +53,15 @@ const CERT_FILE_RULE = 'docs/DORMANT.md (certificates input)';
 /** The certificates input (docs/DORMANT.md): its columns and, by CHF Device ID, the values and the line. */
 export interface CertificatesInput {
   columns: string[];
-  byChf: Map<string, { values: string[]; line: number }>;
+  /** The line's text (tokenized again when used: smaller than its fields). */
+  byChf: Map<string, { text: string; line: number }>;
   problems: DormantProblem[];
+}
+
+/** The values after the CHF Device ID of a certificates line kept by parseCertificatesCsv. */
+export function certificateValues(entry: { text: string }): string[] {
+  const t = tokenizeCsvLine(entry.text);
+  return t.ok ? t.fields.slice(1).map((f) => f.value) : [];
 }
 
 /**
@@ -61,50 +69,95 @@ export interface CertificatesInput {
  * column names (Priority and the certificate columns).
  */
 export function parseCertificatesCsv(certificatesCsv: string, file: string): CertificatesInput {
-  const problems: DormantProblem[] = [];
-  const bad = (line: number | null, field: string | null, message: string) =>
-    problems.push({ file, line, column: null, field, rule: CERT_FILE_RULE, message });
-  const lines = certificatesCsv
-    .replace(/^\uFEFF/, '')
-    .split('\n')
-    .map((l) => l.replace(/\r$/, ''));
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const head = tokenizeCsvLine(lines[0] ?? '');
-  const cols = head.ok ? head.fields.map((f) => f.value) : [];
-  const byChf = new Map<string, { values: string[]; line: number }>();
-  if (cols[0] !== 'CHF Device ID')
-    bad(
-      1,
-      cols[0] ?? null,
-      `expected the first column 'CHF Device ID', then columns of MAM Table 7.4.2 among: ${RESPONSE_COLUMNS.join(', ')}`,
-    );
-  cols.slice(1).forEach((c) => {
-    if (!RESPONSE_COLUMNS.includes(c))
-      bad(
-        1,
-        c,
-        `'${c}' is not a column the Responsible Supplier fills in (MAM 7.4.2): expected one of ${RESPONSE_COLUMNS.join(', ')}`,
-      );
-  });
-  if (problems.length > 0) return { columns: cols, byChf, problems };
-  for (let i = 1; i < lines.length; i++) {
-    const t = tokenizeCsvLine(lines[i]!);
-    if (!t.ok) {
-      bad(i + 1, null, `column ${t.column}: ${t.message}`);
-      continue;
-    }
-    const v = t.fields.map((f) => f.value);
-    if (v.length !== cols.length) {
-      bad(i + 1, null, `${v.length} fields: expected ${cols.length} as in the header line`);
-      continue;
-    }
-    if (byChf.has(v[0]!)) {
-      bad(i + 1, 'CHF Device ID', `${v[0]} is given twice (also line ${byChf.get(v[0]!)!.line})`);
-      continue;
-    }
-    byChf.set(v[0]!, { values: v.slice(1), line: i + 1 });
+  const reader = new CertificatesReader(file);
+  const text = certificatesCsv.replace(/^\uFEFF/, '');
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf('\n', from);
+    if (to === -1) to = text.length;
+    reader.line(text.slice(from, to));
+    from = to + 1;
   }
-  return { columns: cols, byChf, problems };
+  return reader.end();
+}
+
+/** parseCertificatesCsv reading the file line by line (the text is never held whole). */
+export async function readCertificatesFile(filePath: string, file: string): Promise<CertificatesInput> {
+  const reader = new CertificatesReader(file);
+  const lines = createInterface({ input: createReadStream(filePath, 'utf8'), crlfDelay: Infinity });
+  let first = true;
+  for await (const l of lines) {
+    reader.line(first ? l.replace(/^\uFEFF/, '') : l);
+    first = false;
+  }
+  return reader.end();
+}
+
+class CertificatesReader {
+  private n = 0;
+  private cols: string[] = [];
+  private readonly byChf = new Map<string, { text: string; line: number }>();
+  private readonly problems: DormantProblem[] = [];
+  /** Empty lines seen but not yet known to be trailing. */
+  private blank: number[] = [];
+  constructor(private readonly file: string) {}
+
+  private bad(line: number | null, field: string | null, message: string): void {
+    this.problems.push({ file: this.file, line, column: null, field, rule: CERT_FILE_RULE, message });
+  }
+
+  line(raw: string): void {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const n = ++this.n;
+    if (n === 1) {
+      const head = tokenizeCsvLine(text);
+      this.cols = head.ok ? head.fields.map((f) => f.value) : [];
+      if (this.cols[0] !== 'CHF Device ID')
+        this.bad(
+          1,
+          this.cols[0] ?? null,
+          `expected the first column 'CHF Device ID', then columns of MAM Table 7.4.2 among: ${RESPONSE_COLUMNS.join(', ')}`,
+        );
+      this.cols.slice(1).forEach((c) => {
+        if (!RESPONSE_COLUMNS.includes(c))
+          this.bad(
+            1,
+            c,
+            `'${c}' is not a column the Responsible Supplier fills in (MAM 7.4.2): expected one of ${RESPONSE_COLUMNS.join(', ')}`,
+          );
+      });
+      return;
+    }
+    if (this.problems.length > 0 && this.n > 1 && this.problems[0]!.line === 1) return;
+    if (text === '') {
+      this.blank.push(n);
+      return;
+    }
+    for (const b of this.blank)
+      this.bad(b, null, `0 fields: expected ${this.cols.length} as in the header line`);
+    this.blank = [];
+    const t = tokenizeCsvLine(text);
+    if (!t.ok) {
+      this.bad(n, null, `column ${t.column}: ${t.message}`);
+      return;
+    }
+    if (t.fields.length !== this.cols.length) {
+      this.bad(n, null, `${t.fields.length} fields: expected ${this.cols.length} as in the header line`);
+      return;
+    }
+    const chf = t.fields[0]!.value;
+    const seen = this.byChf.get(chf);
+    if (seen) {
+      this.bad(n, 'CHF Device ID', `${chf} is given twice (also line ${seen.line})`);
+      return;
+    }
+    this.byChf.set(chf, { text, line: n });
+  }
+
+  end(): CertificatesInput {
+    if (this.n === 0) this.line('');
+    return { columns: this.cols, byChf: this.byChf, problems: this.problems };
+  }
 }
 
 /** Fill the schedule's response columns from the certificates CSV (parseCertificatesCsv). */
@@ -121,7 +174,8 @@ export function fillResponse(
   for (const row of rows) {
     const f = input.byChf.get(row['CHF Device ID']!);
     if (!f) continue;
-    input.columns.slice(1).forEach((c, j) => (row[c] = f.values[j]!));
+    const values = certificateValues(f);
+    input.columns.slice(1).forEach((c, j) => (row[c] = values[j]!));
     used.add(row['CHF Device ID']!);
     filled++;
   }
@@ -162,7 +216,7 @@ export async function respondToSchedule(
   const certName = path.basename(certificatesPath ?? name);
   let input: CertificatesInput | undefined;
   if (certificatesPath !== undefined) {
-    input = parseCertificatesCsv(await fs.readFile(certificatesPath, 'utf8'), certName);
+    input = await readCertificatesFile(certificatesPath, certName);
     if (input.problems.length > 0) return { ok: false, problems: input.problems };
   }
   const key = typeof o.key === 'string' ? createPrivateKey(o.key) : o.key;
@@ -218,7 +272,8 @@ export async function respondToSchedule(
           if (d && (firstDay === undefined || d < firstDay)) firstDay = d;
           const f = input?.byChf.get(row['CHF Device ID']!);
           if (f) {
-            input!.columns.slice(1).forEach((c, j) => (row[c] = f.values[j]!));
+            const values = certificateValues(f);
+            input!.columns.slice(1).forEach((c, j) => (row[c] = values[j]!));
             used.add(row['CHF Device ID']!);
             filled++;
           }
