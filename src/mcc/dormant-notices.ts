@@ -7,10 +7,11 @@
 // - the supplier's response (TMAD 4.32), sealed per MAM 7.5, is opened, checked and recorded by
 //   10:00 on the Thursday before the Migration Week (MAM 6), for the 4.32A gate.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { openAsBlob, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readXlsx, writeXlsx, XlsxError } from '../lib/xlsx/xlsx.js';
-import { readSingleEntryZip, ZipError } from '../lib/archive/zip.js';
+import os from 'node:os';
+import { readXlsx, streamXlsxRows, writeXlsx, XlsxError } from '../lib/xlsx/xlsx.js';
+import { streamSingleEntryZip, ZipError } from '../lib/archive/zip.js';
 import {
   addDays,
   defaultWorkingDayCalendar,
@@ -34,12 +35,16 @@ import {
   csvToRows,
   supplierCertificateGaps,
   tableRows,
+  TableReader,
   type DormantNoticeKind,
   type DormantProblem,
   type DormantResponseEntry,
   type DormantTable,
   type NoticeHeader,
   type NoticeRow,
+  type DormantNoticeRecordInput,
+  type DormantSide,
+  type StoredDormantNotice,
 } from '../core/formats/dormant/index.js';
 import { parsePasswordFile } from '../core/formats/ma/password-file.js';
 import { verifyDetached } from '../core/crypto/cms.js';
@@ -83,10 +88,27 @@ export interface DormantNoticeOptions {
   agreedShorterNotice?: boolean;
 }
 
+/** What the notice says about one of its installations, for the record (migration 010), row by row. */
+export interface NoticedInstallation {
+  chfDeviceId: string;
+  mpan: string | null;
+  mprn: string | null;
+  /** The meters the supplier is notified for (G also when the gas supplier is deemed notified through it). */
+  sides: DormantSide[];
+  deemedGasSupplier: string | null;
+  groupIds: GroupId[] | null;
+  /** A re-notification: the supplier(s) the meters were assigned to before. */
+  replaces?: string | null;
+}
+
 export interface PlannedNotice {
   kind: DormantNoticeKind;
   partySignifier: string;
   table: DormantTable;
+  /** Parallel to table.rows. */
+  installations: NoticedInstallation[];
+  /** A re-notification after a change of Responsible Supplier: its sequence number in the file name. */
+  renotification?: number;
 }
 
 export interface NotNotified {
@@ -214,7 +236,7 @@ export async function planDormantNotices(
     (k) => sentOn > deadlines[k] && !o.agreedShorterNotice,
   );
 
-  const rowsBySupplier = new Map<string, SmsoInstallation[]>();
+  const rowsBySupplier = new Map<string, { inst: SmsoInstallation; noticed: NoticedInstallation }[]>();
   const plan: DormantNoticePlan = {
     week: o.week,
     sentOn,
@@ -244,22 +266,46 @@ export async function planDormantNotices(
         rule: 'TMAD 4.29, 4.30 (Registration Data)',
         reason: `no Gas Supplier registered for MPRN ${inst.mprn} on ${sentOn}`,
       });
-    const to = new Set<string>();
-    if (eSup) to.add(eSup);
+    // Per supplier told: the meters it is told for (TMAD 4.29/4.30 "Responsible Supplier(s)").
+    const to = new Map<string, NoticedInstallation>();
+    const tell = (sup: string, side: DormantSide, deemed: string | null, groups: GroupId[] | null) => {
+      const n = to.get(sup) ?? {
+        chfDeviceId: inst.chfDeviceId,
+        mpan: inst.mpan ?? null,
+        mprn: inst.mprn ?? null,
+        sides: [],
+        deemedGasSupplier: null,
+        groupIds: groups,
+      };
+      n.sides.push(side);
+      if (deemed) n.deemedGasSupplier = deemed;
+      if (groups) n.groupIds = groups;
+      to.set(sup, n);
+    };
+    let groups: GroupId[] | null = null;
     if (gSup && gSup !== eSup) {
       // TMAD 4.29/4.30: affiliated suppliers of a dormant-only split site: the electricity supplier only,
       // except GroupID EA/EB/EC. A site whose GroupID cannot be told is treated as one of those (both told).
-      const groups =
+      groups =
         eSup && (await o.reference.areAffiliates(eSup, gSup)) ? await groupIdsOf(inst, o.reference) : null;
-      if (groups && groups.length > 0 && !groups.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g)))
+    }
+    if (eSup) tell(eSup, 'E', null, groups);
+    if (gSup) {
+      if (gSup === eSup) tell(eSup, 'G', null, groups);
+      else if (
+        groups &&
+        groups.length > 0 &&
+        !groups.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g))
+      ) {
         plan.deemedNotified.push({
           chfDeviceId: inst.chfDeviceId,
           gasSupplier: gSup,
           electricitySupplier: eSup!,
         });
-      else to.add(gSup);
+        tell(eSup!, 'G', gSup, groups);
+      } else tell(gSup, 'G', null, groups);
     }
-    for (const s of to) {
+    for (const [s, noticed] of to) {
       if (!o.suppliers.has(s)) {
         plan.notNotified.push({
           chfDeviceId: inst.chfDeviceId,
@@ -269,7 +315,7 @@ export async function planDormantNotices(
         continue;
       }
       const list = rowsBySupplier.get(s) ?? [];
-      list.push(inst);
+      list.push({ inst, noticed });
       rowsBySupplier.set(s, list);
     }
   }
@@ -289,10 +335,11 @@ export async function planDormantNotices(
         table: {
           kind,
           header,
-          rows: insts.map((i) =>
+          rows: insts.map(({ inst: i }) =>
             kind === 'firmware' ? firmwareRow(i, o.week, o.firmwareTargets ?? []) : scheduleRow(i, o.week),
           ),
         },
+        installations: insts.map((i) => i.noticed),
       });
     }
   }
@@ -369,7 +416,7 @@ export interface WrittenNotice {
 
 /** Write the plan's notices into `outDir` (never over an existing file). */
 export async function writeDormantNotices(
-  plan: DormantNoticePlan,
+  plan: { week: string; notices: readonly PlannedNotice[] },
   outDir: string,
   opts: { csv?: boolean; at?: Date } = {},
 ): Promise<WrittenNotice[]> {
@@ -379,12 +426,267 @@ export async function writeDormantNotices(
     const format = opts.csv ? 'csv' : 'xlsx';
     const file = path.join(
       outDir,
-      noticeFileName(n.kind, n.partySignifier, n.table.header.smso, plan.week, format),
+      noticeFileName(
+        n.kind,
+        n.partySignifier,
+        n.table.header.smso,
+        plan.week,
+        format,
+        false,
+        n.renotification,
+      ),
     );
     await fs.writeFile(file, await encodeNotice(n.table, format, opts.at), { flag: 'wx', mode: 0o640 });
     out.push({ kind: n.kind, partySignifier: n.partySignifier, file, installations: n.table.rows.length });
   }
   return out;
+}
+
+/**
+ * The records of the notices written (migration 010): one per installation, kind and supplier told,
+ * with the meters it was told for and the file (by its name). `written` is parallel to `plan.notices`.
+ */
+export function noticeRecords(
+  plan: { week: string; notices: readonly PlannedNotice[] },
+  written: readonly WrittenNotice[],
+  sentAt: Date,
+): DormantNoticeRecordInput[] {
+  return plan.notices.flatMap((n, k) =>
+    n.installations.map((i, j) => ({
+      migrationWeek: plan.week,
+      kind: n.kind,
+      smso: n.table.header.smso,
+      chfDeviceId: i.chfDeviceId,
+      mpan: i.mpan,
+      mprn: i.mprn,
+      partySignifier: n.partySignifier,
+      sides: i.sides,
+      deemedGasSupplier: i.deemedGasSupplier,
+      groupIds: i.groupIds,
+      row: n.table.rows[j]!,
+      fileName: path.basename(written[k]!.file),
+      renotification: n.renotification !== undefined,
+      replaces: i.replaces ?? null,
+      note: null,
+      sentAt,
+    })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A change of Responsible Supplier after a notice (TMAD 4.29, 4.30 last sentence)
+
+export interface RenotifyOptions {
+  week: string;
+  /** When the Registration Data is read and the re-notifications are sent. */
+  at: Date;
+  reference: ReferenceData;
+  suppliers: ReadonlyMap<string, SupplierDetails>;
+}
+
+export interface SupplierChange {
+  chfDeviceId: string;
+  kind: DormantNoticeKind;
+  side: DormantSide;
+  from: string;
+  to: string;
+  /** notified: a new file; already-notified: it had a notice for it this week; deemed: an Affiliate told for it. */
+  action: 'notified' | 'already-notified' | 'deemed' | 'not-notified';
+}
+
+export interface RenotificationPlan {
+  week: string;
+  sentOn: string;
+  /** The Migration Week has ended (its Sunday has passed): nothing is left to carry out, nothing sent. */
+  ended: boolean;
+  notices: PlannedNotice[];
+  /** Reassignments that need no file (recorded so the new supplier's response counts, TMAD 4.32). */
+  records: DormantNoticeRecordInput[];
+  changes: SupplierChange[];
+  notNotified: NotNotified[];
+  /** Installation-kinds whose Responsible Suppliers are those already told. */
+  unchanged: number;
+}
+
+/**
+ * Compare the notices recorded for the week with the Registration Data at `o.at`: for each installation
+ * and kind whose Responsible Supplier of a meter changed, plan a notice of the same kind (the same body
+ * row, the same layout) to the new supplier, unless it was told about that installation this week
+ * already (then only the reassignment is recorded). The TMAD 4.29/4.30 affiliates rule applies to the
+ * new pair of suppliers as it did to the first (GroupID from the record).
+ */
+export async function planRenotifications(
+  records: readonly StoredDormantNotice[],
+  o: RenotifyOptions,
+): Promise<RenotificationPlan> {
+  const sentOn = londonDateOf(o.at);
+  const plan: RenotificationPlan = {
+    week: o.week,
+    sentOn,
+    ended: sentOn > addDays(o.week, 6),
+    notices: [],
+    records: [],
+    changes: [],
+    notNotified: [],
+    unchanged: 0,
+  };
+  if (plan.ended) return plan;
+  const groups = new Map<string, StoredDormantNotice[]>();
+  for (const r of [...records].sort((a, b) => a.id - b.id)) {
+    const k = `${r.kind}\u0000${r.chfDeviceId}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  // Per new supplier and kind: the installations to tell.
+  const toTell = new Map<
+    string,
+    {
+      kind: DormantNoticeKind;
+      party: string;
+      smso: string;
+      items: { row: NoticeRow; noticed: NoticedInstallation }[];
+    }
+  >();
+  for (const rows of groups.values()) {
+    const first = rows[0]!;
+    const current = new Map<DormantSide, string>();
+    const told = new Set<string>(); // had a file for it this week, or was deemed told
+    for (const r of rows) {
+      for (const sd of r.sides) current.set(sd, r.partySignifier);
+      if (r.fileName !== null) told.add(r.partySignifier);
+      if (r.deemedGasSupplier) told.add(r.deemedGasSupplier);
+    }
+    const hasE = current.has('E');
+    const hasG = current.has('G');
+    const eNow = hasE && first.mpan ? await o.reference.importSupplierAt(first.mpan, o.at) : null;
+    const gNow = hasG && first.mprn ? await o.reference.gasSupplierAt(first.mprn, o.at) : null;
+    const want = new Map<DormantSide, { party: string; deemed: string | null }>();
+    if (hasE) {
+      if (eNow) want.set('E', { party: eNow, deemed: null });
+      else
+        plan.notNotified.push({
+          chfDeviceId: first.chfDeviceId,
+          rule: 'TMAD 4.29, 4.30 (Registration Data)',
+          reason: `no Import Supplier registered for MPAN ${first.mpan} on ${sentOn}`,
+        });
+    }
+    if (hasG) {
+      const gIds = (first.groupIds ?? rows.find((r) => r.groupIds)?.groupIds ?? null) as GroupId[] | null;
+      if (!gNow)
+        plan.notNotified.push({
+          chfDeviceId: first.chfDeviceId,
+          rule: 'TMAD 4.29, 4.30 (Registration Data)',
+          reason: `no Gas Supplier registered for MPRN ${first.mprn} on ${sentOn}`,
+        });
+      else if (eNow && gNow === eNow) want.set('G', { party: eNow, deemed: null });
+      else if (
+        eNow &&
+        gIds &&
+        gIds.length > 0 &&
+        !gIds.some((g) => AFFILIATE_EXCEPTION_GROUP_IDS.includes(g)) &&
+        (await o.reference.areAffiliates(eNow, gNow))
+      )
+        want.set('G', { party: eNow, deemed: gNow });
+      else want.set('G', { party: gNow, deemed: null });
+    }
+    const parties = new Map<string, { sides: DormantSide[]; from: Set<string>; deemed: string | null }>();
+    for (const [side, w] of want) {
+      const before = current.get(side)!;
+      if (before === w.party) continue;
+      const p = parties.get(w.party) ?? { sides: [], from: new Set<string>(), deemed: null };
+      p.sides.push(side);
+      p.from.add(before);
+      if (w.deemed) p.deemed = w.deemed;
+      parties.set(w.party, p);
+    }
+    if (parties.size === 0) {
+      plan.unchanged++;
+      continue;
+    }
+    for (const [party, p] of parties) {
+      const noticed: NoticedInstallation = {
+        chfDeviceId: first.chfDeviceId,
+        mpan: first.mpan,
+        mprn: first.mprn,
+        sides: p.sides,
+        deemedGasSupplier: p.deemed,
+        groupIds: first.groupIds as GroupId[] | null,
+        replaces: [...p.from].sort().join(','),
+      };
+      const already = told.has(party);
+      const known = o.suppliers.has(party);
+      for (const side of p.sides)
+        plan.changes.push({
+          chfDeviceId: first.chfDeviceId,
+          kind: first.kind,
+          side,
+          from: current.get(side)!,
+          to: party,
+          action: already ? 'already-notified' : !known ? 'not-notified' : p.deemed ? 'deemed' : 'notified',
+        });
+      if (already) {
+        plan.records.push({
+          migrationWeek: o.week,
+          kind: first.kind,
+          smso: first.smso,
+          chfDeviceId: first.chfDeviceId,
+          mpan: first.mpan,
+          mprn: first.mprn,
+          partySignifier: party,
+          sides: p.sides,
+          deemedGasSupplier: p.deemed,
+          groupIds: first.groupIds,
+          row: first.row,
+          fileName: null,
+          renotification: true,
+          replaces: noticed.replaces!,
+          note: `${party} was told about this installation for this week before (TMAD 4.29, 4.30): no second notice`,
+          sentAt: o.at,
+        });
+        continue;
+      }
+      if (!known) {
+        plan.notNotified.push({
+          chfDeviceId: first.chfDeviceId,
+          rule: 'MAM 7.3.1, 7.4.1 (Name, Market Participant ID: Mandatory)',
+          reason: `new Responsible Supplier ${party} has no name and Market Participant IDs in the suppliers list`,
+        });
+        continue;
+      }
+      const key = `${first.kind}\u0000${party}\u0000${first.smso}`;
+      const t = toTell.get(key) ?? { kind: first.kind, party, smso: first.smso, items: [] };
+      t.items.push({ row: first.row, noticed });
+      toTell.set(key, t);
+    }
+  }
+  const sorted = [...toTell.values()].sort((a, b) =>
+    a.party < b.party ? -1 : a.party > b.party ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0,
+  );
+  for (const t of sorted) {
+    const d = o.suppliers.get(t.party)!;
+    const earlier = new Set(
+      records
+        .filter((r) => r.renotification && r.fileName && r.kind === t.kind && r.partySignifier === t.party)
+        .map((r) => r.fileName),
+    );
+    const cols = columnsOf(t.kind);
+    plan.notices.push({
+      kind: t.kind,
+      partySignifier: t.party,
+      table: {
+        kind: t.kind,
+        header: {
+          name: d.name,
+          partySignifiers: [t.party],
+          marketParticipantIds: d.marketParticipantIds,
+          smso: t.smso,
+        },
+        rows: t.items.map((i) => Object.fromEntries(cols.map((c) => [c, i.row[c] ?? '']))),
+      },
+      installations: t.items.map((i) => i.noticed),
+      renotification: earlier.size + 1,
+    });
+  }
+  return plan;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -412,6 +714,8 @@ export interface ReceiveResponseResult {
   priority: number;
   /** Installations of GroupID EA/EB/EC need every Supplier Certificate ID (TMAD 4.32A): what each still lacks. */
   certificateGaps: { chfDeviceId: string; gaps: string[] }[];
+  /** More installations with gaps than listed (the list stops at 1,000). */
+  certificateGapsNotListed?: number;
   stored?: { recorded: number; duplicate: boolean };
 }
 
@@ -455,10 +759,9 @@ export async function receiveDormantResponse(
       `received ${receivedAt.toISOString()}, after the deadline ${deadline.toISOString()} (10:00 UK time on the Thursday of the week before the Migration Week ${o.week}): not recorded (pass the late-acceptance option to use it where practicable)`,
     );
 
-  const [pwBytes, sigBytes, zipBytes] = await Promise.all([
+  const [pwBytes, sigBytes] = await Promise.all([
     readSmall(passwordFilePath, MAX_SMALL_FILE),
     readSmall(signaturePath, MAX_SMALL_FILE),
-    fs.readFile(zipPath),
   ]);
   const verdict = verifyDetached(sigBytes, pwBytes, {
     trusted: toCertificateTrust(o.trust, o.requireCrl ?? true),
@@ -475,105 +778,206 @@ export async function receiveDormantResponse(
     return result();
   }
   if (!verdict.valid) return result();
-  let entry;
+
+  // The spreadsheet is inflated to a private temporary file, hashed on the way (MD5 for MAM 7.5.2, SHA-256
+  // to know the file again), then read from there row by row: memory does not grow with the rows.
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 's1mig-dormant-response-'));
   try {
-    entry = await readSingleEntryZip(zipBytes, {
-      archiveName: zipName,
-      password: pf.value.md5,
-      requireAes256: true,
-      limits: {
-        maxEntryBytes: 256 * 1024 * 1024,
-        maxTotalBytes: 256 * 1024 * 1024,
-        maxRatio: 1000,
-        ratioFloorBytes: 4 * 1024 * 1024,
-      },
-    });
-  } catch (e) {
-    if (!(e instanceof ZipError)) throw e;
-    whole(zipName, 'MAM 7.5.1', `${e.message} [${e.code}]`);
-    return result();
-  }
-  const md5 = createHash('md5').update(entry.data).digest('hex');
-  if (entry.name !== pf.value.csvFileName)
-    whole(
-      path.basename(passwordFilePath),
-      'MAM 7.5.2 Table 7.5.1',
-      `zip entry ${JSON.stringify(entry.name)} is not the file name ${JSON.stringify(pf.value.csvFileName)} of the password file`,
-      'CSV File Name',
-      2,
-    );
-  if (md5 !== pf.value.md5)
-    whole(
-      path.basename(passwordFilePath),
-      'MAM 7.5.2',
-      `MD5 of ${entry.name} is ${md5}, the password file says ${pf.value.md5}`,
-      'MD5 HASH Value',
-      3,
-    );
-  const parsed = await decodeNotice('schedule', entry.data, entry.name);
-  problems.push(...parsed.problems);
-  const t = parsed.table;
-  if (!t) return result({ fileName: entry.name });
-  const sig = t.header.partySignifiers[0]!;
-  if (o.store) {
-    const party = await o.store.reference.data.partyOfUserId(pf.value.userId);
-    if (party && !t.header.partySignifiers.includes(party.partySignifier))
+    const tmp = path.join(tmpDir, 'response');
+    let entryName: string;
+    const md5h = createHash('md5');
+    const sha = createHash('sha256');
+    let head: Uint8Array = new Uint8Array(0);
+    try {
+      entryName = await streamSingleEntryZip(
+        await openAsBlob(zipPath),
+        {
+          archiveName: zipName,
+          password: pf.value.md5,
+          requireAes256: true,
+          limits: {
+            maxEntryBytes: 256 * 1024 * 1024,
+            maxTotalBytes: 256 * 1024 * 1024,
+            maxRatio: 1000,
+            ratioFloorBytes: 4 * 1024 * 1024,
+          },
+        },
+        async (info, chunks) => {
+          const out = await fs.open(tmp, 'wx', 0o600);
+          try {
+            for await (const c of chunks) {
+              md5h.update(c);
+              sha.update(c);
+              if (head.length < 2) head = c.subarray(0, 2);
+              await out.write(c);
+            }
+          } finally {
+            await out.close();
+          }
+          return info.name;
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof ZipError)) throw e;
+      whole(zipName, 'MAM 7.5.1', `${e.message} [${e.code}]`);
+      return result();
+    }
+    const md5 = md5h.digest('hex');
+    const sha256 = sha.digest('hex');
+    if (entryName !== pf.value.csvFileName)
       whole(
         path.basename(passwordFilePath),
         'MAM 7.5.2 Table 7.5.1',
-        `User ID ${pf.value.userId} belongs to ${party.partySignifier}, not to the response's SEC Party Signifier ${t.header.partySignifiers.join(',')}`,
-        'User ID',
-        1,
+        `zip entry ${JSON.stringify(entryName)} is not the file name ${JSON.stringify(pf.value.csvFileName)} of the password file`,
+        'CSV File Name',
+        2,
       );
-  }
-  const weekDate = formatNoticeDate('schedule', o.week);
-  t.rows.forEach((r, i) => {
-    if (r['Not before'] !== '' && r['Not before'] !== weekDate && parsed.problems.length === 0)
-      problems.push({
-        file: entry.name,
-        line: i + 6,
-        column: 3,
-        field: 'Not before',
-        rule: 'MAM 6, 7.4.2',
-        message: `'${r['Not before']}': this response is for the Migration Week starting ${weekDate}`,
+    if (md5 !== pf.value.md5)
+      whole(
+        path.basename(passwordFilePath),
+        'MAM 7.5.2',
+        `MD5 of ${entryName} is ${md5}, the password file says ${pf.value.md5}`,
+        'MD5 HASH Value',
+        3,
+      );
+
+    // One pass over the rows: checked as MAM Table 7.4.2 asks and, with a store, recorded in batches in
+    // one transaction that is committed only when the whole file is accepted (else nothing is recorded).
+    const reader = new TableReader('schedule', entryName, MAX_PROBLEMS);
+    const weekDate = formatNoticeDate('schedule', o.week);
+    const gaps: ReceiveResponseResult['certificateGaps'] = [];
+    let gapCount = 0;
+    let priority = 0;
+    let partyChecked = false;
+    let pending: DormantResponseEntry[] = [];
+    const onBody = (r: NoticeRow, line: number) => {
+      if (r['Not before'] !== '' && r['Not before'] !== weekDate)
+        reader.bad(
+          line,
+          3,
+          'Not before',
+          'MAM 6, 7.4.2',
+          `'${r['Not before']}': this response is for the Migration Week starting ${weekDate}`,
+        );
+      const g = supplierCertificateGaps(r);
+      if (g.length > 0 && gapCount++ < MAX_PROBLEMS) gaps.push({ chfDeviceId: r['CHF Device ID']!, gaps: g });
+      if (r['Priority'] === 'Y') priority++;
+      pending.push({
+        migrationWeek: o.week,
+        partySignifier: reader.header!.partySignifiers[0]!,
+        chfDeviceId: r['CHF Device ID']!,
+        mpan: r['MPAN'] || null,
+        mprn: r['MPRN'] || null,
+        priority: r['Priority'] === 'Y',
+        certificates: Object.fromEntries(
+          CERTIFICATE_COLUMN_PAIRS.flatMap((p) => [p.serial, p.issuer])
+            .filter((c) => r[c] !== '')
+            .map((c) => [c, r[c]!]),
+        ),
       });
-  });
-  const gaps: ReceiveResponseResult['certificateGaps'] = [];
-  for (const r of t.rows) {
-    const g = supplierCertificateGaps(r);
-    if (g.length > 0) gaps.push({ chfDeviceId: r['CHF Device ID']!, gaps: g });
+    };
+    // Looked up before the transaction opens (on SQLite a query outside it would wait for it).
+    const party = o.store ? await o.store.reference.data.partyOfUserId(pf.value.userId) : undefined;
+    const checkParty = () => {
+      if (partyChecked || !reader.header) return;
+      partyChecked = true;
+      if (party && !reader.header.partySignifiers.includes(party.partySignifier))
+        whole(
+          path.basename(passwordFilePath),
+          'MAM 7.5.2 Table 7.5.1',
+          `User ID ${pf.value.userId} belongs to ${party.partySignifier}, not to the response's SEC Party Signifier ${reader.header.partySignifiers.join(',')}`,
+          'User ID',
+          1,
+        );
+    };
+    const readAll = async (insert: ((e: readonly DormantResponseEntry[]) => Promise<void>) | undefined) => {
+      const flush = async () => {
+        checkParty();
+        const batch = pending;
+        pending = [];
+        // Once a problem is known the file will be rejected: stop writing (the transaction rolls back).
+        if (insert && batch.length > 0 && problems.length === 0 && reader.problemCount === 0)
+          await insert(batch);
+      };
+      if (head[0] === 0x50 && head[1] === 0x4b) {
+        await streamXlsxRows(
+          await openAsBlob(tmp),
+          entryName,
+          (i, cells) => {
+            const row = reader.push(i, cells);
+            if (row) onBody(row, i + 1);
+          },
+          {},
+          { afterChunk: flush },
+        );
+      } else {
+        // Not a workbook: CSV (MAM 7.3, 7.4 ask for Excel; a CSV response is small and read whole).
+        const parsed = decodeCsv(await fs.readFile(tmp), entryName, reader);
+        for (const [row, line] of parsed) onBody(row, line);
+      }
+      reader.finish();
+      await flush();
+    };
+    const accepted = () => problems.length === 0 && reader.problemCount === 0 && reader.header !== undefined;
+    let stored: ReceiveResponseResult['stored'];
+    try {
+      if (o.store) {
+        const r = await o.store.dormantResponses.recordStream(
+          { fileName: entryName, sha256, receivedAt, onTime },
+          async (insert) => {
+            await readAll(insert);
+            return accepted();
+          },
+        );
+        if (r.committed) stored = { recorded: r.recorded, duplicate: r.duplicate };
+      } else await readAll(undefined);
+    } catch (e) {
+      if (!(e instanceof XlsxError)) throw e;
+      reader.bad(null, null, null, 'MAM 7.3, 7.4 (Excel spreadsheet)', e.message);
+    }
+    problems.push(...reader.problems);
+    if (reader.problemCount > reader.problems.length)
+      whole(
+        entryName,
+        'MAM 7.4.2',
+        `${reader.problemCount - reader.problems.length} more problem(s) not listed`,
+      );
+    if (!reader.header) return result({ fileName: entryName });
+    const base = {
+      fileName: entryName,
+      partySignifier: reader.header.partySignifiers[0]!,
+      installations: reader.bodyRows,
+      priority,
+      certificateGaps: gaps,
+      ...(gapCount > gaps.length ? { certificateGapsNotListed: gapCount - gaps.length } : {}),
+    };
+    return result(problems.length > 0 ? base : { ...base, stored });
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
   }
-  const base = {
-    fileName: entry.name,
-    partySignifier: sig,
-    installations: t.rows.length,
-    priority: t.rows.filter((r) => r['Priority'] === 'Y').length,
-    certificateGaps: gaps,
-  };
-  if (problems.length > 0 || !o.store) return result(base);
-  const entries: DormantResponseEntry[] = t.rows.map((r) => ({
-    migrationWeek: o.week,
-    partySignifier: sig,
-    chfDeviceId: r['CHF Device ID']!,
-    mpan: r['MPAN'] || null,
-    mprn: r['MPRN'] || null,
-    priority: r['Priority'] === 'Y',
-    certificates: Object.fromEntries(
-      CERTIFICATE_COLUMN_PAIRS.flatMap((p) => [p.serial, p.issuer])
-        .filter((c) => r[c] !== '')
-        .map((c) => [c, r[c]!]),
-    ),
-  }));
-  const stored = await o.store.dormantResponses.record(
-    {
-      fileName: entry.name,
-      sha256: createHash('sha256').update(entry.data).digest('hex'),
-      receivedAt,
-      onTime,
-    },
-    entries,
-  );
-  return result({ ...base, stored });
+}
+
+/** At most this many problems (and certificate gaps) are listed; the rest are counted. */
+const MAX_PROBLEMS = 1000;
+
+/** A CSV response through the same table reader: its body rows with their line numbers. */
+function decodeCsv(bytes: Uint8Array, file: string, reader: TableReader): [NoticeRow, number][] {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    reader.bad(null, null, null, 'MAM 7.3, 7.4', 'neither a workbook (.xlsx) nor UTF-8 CSV text');
+    return [];
+  }
+  const csv = csvToRows(text, file);
+  for (const p of csv.problems) reader.bad(p.line, p.column, p.field, p.rule, p.message);
+  if (csv.problems.length > 0) return [];
+  const out: [NoticeRow, number][] = [];
+  csv.rows.forEach((cells, i) => {
+    const row = reader.push(i, cells);
+    if (row) out.push([row, i + 1]);
+  });
+  return out;
 }
 
 async function readSmall(file: string, max: number): Promise<Uint8Array> {

@@ -60,8 +60,9 @@ export async function buildAndRecordMcfs(
     at,
     // TMAD 4.23, 4.23A: the stop requests received by the time of the build.
     stopRequests: await store.stopRequests.list({ until: at }),
-    // TMAD 4.32, 4.32A: the week's responses to the Dormant Meter Migration Schedule.
-    dormantResponses: await store.dormantResponses.list(week),
+    // TMAD 4.32, 4.32A: the week's responses to the Dormant Meter Migration Schedule that count (a
+    // supplier replaced by a re-notified new one after a change of supplier no longer answers, 4.29/4.30).
+    dormantResponses: await store.dormantResponses.listInForce(week),
   });
   const files = await writeMigrationCommonFiles(plan, {
     requestingPartyId: signer.requestingPartyId,

@@ -13,7 +13,7 @@ import { smsoRepository } from './repositories/smso.js';
 import { referenceRepository } from './repositories/reference.js';
 import { acceptedFileRepository } from './repositories/accepted-files.js';
 import { planningRepository } from './repositories/planning.js';
-import { dormantResponseRepository } from './repositories/dormant-responses.js';
+import { dormantNoticeRepository, dormantResponseRepository } from './repositories/dormant-responses.js';
 import { rpOutcomeRepository } from './repositories/rp-outcomes.js';
 import { dcoRepository } from './repositories/dco.js';
 import { stopRequestRepository } from './repositories/stop-requests.js';
@@ -150,6 +150,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       acceptedFiles: acceptedFileRepository(db, c),
       planning: planningRepository(db, c),
       dormantResponses: dormantResponseRepository(db, c),
+      dormantNotices: dormantNoticeRepository(db, c),
       rpOutcomes: rpOutcomeRepository(db, c),
       dco: dcoRepository(db, c),
       stopRequests: stopRequestRepository(db, c),
@@ -276,6 +277,9 @@ function newMigrator(db: Kysely<Database>, kind: StoreKind, loc: StoreLocation):
     provider: new InCodeMigrationProvider(kind),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    // Migration numbers are assigned per piece of work, and one may land after a higher one has
+    // shipped (010 after 011-015): apply a missing lower-numbered migration instead of refusing.
+    allowUnorderedMigrations: true,
     ...(loc.kind === 'postgres' && loc.schema ? { migrationTableSchema: loc.schema } : {}),
   });
 }

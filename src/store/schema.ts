@@ -161,6 +161,27 @@ export interface DormantResponseTable {
   on_time: DbBool;
 }
 
+/** The dormant notices sent (TMAD 4.29, 4.30), append-only (migration 010). */
+export interface DormantNoticeTable {
+  id: Generated<number>;
+  migration_week: string;
+  kind: string;
+  smso: string;
+  chf_device_id: string;
+  mpan: string | null;
+  mprn: string | null;
+  party_signifier: string;
+  sides: string;
+  deemed_gas_supplier: string | null;
+  group_ids: DbJson | null;
+  row: DbJson;
+  file_name: string | null;
+  renotification: DbBool;
+  replaces: string | null;
+  note: string | null;
+  sent_at: DbDate;
+}
+
 export interface RpOutcomeTable {
   id: Generated<number>;
   run_id: string;
@@ -433,6 +454,7 @@ export interface Database {
   accepted_file: AcceptedFileTable;
   planning_record: PlanningRecordTable;
   dormant_response: DormantResponseTable;
+  dormant_notice: DormantNoticeTable;
   rp_outcome: RpOutcomeTable;
   rp_counter: RpCounterTable;
   dco_file_set: DcoFileSetTable;

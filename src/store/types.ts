@@ -118,8 +118,14 @@ export interface SmsoRepository {
   deleteInstallations(smso: string, chfDeviceIds: readonly string[]): Promise<number>;
 }
 import type { PlanningRepository } from '../core/planning/repository.js';
-import type { DormantResponseRepository } from '../core/formats/dormant/repository.js';
+import type {
+  DormantNoticeRepository,
+  DormantResponseRepository,
+} from '../core/formats/dormant/repository.js';
 export type {
+  DormantNoticeRecordInput,
+  DormantNoticeRepository,
+  StoredDormantNotice,
   DormantResponseEntry,
   DormantResponseRepository,
   StoredDormantResponse,
@@ -193,6 +199,8 @@ export interface Store {
   readonly planning: PlanningRepository;
   /** Responses to the Dormant Meter Migration Schedule (TMAD 4.32, 4.32A). */
   readonly dormantResponses: DormantResponseRepository;
+  /** The dormant notices sent and re-sent after a change of supplier (TMAD 4.29, 4.30; migration 010). */
+  readonly dormantNotices: DormantNoticeRepository;
   /** The Requesting Party's per-installation outcomes and its MCF/MGF/MEF counters (TMAD 5.6; migration 007). */
   readonly rpOutcomes: RpOutcomeRepository;
   /** The DCO's file sets, installations and sealed key material (TMAD 5.15-5.21, 12.10.1; migration 011). */

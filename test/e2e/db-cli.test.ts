@@ -20,6 +20,7 @@ const MIGRATIONS = [
   '007_rp_outcomes',
   '008_dormant_responses',
   '009_stop_requests',
+  '010_dormant_notices',
   '011_dco',
   '012_s1sp',
   '013_s1sp_keys',

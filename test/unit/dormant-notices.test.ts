@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { readXlsx, streamXlsxRows, writeXlsx, writeXlsxStream } from '../../src/lib/xlsx/xlsx.js';
 import {
   CERTIFICATE_COLUMN_PAIRS,
@@ -601,4 +602,112 @@ test('xlsx streaming: writeXlsxStream writes the workbook writeXlsx writes; stre
     streamXlsxRows(new Uint8Array([0x50, 0x4b, 3, 4]), 'bad.xlsx', () => undefined),
     /bad\.xlsx: not a readable workbook/,
   );
+});
+
+test('TMAD 4.32, MAM 7.4.2: a large response with a bad cell in its last row is rejected whole; what was accepted before stays (streamed, batches rolled back)', async () => {
+  const pki = makeOpensslPki();
+  try {
+    const signer = pki.leaf('Big Response Signer', { days: 900 });
+    const trust = await loadTrust(pki.caBundlePath);
+    const dir = fs.mkdtempSync(path.join(tmp, 'big-'));
+    const N = 3000; // many inflated chunks, so batches are written before the last row is read
+    const eui = (t: number, i: number) => {
+      const h = t.toString(16).toUpperCase().padStart(2, '0') + i.toString(16).toUpperCase().padStart(6, '0');
+      return `00-DB-26-76-${h.slice(0, 2)}-${h.slice(2, 4)}-${h.slice(4, 6)}-${h.slice(6, 8)}`;
+    };
+    const rows = (bad: boolean): string[][] => [
+      ['Name', 'Electric Supply Ltd'],
+      ['SEC Party Signifier', 'ELEC01'],
+      ['Market Participant ID', 'ELEC'],
+      ['SMSO', 'CGI'],
+      [...SCHEDULE_COLUMNS],
+      ...Array.from({ length: N }, (_, i) =>
+        SCHEDULE_COLUMNS.map((c) =>
+          c === 'MPAN'
+            ? mpanWithCheckDigit(`14${String(i).padStart(10, '0')}`)
+            : c === 'Not before'
+              ? '01/03/2027'
+              : c === 'Not after'
+                ? '07/03/2027'
+                : c === 'CHF Device ID'
+                  ? eui(0x10, i)
+                  : c === 'Priority'
+                    ? bad && i === N - 1
+                      ? 'X' // MAM 7.4.2 / TMAD 4.32: Y or empty
+                      : 'Y'
+                    : '',
+        ),
+      ),
+    ];
+    // Sealed by independent tools: 7-Zip (AES-256, password = the MD5 openssl computes), openssl cms.
+    const seal = async (stem: string, bad: boolean) => {
+      const name = `${stem}.xlsx`;
+      const xlsx = path.join(dir, name);
+      await writeXlsxStream(
+        { name: 'Dormant Migration Schedule', rows: rows(bad) },
+        Writable.toWeb(fs.createWriteStream(xlsx)),
+      );
+      const md5 = execFileSync('openssl', ['md5', '-r', xlsx]).toString().split(' ')[0]!;
+      const zip = path.join(dir, `${stem}.zip`);
+      execFileSync('7zz', ['a', '-tzip', '-mem=AES256', `-p${md5}`, zip, name], {
+        cwd: dir,
+        stdio: 'ignore',
+      });
+      const pw = path.join(dir, `PASSWORD_${stem}.csv`);
+      fs.writeFileSync(pw, `70-B3-D5-1F-30-00-A0-08\n${name}\n${md5}\n`);
+      execFileSync('openssl', [
+        'cms',
+        '-sign',
+        '-binary',
+        '-outform',
+        'DER',
+        '-in',
+        pw,
+        '-out',
+        `${pw}.p7s`,
+        '-signer',
+        signer.certPath,
+        '-inkey',
+        signer.keyPath,
+        '-nosmimecap',
+      ]);
+      return { zip, pw, sig: `${pw}.p7s` };
+    };
+    const store = await openStore({ url: 'sqlite::memory:' });
+    try {
+      const receivedAt = new Date('2027-02-24T09:00:00Z');
+      const good = await seal('good', false);
+      const ok = await receiveDormantResponse(good.zip, good.pw, good.sig, {
+        week: WEEK,
+        trust,
+        receivedAt,
+        store,
+        requireCrl: false,
+      });
+      assert.deepEqual(ok.problems, []);
+      assert.deepEqual(ok.stored, { recorded: N, duplicate: false });
+      const bad = await seal('bad', true);
+      const no = await receiveDormantResponse(bad.zip, bad.pw, bad.sig, {
+        week: WEEK,
+        trust,
+        receivedAt,
+        store,
+        requireCrl: false,
+      });
+      assert.equal(no.outcome, 'rejected');
+      assert.deepEqual(
+        no.problems.map((p) => [p.file, p.line, p.column, p.field, p.rule]),
+        [['bad.xlsx', N + 5, 17, 'Priority', 'MAM 7.4.2 Table 7.4.2']],
+      );
+      assert.match(no.problems[0]!.message, /^Q3005: 'X': expected Y or empty \(TMAD 4\.32\)$/);
+      assert.equal(no.stored, undefined);
+      const listed = await store.dormantResponses.list(WEEK);
+      assert.equal(listed.length, N); // the first file's rows, none of the second's
+      assert.ok(listed.every((r) => r.fileName === 'good.xlsx' && r.priority));
+    } finally {
+      await store.close();
+    }
+  } finally {
+    pki.cleanup();
+  }
 });

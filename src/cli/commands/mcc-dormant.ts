@@ -23,7 +23,9 @@ import type { DormantProblem } from '../../core/formats/dormant/index.js';
 import { openStore } from '../../store/index.js';
 import { loadTrust, IntakeIoError } from '../../mcc/ma-intake.js';
 import {
+  noticeRecords,
   planDormantNotices,
+  planRenotifications,
   receiveDormantResponse,
   writeDormantNotices,
   type FirmwareTarget,
@@ -147,6 +149,15 @@ interface NoticesOpts {
   json?: boolean;
 }
 
+interface RenotifyOpts {
+  week: string;
+  suppliers: string;
+  out: string;
+  csv?: boolean;
+  at?: string;
+  json?: boolean;
+}
+
 interface ReceiveOpts {
   week: string;
   trust: string;
@@ -227,7 +238,9 @@ export function register(program: Command): void {
         } catch (e) {
           throw new UsageError(describePathProblem(o.out, e, 'output directory'));
         }
-        if (o.json) printJson({ ...plan, notices: undefined, written });
+        // TMAD 4.29, 4.30: who was told about which installation, for `mcc dormant renotify` (migration 010).
+        const recorded = await store.dormantNotices.record(noticeRecords(plan, written, at));
+        if (o.json) printJson({ ...plan, notices: undefined, written, recorded });
         else
           printLines(
             `Migration Week ${week}: notices sent on ${plan.sentOn}; due by ${plan.deadlines.firmware} (firmware/configuration, TMAD 4.29) and ${plan.deadlines.schedule} (migration schedule, TMAD 4.30)`,
@@ -249,6 +262,88 @@ export function register(program: Command): void {
             `${plan.skippedActive} installation(s) with an Active meter: no dormant notice`,
           );
         if (plan.late.length > 0 || plan.notNotified.length > 0) setExit(EXIT.INVALID);
+      } finally {
+        await store.close();
+      }
+    });
+
+  dormant
+    .command('renotify')
+    .description(
+      'After a change of Responsible Supplier (TMAD 4.29, 4.30: "take reasonable steps to notify the new Responsible ' +
+        "Supplier prior to carrying them out\"): compare the week's recorded notices with the store's Registration Data at " +
+        '--at and send each new Responsible Supplier the same notices (same layout; file name with _RenotificationNN) for ' +
+        'the installations that changed; a supplier already told about an installation this week is not told again. The ' +
+        "new supplier may respond (TMAD 4.32); the replaced supplier's response no longer counts for those meters (4.32A). " +
+        'Exit 0 done (also when nothing changed), 1 a new supplier could not be notified, 2 usage or I/O error',
+    )
+    .requiredOption('--week <Monday>', 'the Monday of the Migration Week (YYYY-MM-DD)')
+    .requiredOption(
+      '--suppliers <csv>',
+      'Party Signifier,Name,Market Participant IDs (header lines Name and Market Participant ID)',
+    )
+    .requiredOption('--out <dir>', 'output directory (existing files are never overwritten)')
+    .option('--csv', 'write CSV instead of .xlsx')
+    .option(
+      '--at <instant>',
+      'when the Registration Data is read and the notices sent (default now; no offset = UTC)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (o: RenotifyOpts) => {
+      const week = monday(o.week);
+      const at = o.at === undefined ? new Date() : parseInstant(o.at, '--at');
+      const suppliers = suppliersFrom(o.suppliers);
+      const store = await openStore();
+      try {
+        const records = await store.dormantNotices.list(week);
+        const plan = await planRenotifications(records, {
+          week,
+          at,
+          reference: store.reference.data,
+          suppliers,
+        });
+        if (plan.ended)
+          throw new UsageError(
+            `--at ${at.toISOString()}: the Migration Week ${week} has ended, its steps are carried out (TMAD 4.29, 4.30: "prior to carrying them out"); nothing sent`,
+          );
+        let written;
+        try {
+          written = await writeDormantNotices(plan, o.out, { csv: o.csv === true, at });
+        } catch (e) {
+          throw new UsageError(describePathProblem(o.out, e, 'output directory'));
+        }
+        const recorded = await store.dormantNotices.record([
+          ...noticeRecords(plan, written, at),
+          ...plan.records,
+        ]);
+        if (o.json)
+          printJson({
+            week,
+            sentOn: plan.sentOn,
+            noticesRecorded: records.length,
+            changes: plan.changes,
+            written,
+            notNotified: plan.notNotified,
+            unchanged: plan.unchanged,
+            recorded,
+          });
+        else
+          printLines(
+            `Migration Week ${week}: ${records.length} notice record(s) compared with the Registration Data on ${plan.sentOn}`,
+            ...plan.changes.map(
+              (c) =>
+                `${c.chfDeviceId} ${c.kind} ${c.side === 'E' ? 'electricity' : 'gas'}: ${c.from} → ${c.to}: ${c.action === 'notified' ? 'notified' : c.action === 'deemed' ? `notified (gas supplier deemed notified through its Affiliate ${c.to})` : c.action === 'already-notified' ? 'already notified this week: no second notice' : 'NOT NOTIFIED'}`,
+            ),
+            ...written.map(
+              (w) =>
+                `${escapeForTerminal(w.file)}: ${w.installations} installation(s) for ${w.partySignifier} (re-notification, TMAD ${w.kind === 'firmware' ? '4.29' : '4.30'})`,
+            ),
+            ...plan.notNotified.map(
+              (n) => `NOT NOTIFIED ${n.chfDeviceId}: ${escapeForTerminal(n.reason)} (${n.rule})`,
+            ),
+            `${plan.unchanged} installation notice(s) with the same Responsible Suppliers: nothing to send`,
+          );
+        if (plan.notNotified.length > 0) setExit(EXIT.INVALID);
       } finally {
         await store.close();
       }

@@ -12,6 +12,7 @@ import { migration006 } from './006_planning.js';
 import { migration007 } from './007_rp_outcomes.js';
 import { migration008 } from './008_dormant_responses.js';
 import { migration009 } from './009_stop_requests.js';
+import { migration010 } from './010_dormant_notices.js';
 import { migration011 } from './011_dco.js';
 import { migration014 } from './014_commissioning.js';
 import { migration012 } from './012_s1sp.js';
@@ -29,6 +30,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '007_rp_outcomes': migration007(kind),
     '008_dormant_responses': migration008(kind),
     '009_stop_requests': migration009(kind),
+    '010_dormant_notices': migration010(kind),
     '011_dco': migration011(kind),
     '012_s1sp': migration012(kind),
     '013_s1sp_keys': migration013(kind),

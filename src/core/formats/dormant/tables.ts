@@ -240,138 +240,199 @@ export function parseTable(
   rows: ReadonlyArray<ReadonlyArray<string>>,
   file: string,
 ): ParseTableResult {
-  const problems: DormantProblem[] = [];
-  const rules = RULES[kind];
-  const bad = (
-    row: number | null,
-    column: number | null,
-    field: string | null,
-    rule: string,
-    message: string,
-  ) =>
-    problems.push({
-      file,
+  const reader = new TableReader(kind, file);
+  const body: NoticeRow[] = [];
+  rows.forEach((r, i) => {
+    const row = reader.push(i, r);
+    if (row) body.push(row);
+  });
+  reader.finish();
+  return {
+    table: reader.header ? { kind, header: reader.header, rows: body } : undefined,
+    problems: reader.problems,
+  };
+}
+
+/**
+ * parseTable one row at a time, for a sheet streamed row by row (streamXlsxRows): `push` the rows in
+ * increasing order (rows left out are empty), `finish` at the end. Holds the header and the problems
+ * (at most `maxProblems`; `problemCount` counts them all), never the body rows.
+ */
+export class TableReader {
+  readonly problems: DormantProblem[] = [];
+  problemCount = 0;
+  /** The header lines, once the column names row has been read and the layout is right. */
+  header: NoticeHeader | undefined;
+  /** Body rows read (empty lines not counted). */
+  bodyRows = 0;
+  private readonly rules: (typeof RULES)[DormantNoticeKind];
+  private readonly cols: readonly string[];
+  private readonly headRows: string[][] = [];
+  private layoutDone = false;
+  private layoutOk = false;
+
+  constructor(
+    readonly kind: DormantNoticeKind,
+    readonly file: string,
+    private readonly maxProblems = Infinity,
+  ) {
+    this.rules = RULES[kind];
+    this.cols = columnsOf(kind);
+  }
+
+  bad(row: number | null, column: number | null, field: string | null, rule: string, message: string): void {
+    this.problemCount++;
+    if (this.problems.length >= this.maxProblems) return;
+    this.problems.push({
+      file: this.file,
       line: row,
       column,
       field,
       rule,
       message: row !== null && column !== null ? `${cellRef(row, column)}: ${message}` : message,
     });
-  const cell = (r: number, c: number): string => rows[r - 1]?.[c - 1] ?? '';
+  }
 
-  // Header lines.
-  const values: string[] = [];
-  NOTICE_HEADER_FIELDS.forEach((label, i) => {
-    const r = i + 1;
-    if (cell(r, 1) !== label)
-      bad(
-        r,
-        1,
-        label,
-        rules.header,
-        `'${cell(r, 1)}': expected the header line '${label}' (row ${r}, column A; its value in column B)`,
-      );
-    values.push(cell(r, 2).trim());
-    for (let c = 3; c <= (rows[r - 1]?.length ?? 0); c++)
-      if (cell(r, c) !== '')
-        bad(r, c, label, rules.header, `'${cell(r, c)}': expected nothing after the ${label} value`);
-  });
-  const [name, sigs, mpids, smso] = values as [string, string, string, string];
-  if (name === '') bad(1, 2, 'Name', rules.header, 'empty: expected the name of the Supplier (Mandatory)');
-  const partySignifiers = splitList(sigs);
-  if (partySignifiers.length === 0)
-    bad(
-      2,
-      2,
-      'SEC Party Signifier',
-      rules.header,
-      'empty: expected 6-character SEC Party Signifiers separated by commas (Mandatory)',
+  /** Row `index` (0-based) of the sheet; returns its body row when it is one (checked; problems noted). */
+  push(index: number, raw: ReadonlyArray<string>): NoticeRow | undefined {
+    if (!this.layoutDone) {
+      while (this.headRows.length < Math.min(index, COLUMN_ROW)) this.headRows.push([]);
+      if (index < COLUMN_ROW) {
+        this.headRows.push([...raw]);
+        if (index === COLUMN_ROW - 1) this.layout();
+        return undefined;
+      }
+      this.layout();
+    }
+    if (!this.layoutOk) return undefined;
+    const r = index + 1;
+    if (raw.every((v) => v === '')) return undefined; // an empty line (e.g. left by a spreadsheet) is no installation
+    const cols = this.cols;
+    const row: NoticeRow = {};
+    for (let i = 0; i < cols.length; i++) row[cols[i]!] = (raw[i] ?? '').trim();
+    for (let c = cols.length + 1; c <= raw.length; c++)
+      if ((raw[c - 1] ?? '') !== '')
+        this.bad(
+          r,
+          c,
+          null,
+          this.rules.body,
+          `'${raw[c - 1]}': expected nothing after the last column '${cols[cols.length - 1]}'`,
+        );
+    checkRow(this.kind, row, r, (column, message, rule = this.rules.body) =>
+      this.bad(r, cols.indexOf(column) + 1, column, rule, message),
     );
-  for (const s of partySignifiers) {
-    const p = parsePartySignifier(s);
-    if (!p.ok)
+    this.bodyRows++;
+    return row;
+  }
+
+  /** The end of the sheet: a sheet shorter than the header is checked as if the rest were empty. */
+  finish(): void {
+    if (!this.layoutDone) {
+      while (this.headRows.length < COLUMN_ROW) this.headRows.push([]);
+      this.layout();
+    }
+  }
+
+  private layout(): void {
+    this.layoutDone = true;
+    const rows = this.headRows;
+    const rules = this.rules;
+    const bad = this.bad.bind(this);
+    const cell = (r: number, c: number): string => rows[r - 1]?.[c - 1] ?? '';
+    let labelsOk = true;
+
+    // Header lines.
+    const values: string[] = [];
+    NOTICE_HEADER_FIELDS.forEach((label, i) => {
+      const r = i + 1;
+      if (cell(r, 1) !== label) {
+        labelsOk = false;
+        bad(
+          r,
+          1,
+          label,
+          rules.header,
+          `'${cell(r, 1)}': expected the header line '${label}' (row ${r}, column A; its value in column B)`,
+        );
+      }
+      values.push(cell(r, 2).trim());
+      for (let c = 3; c <= (rows[r - 1]?.length ?? 0); c++)
+        if (cell(r, c) !== '')
+          bad(r, c, label, rules.header, `'${cell(r, c)}': expected nothing after the ${label} value`);
+    });
+    const [name, sigs, mpids, smso] = values as [string, string, string, string];
+    if (name === '') bad(1, 2, 'Name', rules.header, 'empty: expected the name of the Supplier (Mandatory)');
+    const partySignifiers = splitList(sigs);
+    if (partySignifiers.length === 0)
       bad(
         2,
         2,
         'SEC Party Signifier',
         rules.header,
-        `${p.error} (6-character SEC Party Signifiers separated by commas)`,
+        'empty: expected 6-character SEC Party Signifiers separated by commas (Mandatory)',
       );
-  }
-  const marketParticipantIds = splitList(mpids);
-  if (marketParticipantIds.length === 0)
-    bad(
-      3,
-      2,
-      'Market Participant ID',
-      rules.header,
-      'empty: expected Market Participant IDs separated by commas (Mandatory)',
-    );
-  for (const m of marketParticipantIds)
-    if (!/^[A-Z0-9]{3,4}$/.test(m))
+    for (const s of partySignifiers) {
+      const p = parsePartySignifier(s);
+      if (!p.ok)
+        bad(
+          2,
+          2,
+          'SEC Party Signifier',
+          rules.header,
+          `${p.error} (6-character SEC Party Signifiers separated by commas)`,
+        );
+    }
+    const marketParticipantIds = splitList(mpids);
+    if (marketParticipantIds.length === 0)
       bad(
         3,
         2,
         'Market Participant ID',
         rules.header,
-        `'${m}': expected a Market Participant ID of 3 (gas) or 4 (electricity) characters`,
+        'empty: expected Market Participant IDs separated by commas (Mandatory)',
       );
-  const sm = parseSmsoCode(smso);
-  if (!sm.ok) bad(4, 2, 'SMSO', rules.header, `${sm.error} (3-character SMSO code in upper case)`);
-
-  // Column names.
-  const cols = columnsOf(kind);
-  let layoutOk = !problems.some((p) => p.column === 1);
-  cols.forEach((name, i) => {
-    if (cell(COLUMN_ROW, i + 1) !== name) {
-      layoutOk = false;
-      bad(
-        COLUMN_ROW,
-        i + 1,
-        name,
-        rules.body,
-        `'${cell(COLUMN_ROW, i + 1)}': expected the column '${name}' (column ${i + 1} of ${cols.length})`,
-      );
-    }
-  });
-  for (let c = cols.length + 1; c <= (rows[COLUMN_ROW - 1]?.length ?? 0); c++)
-    if (cell(COLUMN_ROW, c) !== '') {
-      layoutOk = false;
-      bad(
-        COLUMN_ROW,
-        c,
-        null,
-        rules.body,
-        `'${cell(COLUMN_ROW, c)}': expected no column after '${cols[cols.length - 1]}'`,
-      );
-    }
-  if (!layoutOk) return { table: undefined, problems };
-
-  // Body.
-  const body: NoticeRow[] = [];
-  for (let r = COLUMN_ROW + 1; r <= rows.length; r++) {
-    const raw = rows[r - 1] ?? [];
-    if (raw.every((v) => v === '')) continue; // an empty line (e.g. left by a spreadsheet) is no installation
-    const row: NoticeRow = {};
-    cols.forEach((c, i) => (row[c] = (raw[i] ?? '').trim()));
-    for (let c = cols.length + 1; c <= raw.length; c++)
-      if ((raw[c - 1] ?? '') !== '')
+    for (const m of marketParticipantIds)
+      if (!/^[A-Z0-9]{3,4}$/.test(m))
         bad(
-          r,
+          3,
+          2,
+          'Market Participant ID',
+          rules.header,
+          `'${m}': expected a Market Participant ID of 3 (gas) or 4 (electricity) characters`,
+        );
+    const sm = parseSmsoCode(smso);
+    if (!sm.ok) bad(4, 2, 'SMSO', rules.header, `${sm.error} (3-character SMSO code in upper case)`);
+
+    // Column names.
+    const cols = this.cols;
+    let layoutOk = labelsOk;
+    cols.forEach((name, i) => {
+      if (cell(COLUMN_ROW, i + 1) !== name) {
+        layoutOk = false;
+        bad(
+          COLUMN_ROW,
+          i + 1,
+          name,
+          rules.body,
+          `'${cell(COLUMN_ROW, i + 1)}': expected the column '${name}' (column ${i + 1} of ${cols.length})`,
+        );
+      }
+    });
+    for (let c = cols.length + 1; c <= (rows[COLUMN_ROW - 1]?.length ?? 0); c++)
+      if (cell(COLUMN_ROW, c) !== '') {
+        layoutOk = false;
+        bad(
+          COLUMN_ROW,
           c,
           null,
           rules.body,
-          `'${raw[c - 1]}': expected nothing after the last column '${cols[cols.length - 1]}'`,
+          `'${cell(COLUMN_ROW, c)}': expected no column after '${cols[cols.length - 1]}'`,
         );
-    checkRow(kind, row, r, (column, message, rule = rules.body) =>
-      bad(r, cols.indexOf(column) + 1, column, rule, message),
-    );
-    body.push(row);
+      }
+    this.layoutOk = layoutOk;
+    if (layoutOk) this.header = { name, partySignifiers, marketParticipantIds, smso };
   }
-  return {
-    table: { kind, header: { name, partySignifiers, marketParticipantIds, smso }, rows: body },
-    problems,
-  };
 }
 
 function splitList(s: string): string[] {
@@ -480,7 +541,11 @@ export const FILE_STEM = {
   schedule: 'SMETS1_Dormant_Meter_Migration_Schedule_Notification',
 } as const;
 
-/** `<stem>_<Party Signifier>_<SMSO>_<Migration Week YYYYMMDD>[_Response].<ext>` */
+/**
+ * `<stem>_<Party Signifier>_<SMSO>_<Migration Week YYYYMMDD>[_Renotification<NN>][_Response].<ext>`: a
+ * re-notification after a change of Responsible Supplier (TMAD 4.29, 4.30) carries its sequence number
+ * for that supplier, kind and week, so it never takes the name of a notice sent before.
+ */
 export function noticeFileName(
   kind: DormantNoticeKind,
   partySignifier: string,
@@ -488,6 +553,16 @@ export function noticeFileName(
   week: string,
   ext: 'xlsx' | 'csv',
   response = false,
+  renotification?: number,
 ): string {
-  return `${FILE_STEM[kind]}_${partySignifier}_${smso}_${week.replaceAll('-', '')}${response ? '_Response' : ''}.${ext}`;
+  const re = renotification === undefined ? '' : `_Renotification${String(renotification).padStart(2, '0')}`;
+  return `${FILE_STEM[kind]}_${partySignifier}_${smso}_${week.replaceAll('-', '')}${re}${response ? '_Response' : ''}.${ext}`;
+}
+
+/** The response's name for a schedule of our naming (`…[_RenotificationNN].xlsx` → `…_Response.xlsx`), else undefined. */
+export function responseFileNameFor(scheduleFileName: string): string | undefined {
+  const m = new RegExp(
+    `^(${FILE_STEM.schedule}_[A-Z0-9]{1,8}_[A-Z0-9]{3}_\\d{8}(?:_Renotification\\d{2,})?)\\.(?:xlsx|csv)$`,
+  ).exec(scheduleFileName);
+  return m ? `${m[1]}_Response.xlsx` : undefined;
 }
