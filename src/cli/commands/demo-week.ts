@@ -4,7 +4,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, printJson, printLines } from '../io.js';
-import { createProgress, type Progress } from '../progress.js';
+import { createProgress, progressMode, type Progress } from '../progress.js';
+
+const NO_PROGRESS: Progress = { tick: () => undefined, update: () => undefined, done: () => undefined };
 import { openStore } from '../../store/index.js';
 import {
   ensureEstate,
@@ -61,29 +63,41 @@ export function registerWeek(demo: Command): void {
         try {
           const env = weekEnv(store, opts);
           const created = await startRun(env, plan, opts);
-          const bars = new Map<string, Progress>();
-          const counts = await store.week.jobCounts(env.runId);
-          const total = (stage: string): number | undefined =>
-            stage === env.stages[0]?.name ? plan.records.length : undefined;
-          let current = '';
-          await runWeek(env, (job) => {
-            if (job.stage !== current) {
-              bars.get(current)?.done();
-              current = job.stage;
-              const done = counts.find((c) => c.stage === job.stage)?.doneInstallations ?? 0;
-              const t = total(job.stage);
-              const bar = createProgress({
-                label: `${job.stage}`,
-                unit: 'installations',
-                json: o.json ?? false,
-                ...(t !== undefined ? { total: t } : {}),
-              });
-              bar.update(done);
-              bars.set(job.stage, bar);
-            }
-            bars.get(job.stage)!.tick(job.installations.length);
+          // One bar per stage on a terminal; one line per stage otherwise (none with --json).
+          const mode = progressMode({ json: o.json ?? false });
+          let current: { stage: string; bar: Progress; t0: number; n: number } | undefined;
+          const finish = (): void => {
+            if (!current) return;
+            current.bar.done();
+            if (mode === 'plain')
+              process.stderr.write(
+                `${current.stage}: ${current.n} installation(s) in ${((Date.now() - current.t0) / 1000).toFixed(1)} s\n`,
+              );
+            current = undefined;
+          };
+          await runWeek(env, {
+            onStart: async (job) => {
+              if (job.stage === current?.stage) return;
+              finish();
+              const c = (await store.week.jobCounts(env.runId)).find((x) => x.stage === job.stage);
+              const bar =
+                mode === 'tty'
+                  ? createProgress({
+                      label: job.stage,
+                      unit: 'installations',
+                      json: o.json ?? false,
+                      ...(c ? { total: c.installations } : {}),
+                    })
+                  : NO_PROGRESS;
+              bar.update(c?.doneInstallations ?? 0);
+              current = { stage: job.stage, bar, t0: Date.now(), n: c?.doneInstallations ?? 0 };
+            },
+            onCommit: (job) => {
+              current?.bar.tick(job.installations.length);
+              if (current) current.n += job.installations.length;
+            },
           });
-          bars.get(current)?.done();
+          finish();
           const summary = await summarise(env, !created, store.location);
           if (o.json) printJson(summary);
           else printSummary(summary);
@@ -103,7 +117,7 @@ function printSummary(s: WeekSummary): void {
     'Stages run:',
     ...s.stagesRun.map(
       (x) =>
-        `  ${x.stage.padEnd(20)} ${x.party.padEnd(10)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
+        `  ${x.stage.padEnd(24)} ${x.party.padEnd(16)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
     ),
     'Stages not built yet (not run):',
     ...s.stagesNotYetBuilt.map((x) => `  ${x}`),

@@ -8,6 +8,7 @@ import { planEstate, type EstatePlan } from '../../estate/estate.js';
 import { writeEstate } from '../../estate/write-estate.js';
 import type { Store, WeekJobRecord } from '../../store/index.js';
 import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from './engine.js';
+import { firstHalfStages } from './chain-stages.js';
 import { planStage } from './plan-stage.js';
 import { TERMINAL_STATES } from './states.js';
 
@@ -15,17 +16,12 @@ import { TERMINAL_STATES } from './states.js';
  * The stages of a Migration Week, in order, as far as they exist: the TMAD steps listed in
  * NOT_YET_STAGES have no stage yet and are reported as not run.
  */
-export function weekStages(opts: { capacityShare: number }): WeekStage[] {
-  return [planStage(opts)];
+export function weekStages(opts: { capacityShare: number; store: Store; passphrase?: string }): WeekStage[] {
+  return [planStage(opts), ...firstHalfStages(opts)];
 }
 
 /** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
 export const NOT_YET_STAGES: readonly string[] = [
-  'MA seal and intake (MAM 7.5, TMAD 4.35-4.40)',
-  'MCF (TMAD 4.16-4.48, 5.6)',
-  'authentication (TMAD 5.9)',
-  'MVF (TMAD 5.10)',
-  'MGF/MEF (TMAD 5.12)',
   'DCO (TMAD 5.13-5.21)',
   'S1SP and SCF (TMAD 5.22-5.28, 12-16)',
   'Commissioning Party and COF (TMAD 6, 8)',
@@ -90,7 +86,7 @@ export function weekEnv(store: Store, o: DemoWeekOptions, extra: Partial<WeekEnv
   return {
     store,
     runId: runIdOf(o),
-    stages: weekStages({ capacityShare: o.capacityShare }),
+    stages: weekStages({ capacityShare: o.capacityShare, store }),
     filesRoot: path.join(path.resolve(o.dir), 'files'),
     ...extra,
   };
@@ -124,8 +120,12 @@ export async function startRun(env: WeekEnv, plan: EstatePlan, o: DemoWeekOption
 }
 
 /** Run every pending job in this process (SQLite; or PostgreSQL without workers). */
-export async function runWeek(env: WeekEnv, onCommit?: (job: WeekJobRecord) => void): Promise<void> {
-  await runInProcess({ ...env, ...(onCommit ? { onCommit } : {}) });
+export async function runWeek(
+  env: WeekEnv,
+  hooks?: ((job: WeekJobRecord) => void) | Pick<WeekEnv, 'onCommit' | 'onStart'>,
+): Promise<void> {
+  const h = typeof hooks === 'function' ? { onCommit: hooks } : (hooks ?? {});
+  await runInProcess({ ...env, ...h });
 }
 
 export async function summarise(env: WeekEnv, resumed: boolean, database: string): Promise<WeekSummary> {
