@@ -8,8 +8,11 @@ import { createProgress, progressMode, type Progress } from '../progress.js';
 
 const NO_PROGRESS: Progress = { tick: () => undefined, update: () => undefined, done: () => undefined };
 import { openStore } from '../../store/index.js';
+import { checkProblemShares } from '../../estate/estate.js';
+import { parseProblemShares } from './estate.js';
 import {
   ensureEstate,
+  ensurePassphrase,
   runWeek,
   startRun,
   summarise,
@@ -36,6 +39,11 @@ export function registerWeek(demo: Command): void {
     .option('--seed <seed>', 'the seed of the estate and the run', 's1mig')
     .option('--dir <dir>', 'working directory: estate/, files/, s1mig.sqlite', 'data/week')
     .option('--capacity-share <x>', "SMSOs' daily capacity as a share of the demand (TMAD 4.11)", '1')
+    .option(
+      '--problems <list>',
+      'share of installations per planted estate problem, e.g. in-smi=0.01,stale-wan=0.005 (default: about 2 % ' +
+        'spread over unknown-model, in-smi, wrong-supplier, revoked-certificate, stale-wan, dormant; "" for none)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (o: {
@@ -43,8 +51,15 @@ export function registerWeek(demo: Command): void {
         seed: string;
         dir: string;
         capacityShare: string;
+        problems?: string;
         json?: boolean;
       }) => {
+        let problems: DemoWeekOptions['problems'];
+        if (o.problems !== undefined) {
+          problems = parseProblemShares(o.problems);
+          const bad = checkProblemShares(problems);
+          if (bad) throw new UsageError(`--problems: ${bad}`);
+        }
         const share = Number(o.capacityShare);
         if (!/^[0-9.]+$/.test(o.capacityShare) || !(share > 0 && share <= 1))
           throw new UsageError(`--capacity-share '${o.capacityShare}': expected a number in (0, 1]`);
@@ -55,13 +70,14 @@ export function registerWeek(demo: Command): void {
           installations: positiveInt(o.installations, '--installations', 1_000_000),
           seed: o.seed,
           capacityShare: share,
+          ...(problems ? { problems } : {}),
         };
         const estateBar = createProgress({ label: 'estate', json: o.json ?? false });
         const plan = await ensureEstate(opts.dir, opts);
         estateBar.done();
         const store = await openStore({ url: '', dataDir: opts.dir });
         try {
-          const env = weekEnv(store, opts);
+          const env = weekEnv(store, { ...opts, passphrase: await ensurePassphrase(opts.dir) });
           const created = await startRun(env, plan, opts);
           // One bar per stage on a terminal; one line per stage otherwise (none with --json).
           const mode = progressMode({ json: o.json ?? false });

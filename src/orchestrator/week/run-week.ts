@@ -2,9 +2,11 @@
 // completion on the store; run again in the same directory, it resumes where the last one stopped.
 // Layout of <dir>: estate/ (s1mig estate generate), s1mig.sqlite (the embedded store, unless another
 // is given), files/ (every file the run wrote: mcc/…, the parties' mailboxes).
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { planEstate, type EstatePlan } from '../../estate/estate.js';
+import { configuration } from '../../config.js';
+import { planEstate, type EstatePlan, type EstateProblem } from '../../estate/estate.js';
 import { writeEstate } from '../../estate/write-estate.js';
 import type { Store, WeekJobRecord } from '../../store/index.js';
 import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from './engine.js';
@@ -33,7 +35,22 @@ export interface DemoWeekOptions {
   seed: string;
   /** The SMSOs' daily capacity as a share of the demand (1: the commitments equal the demand). */
   capacityShare: number;
+  /** Share of installations per planted estate problem (docs/ESTATE.md); DEMO_WEEK_PROBLEMS by default. */
+  problems?: Partial<Record<EstateProblem, number>>;
 }
+
+/**
+ * The estate problems a demo week plants by default: about 2 % of the installations, each stopped at
+ * its own step of the first half (TMAD 4.17-4.24, 5.10 Table 5.10; docs/WEEK.md).
+ */
+export const DEMO_WEEK_PROBLEMS: Readonly<Partial<Record<EstateProblem, number>>> = {
+  'unknown-model': 0.004,
+  'in-smi': 0.004,
+  'wrong-supplier': 0.004,
+  'revoked-certificate': 0.002,
+  'stale-wan': 0.004,
+  dormant: 0.002,
+};
 
 export interface WeekSummary {
   runId: string;
@@ -75,18 +92,55 @@ export async function ensureEstate(dir: string, o: DemoWeekOptions): Promise<Est
     const tmp = path.join(dir, 'estate.partial');
     await rm(tmp, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    await writeEstate(tmp, { installations: o.installations, seed: o.seed });
+    await writeEstate(tmp, {
+      installations: o.installations,
+      seed: o.seed,
+      problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+    });
     await rm(estate, { recursive: true, force: true });
     await rename(tmp, estate);
   }
-  return planEstate({ installations: o.installations, seed: o.seed });
+  return planEstate({
+    installations: o.installations,
+    seed: o.seed,
+    problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+  });
 }
 
-export function weekEnv(store: Store, o: DemoWeekOptions, extra: Partial<WeekEnv> = {}): WeekEnv {
+/**
+ * The passphrase the run's key material is sealed under at rest: S1MIG_KEY_PASSPHRASE when set, else
+ * (a demo on a fresh machine) a random one made once and kept in DIR/key-passphrase (mode 0600, never
+ * printed). A real deployment sets S1MIG_KEY_PASSPHRASE (docs/WEEK.md).
+ */
+export async function ensurePassphrase(dir: string): Promise<string> {
+  const set = configuration().keyPassphrase;
+  if (set !== undefined) return set;
+  const file = path.join(dir, 'key-passphrase');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'w' });
+  await rename(tmp, file);
+  return (await readFile(file, 'utf8')).trim();
+}
+
+export function weekEnv(
+  store: Store,
+  o: DemoWeekOptions & { passphrase?: string },
+  extra: Partial<WeekEnv> = {},
+): WeekEnv {
   return {
     store,
     runId: runIdOf(o),
-    stages: weekStages({ capacityShare: o.capacityShare, store }),
+    stages: weekStages({
+      capacityShare: o.capacityShare,
+      store,
+      ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}),
+    }),
     filesRoot: path.join(path.resolve(o.dir), 'files'),
     ...extra,
   };
@@ -95,7 +149,11 @@ export function weekEnv(store: Store, o: DemoWeekOptions, extra: Partial<WeekEnv
 /** Create the run if it is new; refuse a directory whose run had other options. */
 export async function startRun(env: WeekEnv, plan: EstatePlan, o: DemoWeekOptions): Promise<boolean> {
   const existing = await env.store.week.run(env.runId);
-  const options = { installations: o.installations, capacityShare: o.capacityShare };
+  const options = {
+    installations: o.installations,
+    capacityShare: o.capacityShare,
+    problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+  };
   if (existing) {
     if (JSON.stringify(existing.options) !== JSON.stringify(options))
       throw new WeekError(
