@@ -10,7 +10,8 @@ import { planEstate, type EstatePlan, type EstateProblem } from '../../estate/es
 import { writeEstate } from '../../estate/write-estate.js';
 import type { Store, WeekJobRecord } from '../../store/index.js';
 import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from './engine.js';
-import { firstHalfStages } from './chain-stages.js';
+import { FIRST_HALF, firstHalfAt, firstHalfStages } from './chain-stages.js';
+import { dcoStage } from './dco-stage.js';
 import { planStage } from './plan-stage.js';
 import { TERMINAL_STATES } from './states.js';
 
@@ -19,12 +20,13 @@ import { TERMINAL_STATES } from './states.js';
  * NOT_YET_STAGES have no stage yet and are reported as not run.
  */
 export function weekStages(opts: { capacityShare: number; store: Store; passphrase?: string }): WeekStage[] {
-  return [planStage(opts), ...firstHalfStages(opts)];
+  // The DCO receives 10 minutes after the receivers' Table 5.9 of the first half (one step later).
+  const dcoAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length);
+  return [planStage(opts), ...firstHalfStages(opts), dcoStage({ ...opts, at: dcoAt })];
 }
 
 /** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
 export const NOT_YET_STAGES: readonly string[] = [
-  'DCO (TMAD 5.13-5.21)',
   'S1SP and SCF (TMAD 5.22-5.28, 12-16)',
   'Commissioning Party and COF (TMAD 6, 8)',
 ];
