@@ -81,7 +81,7 @@ test('demo week killed with SIGKILL and started again ends as an uninterrupted r
       ['inside rp-build-mcf', inStage('rp-build-mcf'), 400],
       // TMAD 5.9: an MCF's Stored Counter and accepted file recorded, the job not committed.
       ['inside dcc-authenticate-mcf', inStage('dcc-authenticate-mcf'), 150],
-      ['inside group-files-authenticate', inStage('group-files-authenticate'), 200],
+      ['inside rp-build-group-files', inStage('rp-build-group-files'), 400],
     ];
     let killed = 0;
     for (const [i, [what, when, delay]] of points.entries()) {

@@ -1,7 +1,9 @@
 // The first half of the migration chain as Migration Week stages (issue #13; docs/WEEK.md): after
 // `mcc-plan`, the commenced installations go MA seal and intake (MAM 7.5) -> MCF (TMAD 4.16-4.48, 5.6)
 // -> Table 5.9 -> Table 5.10 and the MVF -> the SMSO hand-over (TMAD 11, 5.12(g)) -> MGF/MEF (TMAD 5.12)
-// -> the receivers' Table 5.9. Each week stage runs one stage of src/orchestrator/chain.ts (the
+// (the receivers' Table 5.9 is theirs: dco-stage.ts, s1sp-stage.ts; the chain's
+// group-files-authenticate would record the bytes as received and leave the parties nothing to
+// do). Each week stage runs one stage of src/orchestrator/chain.ts (the
 // party's own function) as one job over the run's commenced installations:
 //
 // - The chain's state is handed from stage to stage as a file the engine commits with the job
@@ -62,7 +64,6 @@ export const FIRST_HALF: ReadonlyArray<{ chain: string; takes: string; gives: st
     gives: 'in-mef',
     decides: ['rp-build-group-files'],
   },
-  { chain: 'group-files-authenticate', takes: 'in-mef', gives: 'group-files-authenticated', decides: [] },
 ];
 
 /** The step an installation failed at, as the summary reports it. */

@@ -15,7 +15,7 @@ export function dcoStage(o: { store: Store; passphrase?: string; at: (week: stri
   return {
     name: 'dco-receive',
     party: 'DCO',
-    takes: ['group-files-authenticated'],
+    takes: ['in-mef'],
     batchSize: Infinity,
     at: o.at,
     async run(ctx, batch) {

@@ -12,6 +12,7 @@ import type { Store, WeekJobRecord } from '../../store/index.js';
 import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from './engine.js';
 import { FIRST_HALF, firstHalfAt, firstHalfStages } from './chain-stages.js';
 import { dcoStage } from './dco-stage.js';
+import { s1spStage } from './s1sp-stage.js';
 import { planStage } from './plan-stage.js';
 import { TERMINAL_STATES } from './states.js';
 
@@ -22,12 +23,18 @@ import { TERMINAL_STATES } from './states.js';
 export function weekStages(opts: { capacityShare: number; store: Store; passphrase?: string }): WeekStage[] {
   // The DCO receives 10 minutes after the receivers' Table 5.9 of the first half (one step later).
   const dcoAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length);
-  return [planStage(opts), ...firstHalfStages(opts), dcoStage({ ...opts, at: dcoAt })];
+  const s1spAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 1);
+  return [
+    planStage(opts),
+    ...firstHalfStages(opts),
+    dcoStage({ ...opts, at: dcoAt }),
+    s1spStage({ ...opts, at: s1spAt }),
+  ];
 }
 
 /** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
 export const NOT_YET_STAGES: readonly string[] = [
-  'S1SP and SCF (TMAD 5.22-5.28, 12-16)',
+  "S1SP commissioning and SCF (TMAD 5.27, 5.28, 12-16; the S1SP's file handling runs)",
   'Commissioning Party and COF (TMAD 6, 8)',
 ];
 

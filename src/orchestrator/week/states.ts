@@ -14,9 +14,9 @@ export const WEEK_STATES = {
   'mvf-passed': 'no FailedCheck in the MVF the Requesting Party authenticated (TMAD 5.10, 5.12(b))',
   'handed-over': 'the SMSO has handed its key material to the Requesting Party (TMAD 11, 5.12(g))',
   'in-mef': 'in the MGF (not DA) and MEF delivered to the S1SP and the DCO (TMAD 5.12, 12-16)',
-  'group-files-authenticated': 'the S1SP and the DCO have run Table 5.9 on its MGF and MEF (TMAD 5.9)',
   'dco-viable':
     'a DCO Viable Installation: its set complete, in the MCF, MVF and MEF, passing 5.19(c) (TMAD 5.19)',
+  's1sp-viable': 'an S1SP Viable Installation: its set complete, passing Table 5.25 (TMAD 5.25)',
   failed: 'left the week at the step named in failedStep (the clause)',
 } as const;
 
