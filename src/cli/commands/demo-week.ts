@@ -145,6 +145,7 @@ function printSummary(s: WeekSummary): void {
     row('failed', c.failed),
     row('rolled back', c.rolledBack),
     row('commissioned', c.commissioned),
+    row('S1SP Viable, not yet run', c.awaitingCommissioning),
     ...(s.failedByStepAndGroup.length > 0
       ? [
           '',
@@ -155,6 +156,8 @@ function printSummary(s: WeekSummary): void {
     '',
     `Events logged: ${s.events}`,
     `Files (${s.files.count}): ${s.files.root}`,
+    `Mailboxes (TMAD 9): ${s.files.mailboxes}`,
+    `Estate: ${s.files.estate}`,
     `Database: ${s.files.database}`,
   );
 }

@@ -77,11 +77,13 @@ export interface WeekSummary {
     failed: number;
     rolledBack: number;
     commissioned: number;
+    /** S1SP Viable Installations (TMAD 5.25) waiting for the commissioning stage still to come. */
+    awaitingCommissioning: number;
   };
   byState: Record<string, number>;
   failedByStepAndGroup: Array<{ step: string; groupId: string; installations: number }>;
   events: number;
-  files: { root: string; count: number; database: string };
+  files: { root: string; mailboxes: string; estate: string; count: number; database: string };
   done: boolean;
 }
 
@@ -235,11 +237,12 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
       authorised: inst.length,
       commenced: inst.length - n('authorised') - n('not-committed'),
       notCommitted: n('not-committed'),
-      // Migrated: commissioned into the DCC network (TMAD 5.28); no stage reaches it yet.
+      // Migrated: commissioned into the DCC network (TMAD 5.27, 5.28); no stage reaches it yet.
       migrated: n('commissioned'),
       failed: n('failed'),
       rolledBack: n('rolled-back'),
       commissioned: n('commissioned'),
+      awaitingCommissioning: n('s1sp-viable'),
     },
     byState,
     failedByStepAndGroup: [...failed.entries()]
@@ -249,7 +252,13 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
       })
       .sort((a, b) => (a.step + a.groupId < b.step + b.groupId ? -1 : 1)),
     events: await store.week.eventCount(runId),
-    files: { root: env.filesRoot, count: (await store.week.files(runId)).length, database },
+    files: {
+      root: env.filesRoot,
+      mailboxes: path.join(env.filesRoot, 'mailboxes'),
+      estate: path.join(path.dirname(env.filesRoot), 'estate'),
+      count: (await store.week.files(runId)).length,
+      database,
+    },
     done: run.status === 'done',
   };
 }
