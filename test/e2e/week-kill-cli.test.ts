@@ -2,9 +2,10 @@
 // directory, the week ends with the same counts, the same events and the same files as an
 // uninterrupted run of the same seed: the same names everywhere, the same SHA-256 where the bytes are
 // deterministic (the MCC's planning files; signed files and key material are randomised, ECDSA and
-// RSA-OAEP, and the estate's keys are fresh). Kill points: while the estate is written and inside the stages of the chain's first half, after their party may have recorded
-// something in the store but before the engine committed the job (TMAD 5.6 counters, 5.9 accepted
-// files, the MA receipts of MAM 7.5).
+// RSA-OAEP, and the estate's keys are fresh). Kill points: while the estate is written, and inside
+// stages of the chain's first half, after their party may have recorded something in the store but
+// before the engine committed the job (MAM 7.5 MA receipts, TMAD 5.6 counters and outcomes, TMAD 5.9
+// accepted files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
