@@ -2,7 +2,7 @@
 // half, dco-receive, s1sp-receive), on SQLite and on PostgreSQL with 1 and 2 graphile-worker workers
 // (in this process, each with its own connection pool), beside the RSA-2048 private-operation rate
 // `openssl speed` measures in the same run.
-//   npx tsx bench/week.ts [installations=5000] [postgres url] [sqlite|pg|all=all]
+//   npx tsx bench/week.ts [installations=5000] [postgres url] [sqlite|pg|pg2|all=all]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -91,7 +91,7 @@ console.log(`openssl speed rsa2048: ${opensslRsa()}`);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-bench-week-db-'));
 if (which !== 'pg') await bench('SQLite, one process', () => openStore({ url: '', dataDir: dir }), 1);
 fs.rmSync(dir, { recursive: true, force: true });
-for (const workers of which === 'sqlite' ? [] : [1, 2]) {
+for (const workers of which === 'sqlite' ? [] : which === 'pg2' ? [2] : [1, 2]) {
   const schema = `s1mig_bench_week_${process.pid}_${workers}`;
   await prepareQueue({ connectionString: pgUrl, schema: `${schema}_gw` });
   await bench(

@@ -53,7 +53,7 @@ export function s1spStage(o: { store: Store; passphrase?: string; at: (week: str
       const events: StageOutcome['events'] = [];
       const { reports } = await s1sp.receive(files, ctx.at);
       for (const r of reports)
-        if (!r.accepted || r.problem)
+        if ((!r.accepted || r.problem) && !r.verdict.alreadyAccepted)
           events.push({
             party: 'S1SP',
             groupId: null,
