@@ -4,8 +4,8 @@
 // deterministic (the MCC's planning files; signed files and key material are randomised, ECDSA and
 // RSA-OAEP, and the estate's keys are fresh). Kill points: while the estate is written, and inside
 // stages of the chain's first half, after their party may have recorded something in the store but
-// before the engine committed the job (MAM 7.5 MA receipts, TMAD 5.6 counters and outcomes, TMAD 5.9
-// accepted files).
+// before the engine committed the job (MAM 7.5 MA receipts, TMAD 5.6 counters and outcomes, the
+// S1SP's TMAD 5.9 accepted files and its held files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -80,9 +80,10 @@ test('demo week killed with SIGKILL and started again ends as an uninterrupted r
       ['inside ma-open', inStage('ma-open'), 300],
       // TMAD 5.6: counters taken and outcomes recorded, the MCFs not committed.
       ['inside rp-build-mcf', inStage('rp-build-mcf'), 400],
-      // TMAD 5.9: an MCF's Stored Counter and accepted file recorded, the job not committed.
-      ['inside dcc-authenticate-mcf', inStage('dcc-authenticate-mcf'), 150],
+
       ['inside rp-build-group-files', inStage('rp-build-group-files'), 400],
+      // TMAD 5.9, 5.22-5.25: the S1SP has accepted and held some of its files, the job not committed.
+      ['inside s1sp-receive', (d) => fs.existsSync(path.join(d, 'parties', 's1sp', 'held')), 600],
     ];
     let killed = 0;
     for (const [i, [what, when, delay]] of points.entries()) {

@@ -85,7 +85,7 @@ function failedStepOf(fate: { stage: string; clauses: string[] }): string {
  * that an attempt run again takes the same ones (the store's counter still advances); outcomes of an
  * MCF build already recorded at the same time for the same week and SMSO are not recorded twice.
  */
-function weekStore(store: Store, at: Date): Store {
+export function weekStore(store: Store, at: Date): Store {
   const next = new Map<string, bigint>();
   const base = BigInt(at.getTime());
   const inner = store.rpOutcomes;
@@ -116,7 +116,7 @@ function weekStore(store: Store, at: Date): Store {
 
 const TAG = '\u0000s1mig';
 
-function serialise(state: ChainState, scratch: string, filesRoot: string): string {
+export function serialise(state: ChainState, scratch: string, filesRoot: string): string {
   const prefix = scratch + path.sep;
   const rel = (p: string): string => {
     const r = p.slice(prefix.length).split(path.sep).join('/');
@@ -142,7 +142,7 @@ function serialise(state: ChainState, scratch: string, filesRoot: string): strin
   );
 }
 
-function deserialise(text: string): Partial<ChainState> {
+export function deserialise(text: string): Partial<ChainState> {
   return JSON.parse(text, (_k, v: unknown) => {
     if (v && typeof v === 'object' && TAG in v) {
       const t = v as { [TAG]: string; v: unknown };
