@@ -1,6 +1,8 @@
 // kill -9 `s1mig demo week` many times at random moments, start it again each time until it finishes,
-// and compare the final counts and files (names and SHA-256) with an uninterrupted run of the same
-// seed (docs/WEEK.md).   npm run build && npx tsx bench/week-kill.ts [rounds=10] [installations=50]
+// and compare the final counts, events and files with an uninterrupted run of the same seed: every
+// file's name, and the SHA-256 of those whose bytes are deterministic (the MCC's planning files; signed
+// files and key material are randomised; docs/WEEK.md).
+//   npm run build && node dist/bench/week-kill.js [rounds=10] [installations=50]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,9 +20,11 @@ function filesOf(dir: string): string[] {
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
+      const rel = path.relative(dir, p).split(path.sep).join('/');
       if (e.isDirectory()) walk(p);
-      else
-        out.push(`${path.relative(dir, p)} ${createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`);
+      else if (rel.startsWith('mcc/'))
+        out.push(`${rel} ${createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`);
+      else out.push(rel);
     }
   };
   if (fs.existsSync(dir)) walk(dir);
@@ -28,7 +32,7 @@ function filesOf(dir: string): string[] {
 }
 const summaryOf = (s: string): string => {
   const j = JSON.parse(s) as Record<string, unknown>;
-  return JSON.stringify([j.counts, j.byState, j.events, j.stagesRun, j.done]);
+  return JSON.stringify([j.counts, j.byState, j.events, j.stagesRun, j.failedByStepAndGroup, j.done]);
 };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-week-kill-bench-'));

@@ -144,6 +144,10 @@ export interface ChainState {
   notes: Record<string, string>;
   /** Milliseconds per stage. */
   millis: Record<string, number>;
+  /** Only these CHF Device IDs go into the MCFs (a Migration Week's commenced installations); all when absent. */
+  include?: ReadonlySet<string>;
+  /** The first MVFCounter (TMAD 5.6; a week run gives a deterministic one); the time in ms when absent. */
+  mvfCounter?: bigint;
 }
 
 export interface ChainStage {
@@ -217,8 +221,11 @@ async function inventoryOf(state: ChainState, code: string): Promise<SmsoInstall
       'rp-build-mcf',
       inv.problems.map((p) => `${p.file}:${p.line ?? ''}: ${p.field ?? ''}: ${p.message} (${p.rule})`),
     );
-  m.set(code, inv.installations);
-  return inv.installations;
+  const list = state.include
+    ? inv.installations.filter((i) => state.include!.has(i.chfDeviceId))
+    : inv.installations;
+  m.set(code, list);
+  return list;
 }
 
 // --------------------------------------------------------------------------------------------------
@@ -458,7 +465,7 @@ const dccValidateMcf: ChainStage = {
     const outDir = path.join(state.options.outDir, 'dcc', 'mvf');
     await mkdir(outDir, { recursive: true });
     // TMAD 5.6, Table 5.7: the MVFCounter only grows (milliseconds since 1970, then one more per file).
-    let counter = BigInt(Date.now());
+    let counter = state.mvfCounter ?? BigInt(Date.now());
     for (const m of state.mcfs) {
       if (!m.accepted) continue;
       const run = await runCommonValidation(

@@ -275,12 +275,28 @@ export class S1spFileHandling {
       await discard();
       return report;
     }
+    let pre: Awaited<ReturnType<typeof readAll>> | undefined;
     if (verdict.alreadyAccepted) {
-      report.problem = {
-        rule: 'TMAD 5.9.5-5.9.9',
-        message: 'these bytes were received before: nothing to do',
-      };
-      return report;
+      // TMAD 5.9.5-5.9.9: a verdict is never lost. Bytes accepted before are nothing to do, unless
+      // their receipt was cut short (a crash between Table 5.9's record and the set's): it goes on.
+      pre = await readAll(file);
+      const existing = await o.store.s1sp.findSet({
+        requestingPartyId: pre.header.requestingPartyId,
+        mcfCounter: pre.header.mcfCounter,
+        groupId: pre.header.groupId,
+      });
+      const held = existing ? await o.store.s1sp.heldFiles(existing.id) : [];
+      const cutShort =
+        existing === undefined ||
+        (existing.state === 'collecting' &&
+          !held.some((h) => h.sha256 === verdict.sha256 && h.fileName === path.basename(file)));
+      if (!cutShort) {
+        report.problem = {
+          rule: 'TMAD 5.9.5-5.9.9',
+          message: 'these bytes were received before: nothing to do',
+        };
+        return report;
+      }
     }
     const type = verdict.fileType;
     if (type !== 'MCF' && type !== 'MVF' && type !== 'MGF' && type !== 'MEF') {
@@ -291,7 +307,7 @@ export class S1spFileHandling {
       };
       return report;
     }
-    const { header, installations } = await readAll(file);
+    const { header, installations } = pre ?? (await readAll(file));
     const key = {
       requestingPartyId: header.requestingPartyId,
       mcfCounter: header.mcfCounter,

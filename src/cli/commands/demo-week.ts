@@ -4,10 +4,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, printJson, printLines } from '../io.js';
-import { createProgress, type Progress } from '../progress.js';
+import { createProgress, progressMode, type Progress } from '../progress.js';
+
+const NO_PROGRESS: Progress = { tick: () => undefined, update: () => undefined, done: () => undefined };
 import { openStore } from '../../store/index.js';
+import { checkProblemShares } from '../../estate/estate.js';
+import { parseProblemShares } from './estate.js';
 import {
   ensureEstate,
+  ensurePassphrase,
   runWeek,
   startRun,
   summarise,
@@ -34,6 +39,11 @@ export function registerWeek(demo: Command): void {
     .option('--seed <seed>', 'the seed of the estate and the run', 's1mig')
     .option('--dir <dir>', 'working directory: estate/, files/, s1mig.sqlite', 'data/week')
     .option('--capacity-share <x>', "SMSOs' daily capacity as a share of the demand (TMAD 4.11)", '1')
+    .option(
+      '--problems <list>',
+      'share of installations per planted estate problem, e.g. in-smi=0.01,stale-wan=0.005 (default: about 2 % ' +
+        'spread over unknown-model, in-smi, wrong-supplier, revoked-certificate, stale-wan, dormant; "" for none)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (o: {
@@ -41,8 +51,15 @@ export function registerWeek(demo: Command): void {
         seed: string;
         dir: string;
         capacityShare: string;
+        problems?: string;
         json?: boolean;
       }) => {
+        let problems: DemoWeekOptions['problems'];
+        if (o.problems !== undefined) {
+          problems = parseProblemShares(o.problems);
+          const bad = checkProblemShares(problems);
+          if (bad) throw new UsageError(`--problems: ${bad}`);
+        }
         const share = Number(o.capacityShare);
         if (!/^[0-9.]+$/.test(o.capacityShare) || !(share > 0 && share <= 1))
           throw new UsageError(`--capacity-share '${o.capacityShare}': expected a number in (0, 1]`);
@@ -53,37 +70,50 @@ export function registerWeek(demo: Command): void {
           installations: positiveInt(o.installations, '--installations', 1_000_000),
           seed: o.seed,
           capacityShare: share,
+          ...(problems ? { problems } : {}),
         };
         const estateBar = createProgress({ label: 'estate', json: o.json ?? false });
         const plan = await ensureEstate(opts.dir, opts);
         estateBar.done();
         const store = await openStore({ url: '', dataDir: opts.dir });
         try {
-          const env = weekEnv(store, opts);
+          const env = weekEnv(store, { ...opts, passphrase: await ensurePassphrase(opts.dir) });
           const created = await startRun(env, plan, opts);
-          const bars = new Map<string, Progress>();
-          const counts = await store.week.jobCounts(env.runId);
-          const total = (stage: string): number | undefined =>
-            stage === env.stages[0]?.name ? plan.records.length : undefined;
-          let current = '';
-          await runWeek(env, (job) => {
-            if (job.stage !== current) {
-              bars.get(current)?.done();
-              current = job.stage;
-              const done = counts.find((c) => c.stage === job.stage)?.doneInstallations ?? 0;
-              const t = total(job.stage);
-              const bar = createProgress({
-                label: `${job.stage}`,
-                unit: 'installations',
-                json: o.json ?? false,
-                ...(t !== undefined ? { total: t } : {}),
-              });
-              bar.update(done);
-              bars.set(job.stage, bar);
-            }
-            bars.get(job.stage)!.tick(job.installations.length);
+          // One bar per stage on a terminal; one line per stage otherwise (none with --json).
+          const mode = progressMode({ json: o.json ?? false });
+          let current: { stage: string; bar: Progress; t0: number; n: number } | undefined;
+          const finish = (): void => {
+            if (!current) return;
+            current.bar.done();
+            if (mode === 'plain')
+              process.stderr.write(
+                `${current.stage}: ${current.n} installation(s) in ${((Date.now() - current.t0) / 1000).toFixed(1)} s\n`,
+              );
+            current = undefined;
+          };
+          await runWeek(env, {
+            onStart: async (job) => {
+              if (job.stage === current?.stage) return;
+              finish();
+              const c = (await store.week.jobCounts(env.runId)).find((x) => x.stage === job.stage);
+              const bar =
+                mode === 'tty'
+                  ? createProgress({
+                      label: job.stage,
+                      unit: 'installations',
+                      json: o.json ?? false,
+                      ...(c ? { total: c.installations } : {}),
+                    })
+                  : NO_PROGRESS;
+              bar.update(c?.doneInstallations ?? 0);
+              current = { stage: job.stage, bar, t0: Date.now(), n: c?.doneInstallations ?? 0 };
+            },
+            onCommit: (job) => {
+              current?.bar.tick(job.installations.length);
+              if (current) current.n += job.installations.length;
+            },
           });
-          bars.get(current)?.done();
+          finish();
           const summary = await summarise(env, !created, store.location);
           if (o.json) printJson(summary);
           else printSummary(summary);
@@ -103,7 +133,7 @@ function printSummary(s: WeekSummary): void {
     'Stages run:',
     ...s.stagesRun.map(
       (x) =>
-        `  ${x.stage.padEnd(20)} ${x.party.padEnd(10)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
+        `  ${x.stage.padEnd(24)} ${x.party.padEnd(16)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
     ),
     'Stages not built yet (not run):',
     ...s.stagesNotYetBuilt.map((x) => `  ${x}`),
@@ -115,6 +145,7 @@ function printSummary(s: WeekSummary): void {
     row('failed', c.failed),
     row('rolled back', c.rolledBack),
     row('commissioned', c.commissioned),
+    row('S1SP Viable, not yet run', c.awaitingCommissioning),
     ...(s.failedByStepAndGroup.length > 0
       ? [
           '',
@@ -125,6 +156,8 @@ function printSummary(s: WeekSummary): void {
     '',
     `Events logged: ${s.events}`,
     `Files (${s.files.count}): ${s.files.root}`,
+    `Mailboxes (TMAD 9): ${s.files.mailboxes}`,
+    `Estate: ${s.files.estate}`,
     `Database: ${s.files.database}`,
   );
 }

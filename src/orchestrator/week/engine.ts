@@ -70,6 +70,8 @@ export interface WeekEnv {
   queue?: { schema: string; task: string };
   /** Called after each committed job. */
   onCommit?: (job: WeekJobRecord) => void;
+  /** Called before a job's stage runs (every attempt). */
+  onStart?: (job: WeekJobRecord) => void | Promise<void>;
 }
 
 export class WeekError extends Error {
@@ -194,6 +196,7 @@ export async function processJob(env: WeekEnv, jobId: number): Promise<boolean> 
       return { path: file, sha256: sha };
     },
   };
+  await env.onStart?.(job);
   const out = await stage.run(ctx, batch);
   return store.week
     .commitJob({

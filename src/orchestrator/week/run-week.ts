@@ -2,12 +2,17 @@
 // completion on the store; run again in the same directory, it resumes where the last one stopped.
 // Layout of <dir>: estate/ (s1mig estate generate), s1mig.sqlite (the embedded store, unless another
 // is given), files/ (every file the run wrote: mcc/…, the parties' mailboxes).
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { planEstate, type EstatePlan } from '../../estate/estate.js';
+import { configuration } from '../../config.js';
+import { planEstate, type EstatePlan, type EstateProblem } from '../../estate/estate.js';
 import { writeEstate } from '../../estate/write-estate.js';
 import type { Store, WeekJobRecord } from '../../store/index.js';
 import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from './engine.js';
+import { FIRST_HALF, firstHalfAt, firstHalfStages } from './chain-stages.js';
+import { dcoStage } from './dco-stage.js';
+import { s1spStage } from './s1sp-stage.js';
 import { planStage } from './plan-stage.js';
 import { TERMINAL_STATES } from './states.js';
 
@@ -15,19 +20,21 @@ import { TERMINAL_STATES } from './states.js';
  * The stages of a Migration Week, in order, as far as they exist: the TMAD steps listed in
  * NOT_YET_STAGES have no stage yet and are reported as not run.
  */
-export function weekStages(opts: { capacityShare: number }): WeekStage[] {
-  return [planStage(opts)];
+export function weekStages(opts: { capacityShare: number; store: Store; passphrase?: string }): WeekStage[] {
+  // The DCO receives 10 minutes after the receivers' Table 5.9 of the first half (one step later).
+  const dcoAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length);
+  const s1spAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 1);
+  return [
+    planStage(opts),
+    ...firstHalfStages(opts),
+    dcoStage({ ...opts, at: dcoAt }),
+    s1spStage({ ...opts, at: s1spAt }),
+  ];
 }
 
 /** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
 export const NOT_YET_STAGES: readonly string[] = [
-  'MA seal and intake (MAM 7.5, TMAD 4.35-4.40)',
-  'MCF (TMAD 4.16-4.48, 5.6)',
-  'authentication (TMAD 5.9)',
-  'MVF (TMAD 5.10)',
-  'MGF/MEF (TMAD 5.12)',
-  'DCO (TMAD 5.13-5.21)',
-  'S1SP and SCF (TMAD 5.22-5.28, 12-16)',
+  "S1SP commissioning and SCF (TMAD 5.27, 5.28, 12-16; the S1SP's file handling runs)",
   'Commissioning Party and COF (TMAD 6, 8)',
 ];
 
@@ -37,7 +44,22 @@ export interface DemoWeekOptions {
   seed: string;
   /** The SMSOs' daily capacity as a share of the demand (1: the commitments equal the demand). */
   capacityShare: number;
+  /** Share of installations per planted estate problem (docs/ESTATE.md); DEMO_WEEK_PROBLEMS by default. */
+  problems?: Partial<Record<EstateProblem, number>>;
 }
+
+/**
+ * The estate problems a demo week plants by default: about 2 % of the installations, each stopped at
+ * its own step of the first half (TMAD 4.17-4.24, 5.10 Table 5.10; docs/WEEK.md).
+ */
+export const DEMO_WEEK_PROBLEMS: Readonly<Partial<Record<EstateProblem, number>>> = {
+  'unknown-model': 0.004,
+  'in-smi': 0.004,
+  'wrong-supplier': 0.004,
+  'revoked-certificate': 0.002,
+  'stale-wan': 0.004,
+  dormant: 0.002,
+};
 
 export interface WeekSummary {
   runId: string;
@@ -55,11 +77,13 @@ export interface WeekSummary {
     failed: number;
     rolledBack: number;
     commissioned: number;
+    /** S1SP Viable Installations (TMAD 5.25) waiting for the commissioning stage still to come. */
+    awaitingCommissioning: number;
   };
   byState: Record<string, number>;
   failedByStepAndGroup: Array<{ step: string; groupId: string; installations: number }>;
   events: number;
-  files: { root: string; count: number; database: string };
+  files: { root: string; mailboxes: string; estate: string; count: number; database: string };
   done: boolean;
 }
 
@@ -79,18 +103,55 @@ export async function ensureEstate(dir: string, o: DemoWeekOptions): Promise<Est
     const tmp = path.join(dir, 'estate.partial');
     await rm(tmp, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    await writeEstate(tmp, { installations: o.installations, seed: o.seed });
+    await writeEstate(tmp, {
+      installations: o.installations,
+      seed: o.seed,
+      problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+    });
     await rm(estate, { recursive: true, force: true });
     await rename(tmp, estate);
   }
-  return planEstate({ installations: o.installations, seed: o.seed });
+  return planEstate({
+    installations: o.installations,
+    seed: o.seed,
+    problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+  });
 }
 
-export function weekEnv(store: Store, o: DemoWeekOptions, extra: Partial<WeekEnv> = {}): WeekEnv {
+/**
+ * The passphrase the run's key material is sealed under at rest: S1MIG_KEY_PASSPHRASE when set, else
+ * (a demo on a fresh machine) a random one made once and kept in DIR/key-passphrase (mode 0600, never
+ * printed). A real deployment sets S1MIG_KEY_PASSPHRASE (docs/WEEK.md).
+ */
+export async function ensurePassphrase(dir: string): Promise<string> {
+  const set = configuration().keyPassphrase;
+  if (set !== undefined) return set;
+  const file = path.join(dir, 'key-passphrase');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'w' });
+  await rename(tmp, file);
+  return (await readFile(file, 'utf8')).trim();
+}
+
+export function weekEnv(
+  store: Store,
+  o: DemoWeekOptions & { passphrase?: string },
+  extra: Partial<WeekEnv> = {},
+): WeekEnv {
   return {
     store,
     runId: runIdOf(o),
-    stages: weekStages({ capacityShare: o.capacityShare }),
+    stages: weekStages({
+      capacityShare: o.capacityShare,
+      store,
+      ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}),
+    }),
     filesRoot: path.join(path.resolve(o.dir), 'files'),
     ...extra,
   };
@@ -99,7 +160,11 @@ export function weekEnv(store: Store, o: DemoWeekOptions, extra: Partial<WeekEnv
 /** Create the run if it is new; refuse a directory whose run had other options. */
 export async function startRun(env: WeekEnv, plan: EstatePlan, o: DemoWeekOptions): Promise<boolean> {
   const existing = await env.store.week.run(env.runId);
-  const options = { installations: o.installations, capacityShare: o.capacityShare };
+  const options = {
+    installations: o.installations,
+    capacityShare: o.capacityShare,
+    problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+  };
   if (existing) {
     if (JSON.stringify(existing.options) !== JSON.stringify(options))
       throw new WeekError(
@@ -124,8 +189,12 @@ export async function startRun(env: WeekEnv, plan: EstatePlan, o: DemoWeekOption
 }
 
 /** Run every pending job in this process (SQLite; or PostgreSQL without workers). */
-export async function runWeek(env: WeekEnv, onCommit?: (job: WeekJobRecord) => void): Promise<void> {
-  await runInProcess({ ...env, ...(onCommit ? { onCommit } : {}) });
+export async function runWeek(
+  env: WeekEnv,
+  hooks?: ((job: WeekJobRecord) => void) | Pick<WeekEnv, 'onCommit' | 'onStart'>,
+): Promise<void> {
+  const h = typeof hooks === 'function' ? { onCommit: hooks } : (hooks ?? {});
+  await runInProcess({ ...env, ...h });
 }
 
 export async function summarise(env: WeekEnv, resumed: boolean, database: string): Promise<WeekSummary> {
@@ -168,11 +237,12 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
       authorised: inst.length,
       commenced: inst.length - n('authorised') - n('not-committed'),
       notCommitted: n('not-committed'),
-      // Migrated: commissioned into the DCC network (TMAD 5.28); no stage reaches it yet.
+      // Migrated: commissioned into the DCC network (TMAD 5.27, 5.28); no stage reaches it yet.
       migrated: n('commissioned'),
       failed: n('failed'),
       rolledBack: n('rolled-back'),
       commissioned: n('commissioned'),
+      awaitingCommissioning: n('s1sp-viable'),
     },
     byState,
     failedByStepAndGroup: [...failed.entries()]
@@ -182,7 +252,13 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
       })
       .sort((a, b) => (a.step + a.groupId < b.step + b.groupId ? -1 : 1)),
     events: await store.week.eventCount(runId),
-    files: { root: env.filesRoot, count: (await store.week.files(runId)).length, database },
+    files: {
+      root: env.filesRoot,
+      mailboxes: path.join(env.filesRoot, 'mailboxes'),
+      estate: path.join(path.dirname(env.filesRoot), 'estate'),
+      count: (await store.week.files(runId)).length,
+      database,
+    },
     done: run.status === 'done',
   };
 }
