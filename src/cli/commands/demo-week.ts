@@ -165,7 +165,7 @@ function printSummary(s: WeekSummary): void {
     row('failed', c.failed),
     row('rolled back', c.rolledBack),
     row('commissioned', c.commissioned),
-    row('S1SP Viable, not yet run', c.awaitingCommissioning),
+    row('S1SP Viable, not commissioned', c.awaitingCommissioning),
     ...(s.failedByStepAndGroup.length > 0
       ? [
           '',
