@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../support/cli.js';
 import { hasXmllint, hasXmlsec1, xmllintProblem, xmlsec1Problem } from '../support/xml-peers.js';
 import { planEstate } from '../../src/estate/estate.js';
 import { openStore } from '../../src/store/index.js';
@@ -106,6 +107,61 @@ test('TMAD 5.27(b), 12.10, 5.28: demo week commissions every S1SP Viable Install
     assert.match(xml, /12\.9\.1\.ET05/);
     if (hasXmllint) assert.equal(xmllintProblem(withVictim[0]!), null);
     if (hasXmlsec1) assert.equal(xmlsec1Problem(path.join(dir, 'estate', 'pki'), withVictim[0]!), null);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('TMAD 5.27, 5.28: demo week killed with SIGKILL while the S1SP writes its SCFs and started again counts each installation once and reports each in one SCF', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-week-commission-kill-'));
+  try {
+    const args = ['demo', 'week', '--installations', '40', '--seed', 'commission-kill', '--json'];
+    const whole = await runCli([...args, '--dir', path.join(tmp, 'whole')], { env: ENV });
+    assert.equal(whole.code, 0, whole.stderr);
+    const dir = path.join(tmp, 'killed');
+    const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], {
+      stdio: 'ignore',
+      env: { ...process.env, ...ENV },
+    });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (fs.existsSync(path.join(dir, 'parties', 's1sp', 'scf'))) {
+          clearInterval(t);
+          child.kill('SIGKILL');
+        }
+      }, 5);
+      child.on('exit', () => {
+        clearInterval(t);
+        resolve();
+      });
+    });
+    const again = await runCli([...args, '--dir', dir], { env: ENV });
+    assert.equal(again.code, 0, again.stderr);
+    const pick = (out: string): unknown => {
+      const s = JSON.parse(out) as Record<string, unknown>;
+      return {
+        counts: s['counts'],
+        byState: s['byState'],
+        failed: s['failedByStepAndGroup'],
+        done: s['done'],
+      };
+    };
+    assert.deepEqual(pick(again.stdout), pick(whole.stdout));
+    // Each installation in exactly one SCF of the Requesting Party's mailbox (5.28: no double report).
+    const rp = path.join(dir, 'files', 'mailboxes', 'requesting-party');
+    const seen = new Map<string, number>();
+    for (const p of fs.readdirSync(rp))
+      for (const f of fs.readdirSync(path.join(rp, p, 'inbox')).filter((x) => x.startsWith('SCF_')))
+        for (const m of fs
+          .readFileSync(path.join(rp, p, 'inbox', f), 'utf8')
+          .matchAll(/<CHFIdentifier>([^<]+)<\/CHFIdentifier>/g))
+          seen.set(m[1]!, (seen.get(m[1]!) ?? 0) + 1);
+    const s = JSON.parse(again.stdout) as { counts: Record<string, number> };
+    assert.ok(seen.size >= s.counts['commissioned']!, `${seen.size} installations in SCFs`);
+    assert.deepEqual(
+      [...seen.values()].filter((v) => v !== 1),
+      [],
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
