@@ -729,12 +729,21 @@ export class Dco implements DcoRequests {
         'TMAD Appendix A A5 ET08',
         `the new ${request.associationName} key must be 128 or 256 bits, got ${newKey.length * 8}`,
       );
-    const master = await this.keyOf(ref, `mk:${n}`);
+    // The device's current Master Key: the one of the MEF, or the one a MasterKey change made (B ET05,
+    // ET06: the keys after it are wrapped under the new Master Key the device now holds).
+    const current = `mk-device:${device}`;
+    const master = (await this.keyOf(ref, current)) ?? (await this.keyOf(ref, `mk:${n}`));
     if (!master) return this.refuse('TMAD 5.21', `${ref.chfIdentifier}: the Master Key is no longer held`);
     await this.o.store.dco.markRequested(ref, now); // TMAD 5.17
     try {
       // RFC 3394 AES Key Wrap of the new key under the device's Master Key (as Table 11.4 does).
-      return { ok: true, value: { protectedKey: new Uint8Array(aesKeyWrap(master, newKey)) } };
+      const protectedKey = new Uint8Array(aesKeyWrap(master, newKey));
+      if (request.associationName === 'MasterKey')
+        await this.o.store.dco.putKeys(
+          ref,
+          new Map([[current, this.sealer().seal(newKey, this.context(ref, current))]]),
+        );
+      return { ok: true, value: { protectedKey } };
     } finally {
       master.fill(0);
       newKey.fill(0);

@@ -563,40 +563,122 @@ export class S1spFileHandling {
       now,
       `TMAD 5.25: ${viable.length} S1SP Viable Installation(s)`,
     );
-    let commissioned = 0;
-    if (o.commission && o.dco) {
-      for (const v of viable) {
-        const out = await o.commission(v, { dco: o.dco, now: () => now });
-        if (out.kind === 'commissioned') commissioned++;
-        await o.store.s1sp.recordInstallations([
-          {
-            setId: set.id,
-            chfIdentifier: v.ref.chfIdentifier,
-            state: out.kind === 'commissioned' ? 'commissioned' : 'commissioning-failed',
-            failedChecks: scfEntryOf(out).failedChecks,
-            prepayFlag: scfEntryOf(out).prepayFlag ?? false,
-            detail:
-              out.kind === 'failed'
-                ? { critical: out.critical, rolledBack: out.rolledBack }
-                : { earlySteps: out.earlySteps ?? [] },
-            decidedAt: now,
-            scfCounter: null,
-            scfFile: null,
-          },
-        ]);
-        // TMAD 5.27(b)(iii), (c), 12.10.2: the plaintext is not kept after commissioning or rollback.
-        await o.store.s1sp.deleteGroupInformation(set.id, v.ref.chfIdentifier);
-        // 5.27(b)(iii), 12.10.2, 15.10.2: a failed installation keeps no key in the stored key store
-        // (the commissioner deletes them on rollback; this covers a commissioner keeping them there).
-        if (out.kind === 'failed') await o.store.s1spKeys.deleteInstallationKeys(v.ref);
-      }
-    }
+    const commissioned = await this.commissionAll(set, viable, now);
     tick.processed.push({
       set: setName(set),
       viable: viable.length,
       failed: records.length - viable.length,
       commissioned,
     });
+  }
+
+  /** TMAD 5.27 for S1SP Viable Installations of a set, each outcome recorded as it is known. */
+  private async commissionAll(
+    set: S1spFileSet,
+    viable: readonly S1spViableInstallation[],
+    now: Date,
+  ): Promise<number> {
+    const o = this.o;
+    let commissioned = 0;
+    if (!o.commission || !o.dco) return 0;
+    for (const v of viable) {
+      const out = await o.commission(v, { dco: o.dco, now: () => now });
+      if (out.kind === 'commissioned') commissioned++;
+      await o.store.s1sp.recordInstallations([
+        {
+          setId: set.id,
+          chfIdentifier: v.ref.chfIdentifier,
+          state: out.kind === 'commissioned' ? 'commissioned' : 'commissioning-failed',
+          failedChecks: scfEntryOf(out).failedChecks,
+          prepayFlag: scfEntryOf(out).prepayFlag ?? false,
+          detail:
+            out.kind === 'failed'
+              ? { critical: out.critical, rolledBack: out.rolledBack }
+              : { earlySteps: out.earlySteps ?? [] },
+          decidedAt: now,
+          scfCounter: null,
+          scfFile: null,
+        },
+      ]);
+      // TMAD 5.27(b)(iii), (c), 12.10.2: the plaintext is not kept after commissioning or rollback.
+      await o.store.s1sp.deleteGroupInformation(set.id, v.ref.chfIdentifier);
+      // 5.27(b)(iii), 12.10.2, 15.10.2: a failed installation keeps no key in the stored key store
+      // (the commissioner deletes them on rollback; this covers a commissioner keeping them there).
+      if (out.kind === 'failed') await o.store.s1spKeys.deleteInstallationKeys(v.ref);
+    }
+    return commissioned;
+  }
+
+  /**
+   * TMAD 5.27, then 5.28: commission the S1SP Viable Installations still waiting in processed sets
+   * (received without a commissioner, or cut short by a crash: each outcome is recorded as it is known,
+   * so only those with none are commissioned), then write the SCFs that are due.
+   */
+  async commissionWaiting(now: Date): Promise<TickReport> {
+    const o = this.o;
+    const tick = emptyTick();
+    if (!o.commission || !o.dco) throw new Error('TMAD 5.27: no commissioner (or no DCO) given');
+    for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
+      const waiting = await o.store.s1sp.installations(set.id, { state: 'viable' });
+      if (waiting.length === 0 || !isGroupId(set.groupId)) continue;
+      const groupId: GroupId = set.groupId;
+      const held = new Map((await o.store.s1sp.heldFiles(set.id)).map((h) => [h.fileType, h]));
+      const mcfFile = await readAll(held.get('MCF')!.heldPath);
+      const mcfHeader = mcfFile.header as MigrationCommonHeader;
+      const mcf = new Map((mcfFile.installations as McfInstallation[]).map((i) => [i.chfDetail.deviceId, i]));
+      const mef = new Map(
+        ((await readAll(held.get('MEF')!.heldPath)).installations as MefInstallation[]).map((i) => [
+          i.chfIdentifier,
+          i,
+        ]),
+      );
+      const mgf = held.get('MGF')
+        ? new Map(
+            ((await readAll(held.get('MGF')!.heldPath)).installations as MgfInstallation[]).map((i) => [
+              i.chfIdentifier,
+              i,
+            ]),
+          )
+        : new Map<string, MgfInstallation>();
+      const plaintext = GROUP_FILE_REQUIREMENTS[groupId].s1sp.mefValidation?.plaintext;
+      const viable: S1spViableInstallation[] = [];
+      for (const w of waiting) {
+        const chf = w.chfIdentifier;
+        let gi: DecryptedS1spGroupInformation | DecryptedS1spDpGroupInformation | undefined;
+        const sealed = await o.store.s1sp.groupInformation(set.id, chf);
+        if (sealed && plaintext) {
+          const plain = openSealed(sealed, o.sealPassphrase, sealContext(set.id, chf));
+          try {
+            gi =
+              plaintext === 'DecryptedS1SPGroupInformation'
+                ? await parseDecryptedS1spGroupInformation(plain)
+                : await parseDecryptedS1spDpGroupInformation(plain);
+          } finally {
+            plain.fill(0);
+          }
+        }
+        const m = mcf.get(chf);
+        const e = mef.get(chf);
+        if (!m || !e) continue; // Table 5.25 found them in the set's files: never absent here
+        viable.push({
+          ref: {
+            requestingPartyId: set.requestingPartyId,
+            mcfCounter: set.mcfCounter,
+            groupId,
+            chfIdentifier: chf,
+          },
+          header: mcfHeader,
+          mcf: m,
+          ...(mgf.get(chf) ? { mgf: mgf.get(chf)! } : {}),
+          mef: e,
+          ...(gi ? { groupInformation: gi } : {}),
+        });
+      }
+      const commissioned = await this.commissionAll(set, viable, now);
+      tick.processed.push({ set: setName(set), viable: viable.length, failed: 0, commissioned });
+    }
+    await this.flush(now, tick);
+    return tick;
   }
 
   /** TMAD 5.24: discard each collecting set whose timer has reached 24 hours. */

@@ -1,4 +1,4 @@
-// Every XML file `s1mig demo week` wrote (MCF, MVF, MGF, MEF in the parties' own trees and in every
+// Every XML file `s1mig demo week` wrote (MCF, MVF, MGF, MEF, SCF in the parties' own trees and in every
 // mailbox) validates against schema/smets1-migration.xsd with libxml2's xmllint and its signature
 // verifies with xmlsec1 in PKI mode (root trusted, the issuing CA and the signer's Table 5.5 certificate
 // untrusted) — issue #13 Done-when "every XML file it wrote validates against the schema and verifies
@@ -35,9 +35,9 @@ before(async () => {
   ({ all, distinct: files } = xmlFilesUnder(path.join(tmp, 'files')));
 });
 
-test('the week wrote every file type of the first half: MCF, MVF, MGF, MEF, in the mailboxes too (TMAD 9)', () => {
+test('the week wrote every file type: MCF, MVF, MGF, MEF and the S1SP SCF (5.28), in the mailboxes too (TMAD 9)', () => {
   const types = new Set(all.map((f) => path.basename(f).slice(0, 3)));
-  assert.deepEqual([...types].sort(), ['MCF', 'MEF', 'MGF', 'MVF']);
+  assert.deepEqual([...types].sort(), ['MCF', 'MEF', 'MGF', 'MVF', 'SCF']);
   for (const box of ['dcc', 'requesting-party', 's1sp', 'dco'])
     assert.ok(
       all.some((f) => f.includes(`${path.sep}mailboxes${path.sep}${box}${path.sep}`)),
@@ -54,7 +54,7 @@ test('TMAD 10.1: every XML file the week wrote validates against schema/smets1-m
 test('TMAD 10.1, Table 5.5: every XML file the week wrote verifies with xmlsec1 under its signer’s certificate', (t) => {
   if (!hasXmlsec1) return t.skip('xmlsec1 not installed');
   const pki = path.join(tmp, 'estate', 'pki');
-  // Table 5.5: MCF, MGF and MEF by the Requesting Party; the MVF by the S1SP (table55Signer).
+  // Table 5.5: MCF, MGF and MEF by the Requesting Party; the MVF and SCF by the S1SP (table55Signer).
   for (const f of files) assert.equal(xmlsec1Problem(pki, f), null, f);
   // Meaningful: the Requesting Party's certificate does not verify an MVF.
   const mvf = files.find((f) => path.basename(f).startsWith('MVF'))!;

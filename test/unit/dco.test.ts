@@ -355,6 +355,43 @@ test('TMAD Appendix A A5 ET08: createKeyChange is the RFC 3394 AES Key Wrap of t
   await w.store.close();
 });
 
+test('TMAD Appendix B ET05-ET09: after a MasterKey change the DCO wraps the next key change under the new Master Key the device holds (openssl id-aes128-wrap)', async () => {
+  const w = await world();
+  const kek = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+  const fs = await fileSet('CA', { masterKeyFor: () => kek });
+  for (const f of [fs.mcf, fs.mvf, fs.mef]) await w.dco.receive(f, T0);
+  const newMaster = randomBytes(16);
+  const m = await w.dco.createKeyChange(ref(fs, 'CA', 0), {
+    deviceId: fs.chfs[0]!,
+    associationName: 'MasterKey',
+    newKey: Buffer.from(newMaster),
+  });
+  assert.ok(m.ok, JSON.stringify(m));
+  const fresh = randomBytes(16);
+  const r = await w.dco.createKeyChange(ref(fs, 'CA', 0), {
+    deviceId: fs.chfs[0]!,
+    associationName: 'HighLevelAssociation',
+    newKey: Buffer.from(fresh),
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  const wrap = (k: Buffer): string | null => {
+    const o = spawnSync(
+      'openssl',
+      ['enc', '-id-aes128-wrap', '-K', k.toString('hex'), '-iv', 'A6A6A6A6A6A6A6A6'],
+      {
+        input: fresh,
+      },
+    );
+    return o.status === 0 ? o.stdout.toString('hex') : null;
+  };
+  const underNew = wrap(newMaster);
+  if (underNew !== null) {
+    assert.equal(Buffer.from(r.value.protectedKey).toString('hex'), underNew);
+    assert.notEqual(Buffer.from(r.value.protectedKey).toString('hex'), wrap(kek));
+  }
+  await w.store.close();
+});
+
 test('TMAD 5.18: the set completes 24 h - 1 s after its first MVF; at exactly 24 h it is discarded and the late MEF refused', async () => {
   const w = await world();
   const ok = await fileSet('AA');

@@ -10,6 +10,7 @@ const NO_PROGRESS: Progress = { tick: () => undefined, update: () => undefined, 
 import { openStore } from '../../store/index.js';
 import { checkProblemShares } from '../../estate/estate.js';
 import { parseProblemShares } from './estate.js';
+import { parseFaultRule } from '../../estate/devices/index.js';
 import {
   ensureEstate,
   ensurePassphrase,
@@ -44,6 +45,12 @@ export function registerWeek(demo: Command): void {
       'share of installations per planted estate problem, e.g. in-smi=0.01,stale-wan=0.005 (default: about 2 % ' +
         'spread over unknown-model, in-smi, wrong-supplier, revoked-certificate, stale-wan, dormant; "" for none)',
     )
+    .option(
+      '--faults <list>',
+      'fault rules of the simulated devices for the S1SP commissioning, comma-separated ' +
+        'CODE[.SUBSTEP][@RATE|@chf=ID], e.g. ET05@0.01,DP01@chf=00-DB-… (default: about 1 % over ET05, ET08, ' +
+        'GT02, DP01; "" for none; docs/S1SP-COMMISSIONING.md)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (o: {
@@ -52,6 +59,7 @@ export function registerWeek(demo: Command): void {
         dir: string;
         capacityShare: string;
         problems?: string;
+        faults?: string;
         json?: boolean;
       }) => {
         let problems: DemoWeekOptions['problems'];
@@ -59,6 +67,17 @@ export function registerWeek(demo: Command): void {
           problems = parseProblemShares(o.problems);
           const bad = checkProblemShares(problems);
           if (bad) throw new UsageError(`--problems: ${bad}`);
+        }
+        const faults =
+          o.faults === undefined
+            ? undefined
+            : o.faults
+                .split(',')
+                .map((x) => x.trim())
+                .filter((x) => x !== '');
+        for (const f of faults ?? []) {
+          const r = parseFaultRule(f);
+          if (typeof r === 'string') throw new UsageError(`--faults: ${r}`);
         }
         const share = Number(o.capacityShare);
         if (!/^[0-9.]+$/.test(o.capacityShare) || !(share > 0 && share <= 1))
@@ -71,6 +90,7 @@ export function registerWeek(demo: Command): void {
           seed: o.seed,
           capacityShare: share,
           ...(problems ? { problems } : {}),
+          ...(faults ? { faults } : {}),
         };
         const estateBar = createProgress({ label: 'estate', json: o.json ?? false });
         const plan = await ensureEstate(opts.dir, opts);
@@ -145,7 +165,7 @@ function printSummary(s: WeekSummary): void {
     row('failed', c.failed),
     row('rolled back', c.rolledBack),
     row('commissioned', c.commissioned),
-    row('S1SP Viable, not yet run', c.awaitingCommissioning),
+    row('S1SP Viable, not commissioned', c.awaitingCommissioning),
     ...(s.failedByStepAndGroup.length > 0
       ? [
           '',

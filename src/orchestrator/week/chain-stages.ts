@@ -174,11 +174,20 @@ async function walk(root: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
-/** Hard links of every delivered file (files/mailboxes/…/inbox/…) in the scratch mailboxes. */
-async function linkMailboxes(filesRoot: string, scratch: string): Promise<Set<string>> {
+/**
+ * Hard links of every delivered file (files/mailboxes/…/inbox/…) a committed job wrote, in the scratch
+ * mailboxes. A file left there by an attempt that was killed before its commit is not linked: this
+ * attempt writes it again (the engine replaces it), and a party must not find it delivered already.
+ */
+async function linkMailboxes(
+  filesRoot: string,
+  scratch: string,
+  committed: ReadonlySet<string>,
+): Promise<Set<string>> {
   const linked = new Set<string>();
   for (const r of await walk(path.join(filesRoot, 'mailboxes'))) {
     if (!/^[^/]+\/[^/]+\/inbox\/[^/]+$/.test(r)) continue;
+    if (!committed.has(`mailboxes/${r}`)) continue;
     const to = path.join(scratch, 'mailboxes', r);
     await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
     const from = path.join(filesRoot, 'mailboxes', r);
@@ -251,7 +260,8 @@ function chainWeekStage(o: ChainWeekOptions, index: number): WeekStage {
       state.mailboxes = path.join(scratch, 'mailboxes');
       state.include = new Set(batch.map((i) => i.installationId));
       state.mvfCounter = BigInt(ctx.at.getTime());
-      const linked = await linkMailboxes(ctx.filesRoot, scratch);
+      const committed = new Set((await o.store.week.files(ctx.runId)).map((f) => f.path));
+      const linked = await linkMailboxes(ctx.filesRoot, scratch, committed);
       const verdictsBefore = state.verdicts.length;
       try {
         await cs.run(state);

@@ -13,6 +13,7 @@ import { createRun, runInProcess, WeekError, type WeekEnv, type WeekStage } from
 import { FIRST_HALF, firstHalfAt, firstHalfStages } from './chain-stages.js';
 import { dcoStage } from './dco-stage.js';
 import { s1spStage } from './s1sp-stage.js';
+import { commissionStage, DEMO_WEEK_FAULTS } from './commission-stage.js';
 import { planStage } from './plan-stage.js';
 import { TERMINAL_STATES } from './states.js';
 
@@ -24,17 +25,19 @@ export function weekStages(opts: { capacityShare: number; store: Store; passphra
   // The DCO receives 10 minutes after the receivers' Table 5.9 of the first half (one step later).
   const dcoAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length);
   const s1spAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 1);
+  const commissionAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 2);
   return [
     planStage(opts),
     ...firstHalfStages(opts),
     dcoStage({ ...opts, at: dcoAt }),
     s1spStage({ ...opts, at: s1spAt }),
+    commissionStage({ ...opts, at: commissionAt }),
   ];
 }
 
 /** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
 export const NOT_YET_STAGES: readonly string[] = [
-  "S1SP commissioning and SCF (TMAD 5.27, 5.28, 12-16; the S1SP's file handling runs)",
+  "the DCO's timers over the week (TMAD 5.17, 5.18: 192 hours, 60 days)",
   'Commissioning Party and COF (TMAD 6, 8)',
 ];
 
@@ -46,6 +49,8 @@ export interface DemoWeekOptions {
   capacityShare: number;
   /** Share of installations per planted estate problem (docs/ESTATE.md); DEMO_WEEK_PROBLEMS by default. */
   problems?: Partial<Record<EstateProblem, number>>;
+  /** Fault rules of the simulated devices (`CODE[.SUBSTEP][@RATE|@chf=ID]`); DEMO_WEEK_FAULTS by default. */
+  faults?: readonly string[];
 }
 
 /**
@@ -77,7 +82,7 @@ export interface WeekSummary {
     failed: number;
     rolledBack: number;
     commissioned: number;
-    /** S1SP Viable Installations (TMAD 5.25) waiting for the commissioning stage still to come. */
+    /** S1SP Viable Installations (TMAD 5.25) not commissioned yet (the run is not finished). */
     awaitingCommissioning: number;
   };
   byState: Record<string, number>;
@@ -164,6 +169,7 @@ export async function startRun(env: WeekEnv, plan: EstatePlan, o: DemoWeekOption
     installations: o.installations,
     capacityShare: o.capacityShare,
     problems: o.problems ?? DEMO_WEEK_PROBLEMS,
+    faults: [...(o.faults ?? DEMO_WEEK_FAULTS)],
   };
   if (existing) {
     if (JSON.stringify(existing.options) !== JSON.stringify(options))
@@ -237,7 +243,8 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
       authorised: inst.length,
       commenced: inst.length - n('authorised') - n('not-committed'),
       notCommitted: n('not-committed'),
-      // Migrated: commissioned into the DCC network (TMAD 5.27, 5.28); no stage reaches it yet.
+      // Migrated: commissioned by the S1SP into the DCC's network (TMAD 5.27(c)); the Commissioning
+      // Party's COF (TMAD 6, 8) is not run yet.
       migrated: n('commissioned'),
       failed: n('failed'),
       rolledBack: n('rolled-back'),
@@ -263,4 +270,4 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
   };
 }
 
-export { TERMINAL_STATES };
+export { TERMINAL_STATES, DEMO_WEEK_FAULTS };

@@ -3,7 +3,7 @@
 // the one `s1mig s1sp receive` calls): Table 5.9 as the S1SP, the group information decrypted with
 // its group keys and sealed (5.23), each S1SP Required File Set completed and Table 5.25 run on it.
 // Each installation is then an S1SP Viable Installation, or failed at its Table 5.25 step. The S1SP's
-// commissioning (5.27), its SCFs (5.28) and the Commissioning Party are not run yet (docs/WEEK.md).
+// commissioning (5.27) and its SCFs (5.28) are the next stage (commission-stage.ts).
 // Restartable: the S1SP recognises bytes it received before (TMAD 5.9.5-5.9.9), its held files live
 // in the run's directory (parties/s1sp/), and the outcome is read from its store, never from the
 // receipts of one attempt.

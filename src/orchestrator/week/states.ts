@@ -17,6 +17,10 @@ export const WEEK_STATES = {
   'dco-viable':
     'a DCO Viable Installation: its set complete, in the MCF, MVF and MEF, passing 5.19(c) (TMAD 5.19)',
   's1sp-viable': 'an S1SP Viable Installation: its set complete, passing Table 5.25 (TMAD 5.25)',
+  commissioned:
+    'commissioned by the S1SP and the DCO, added to the Smart Metering Inventory (TMAD 5.27(c)): migrated',
+  'rolled-back':
+    'a Critical commissioning step failed and the Installation Rollback ran (TMAD 5.27(b), 12.10, 15.10, 16.11)',
   failed: 'left the week at the step named in failedStep (the clause)',
 } as const;
 
