@@ -12,7 +12,7 @@
 // wait (sealed) and only Table 5.25 failures are reported in SCFs: nothing is reported as commissioned
 // that was not.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { access, copyFile, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { authenticateMigrationFile, type AuthenticationVerdict } from '../core/authentication/index.js';
@@ -295,6 +295,9 @@ export class S1spFileHandling {
           rule: 'TMAD 5.9.5-5.9.9',
           message: 'these bytes were received before: nothing to do',
         };
+        // A crash after the file completed its set but before Table 5.25 ran: it runs now.
+        if (existing.state === 'collecting' && isGroupId(existing.groupId))
+          await this.processIfComplete(existing.id, existing.groupId, now, tick);
         return report;
       }
     }
@@ -360,15 +363,28 @@ export class S1spFileHandling {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const held = path.join(dir, `${type}-${path.basename(file)}`);
     await copyFile(file, held);
-    const fresh = await o.store.s1sp.holdFile({
-      setId: set.id,
-      fileType: type,
-      fileName: path.basename(file),
-      sha256: verdict.sha256 ?? '',
-      heldPath: held,
-      receivedAt: now,
-      installations: installations.length,
-    });
+    // One transaction: the held file with what it brings to its set (the sealed group information,
+    // 5.23; the timer, 5.24; the MCF's summary), so a crash never leaves it held without them.
+    const fresh = await o.store.s1sp.holdFile(
+      {
+        setId: set.id,
+        fileType: type,
+        fileName: path.basename(file),
+        sha256: verdict.sha256 ?? '',
+        heldPath: held,
+        receivedAt: now,
+        installations: installations.length,
+      },
+      {
+        ...(sealed.length ? { groupInformation: sealed } : {}),
+        ...(type === 'MVF' ? { startTimer: now } : {}), // TMAD 5.24
+        ...(type === 'MCF'
+          ? {
+              mcf: await mcfSummary(o, header as MigrationCommonHeader, installations as McfInstallation[]),
+            }
+          : {}),
+      },
+    );
     if (!fresh) {
       report.accepted = false;
       report.problem = {
@@ -378,17 +394,22 @@ export class S1spFileHandling {
       await discard();
       return report;
     }
-    if (sealed.length) await o.store.s1sp.storeGroupInformation(set.id, sealed);
-    if (type === 'MVF') await o.store.s1sp.startTimer(set.id, now); // TMAD 5.24
-    if (type === 'MCF')
-      await o.store.s1sp.setMcf(
-        set.id,
-        await mcfSummary(o, header as MigrationCommonHeader, installations as McfInstallation[]),
-      );
-    const heldTypes = new Set((await o.store.s1sp.heldFiles(set.id)).map((h) => h.fileType));
-    if (this.requiredTypes(groupId).every((t) => heldTypes.has(t)))
-      await this.process((await o.store.s1sp.set(set.id))!, groupId, now, tick);
+    await this.processIfComplete(set.id, groupId, now, tick);
     return report;
+  }
+
+  /** TMAD 5.25 on the set when it holds every file of its S1SP Required File Set (and is collecting). */
+  private async processIfComplete(
+    setId: number,
+    groupId: GroupId,
+    now: Date,
+    tick: TickReport,
+  ): Promise<void> {
+    const o = this.o;
+    const heldTypes = new Set((await o.store.s1sp.heldFiles(setId)).map((h) => h.fileType));
+    if (!this.requiredTypes(groupId).every((t) => heldTypes.has(t))) return;
+    const set = await o.store.s1sp.set(setId);
+    if (set?.state === 'collecting') await this.process(set, groupId, now, tick);
   }
 
   private async raiseIncident(now: Date, fileName: string, step: string, message: string): Promise<number> {
@@ -537,8 +558,7 @@ export class S1spFileHandling {
           prepayFlag: false,
           detail: { rule: r.failure.rule, element: r.failure.element, message: r.failure.message },
         });
-        // TMAD 5.25: no further processing: the installation's plaintext is not kept.
-        await o.store.s1sp.deleteGroupInformation(set.id, chf);
+        // TMAD 5.25: no further processing: the installation's plaintext is not kept (recordProcessed).
       } else {
         records.push({ ...base, state: 'viable', failedChecks: [], prepayFlag: false, detail: {} });
         viable.push({
@@ -556,13 +576,14 @@ export class S1spFileHandling {
         });
       }
     }
-    await o.store.s1sp.recordInstallations(records);
-    await o.store.s1sp.closeSet(
+    // One transaction: the outcomes, the failed installations' plaintext deleted, the set processed.
+    const closed = await o.store.s1sp.recordProcessed(
       set.id,
-      'processed',
+      records,
       now,
       `TMAD 5.25: ${viable.length} S1SP Viable Installation(s)`,
     );
+    if (!closed) return; // another process ended the set first
     const commissioned = await this.commissionAll(set, viable, now);
     tick.processed.push({
       set: setName(set),
@@ -719,6 +740,7 @@ export class S1spFileHandling {
     const batch = o.batchSize ?? 1000;
     const dueMs = (SCF_MAX_DELAY_MINUTES - (o.flushMarginMinutes ?? 5)) * 60_000;
     for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
+      await this.writeAssignedScfs(set, tick);
       const unsent = await o.store.s1sp.installations(set.id, { unsent: true });
       if (unsent.length === 0) continue;
       const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).length;
@@ -746,28 +768,61 @@ export class S1spFileHandling {
     }
   }
 
-  private async writeScf(set: S1spFileSet, rows: readonly S1spInstallationRecord[]): Promise<ScfWritten> {
+  /**
+   * TMAD 5.6, 5.28: the SCFs whose counter and name were given to their outcomes but whose file was
+   * never written (a crash in between), written now with that counter and name and those outcomes.
+   */
+  private async writeAssignedScfs(set: S1spFileSet, tick: TickReport): Promise<void> {
+    const o = this.o;
+    if (!o.signer) return;
+    const byFile = new Map<string, S1spInstallationRecord[]>();
+    for (const r of await o.store.s1sp.installations(set.id, { sent: true })) {
+      if (r.scfFile === null || r.scfCounter === null) continue;
+      let l = byFile.get(r.scfFile);
+      if (!l) byFile.set(r.scfFile, (l = []));
+      l.push(r);
+    }
+    for (const [scfFile, rows] of byFile) {
+      if (await exists(path.join(o.scfDir, scfFile))) continue;
+      tick.scfs.push(await this.writeScf(set, rows, { scfCounter: rows[0]!.scfCounter!, scfFile }));
+    }
+  }
+
+  private async writeScf(
+    set: S1spFileSet,
+    rows: readonly S1spInstallationRecord[],
+    assigned?: { scfCounter: bigint; scfFile: string },
+  ): Promise<ScfWritten> {
     const o = this.o;
     const signer = o.signer!;
     const reportingPartyId = signer.cert.entityId;
     if (!reportingPartyId)
       throw new Error('the SCF signing certificate has no Entity Identifier (Table 10.1 ReportingPartyID)');
-    const scfCounter = await o.store.s1sp.nextScfCounter(reportingPartyId);
-    const header: S1spOutcomesHeader = {
+    const headerOf = (scfCounter: bigint): S1spOutcomesHeader => ({
       requestingPartyId: set.requestingPartyId,
       mcfCounter: set.mcfCounter,
       reportingPartyId,
       scfCounter,
       groupId: set.groupId,
-    };
-    const name = migrationFileName('SCF', header, { supplierSignifier: set.mcf!.supplierSignifier! });
+    });
+    // TMAD 5.6: the counter and the name are given to the outcomes in one transaction, before the file
+    // is written, so that a crash between the two never skips a counter nor renames the SCF.
+    const { scfCounter, scfFile: name } =
+      assigned ??
+      (await o.store.s1sp.assignScf(
+        reportingPartyId,
+        set.id,
+        rows.map((r) => r.chfIdentifier),
+        (n) => migrationFileName('SCF', headerOf(n), { supplierSignifier: set.mcf!.supplierSignifier! }),
+      ));
+    const header = headerOf(scfCounter);
     await mkdir(o.scfDir, { recursive: true });
     const tag = `${process.pid}-${scfCounter}`;
     const unsigned = path.join(o.scfDir, `.scf-unsigned-${tag}`);
     const signing = path.join(o.scfDir, `.scf-signing-${tag}`);
     const out = path.join(o.scfDir, name);
     try {
-      const sink = createWriteStream(unsigned, { flags: 'wx', mode: 0o600 });
+      const sink = createWriteStream(unsigned, { flags: 'w', mode: 0o600 });
       const w = createS1spOutcomesFileWriter(sink, header);
       for (const r of rows)
         await w.writeInstallation({
@@ -786,12 +841,6 @@ export class S1spFileHandling {
       await unlink(unsigned).catch(() => undefined);
       await unlink(signing).catch(() => undefined);
     }
-    await o.store.s1sp.markSent(
-      set.id,
-      rows.map((r) => r.chfIdentifier),
-      scfCounter,
-      name,
-    );
     const delivered: ScfWritten['delivered'] = [];
     if (o.mailboxes) {
       // TMAD 5.28(a) the Requesting Party; (b) the Commissioning Party or (c) the Responsible Supplier.
@@ -858,6 +907,12 @@ export class S1spFileHandling {
     return out;
   }
 }
+
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 function emptyTick(): TickReport {
   return { discarded: [], processed: [], scfs: [], problems: [] };

@@ -142,6 +142,7 @@ import type { S1spRepository } from './repositories/s1sp.js';
 export type {
   S1spFileSet,
   S1spHeldFile,
+  S1spHeldFileEffects,
   S1spHeldFileType,
   S1spInstallationRecord,
   S1spInstallationState,

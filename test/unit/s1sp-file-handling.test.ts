@@ -69,6 +69,8 @@ interface World {
   dir: string;
   store: Store;
   h: S1spFileHandling;
+  /** The S1SP's file handling over another view of the store (e.g. one that crashes). */
+  over(store: Store): S1spFileHandling;
   close(): Promise<void>;
 }
 
@@ -93,19 +95,20 @@ async function world(groupKeys: KeyObject[] = [s1spKey]): Promise<World> {
   assert.deepEqual(gk.problems, []);
   await store.reference.import('group-keys', gk.rows);
   const s1sp = await signerOf(pki, 's1sp', 's1SPMigrationSigning');
-  const h = new S1spFileHandling({
-    store,
-    trust: pki.trust,
-    groupKeys,
-    sealPassphrase: 's1sp file handling test',
-    heldDir: path.join(dir, 'held'),
-    scfDir: path.join(dir, 'scf'),
-    discardTo: path.join(dir, 'discarded'),
-    mailboxes: path.join(dir, 'mb'),
-    signer: { key: s1sp.privateKey, cert: s1sp.certificate },
-    requireCrl: false,
-  });
-  return { dir, store, h, close: () => store.close() };
+  const over = (st: Store): S1spFileHandling =>
+    new S1spFileHandling({
+      store: st,
+      trust: pki.trust,
+      groupKeys,
+      sealPassphrase: 's1sp file handling test',
+      heldDir: path.join(dir, 'held'),
+      scfDir: path.join(dir, 'scf'),
+      discardTo: path.join(dir, 'discarded'),
+      mailboxes: path.join(dir, 'mb'),
+      signer: { key: s1sp.privateKey, cert: s1sp.certificate },
+      requireCrl: false,
+    });
+  return { dir, store, h: over(store), over, close: () => store.close() };
 }
 
 interface SetOptions {
@@ -491,4 +494,124 @@ describe('TMAD 5.28(c): where the SCFs go', () => {
       await w.close();
     }
   });
+});
+
+describe('a crash between any two store writes of a receipt, then the same files again: as an uninterrupted receipt', () => {
+  // The writes of the S1SP's receipt path (Table 5.9's counter and accepted record, the set, its held
+  // files, sealed group information, timer, Table 5.25's outcomes, the SCF counter). A crash is
+  // simulated by throwing before the (n+1)th write; every write before it stays in the store.
+  const WRITES: Partial<Record<keyof Store, readonly string[]>> = {
+    s1sp: [
+      'openSet',
+      'startTimer',
+      'setMcf',
+      'closeSet',
+      'holdFile',
+      'forgetHeldFiles',
+      'storeGroupInformation',
+      'deleteGroupInformation',
+      'recordInstallations',
+      'recordProcessed',
+      'markSent',
+      'nextScfCounter',
+      'assignScf',
+    ],
+    acceptedFiles: ['transaction'],
+    counters: ['acceptIfUnseen', 'acceptIfGreater'],
+    incidents: ['raise'],
+  };
+  class Crash extends Error {}
+  const crashing = (store: Store, after: number): { store: Store; writes: () => number } => {
+    let n = 0;
+    const wrap = <T extends object>(repo: T, names: readonly string[]): T =>
+      new Proxy(repo, {
+        get(t, k, r) {
+          const v: unknown = Reflect.get(t, k, r);
+          if (typeof v !== 'function' || !names.includes(String(k))) return v;
+          return (...args: unknown[]) => {
+            if (++n > after) throw new Crash(`crash before store write ${n} (${String(k)})`);
+            return (v as (...a: unknown[]) => unknown).apply(t, args);
+          };
+        },
+      });
+    const view = { ...store } as Record<string, unknown>;
+    for (const [repo, names] of Object.entries(WRITES)) view[repo] = wrap(view[repo] as object, names);
+    return { store: view as unknown as Store, writes: () => n };
+  };
+  /** Everything the receipt leaves that an uninterrupted run fixes (no signatures, no paths). */
+  const outcomeOf = async (w: World) => {
+    const sets = [];
+    for (const s of await w.store.s1sp.listSets())
+      sets.push({
+        set: `${s.requestingPartyId}/${s.mcfCounter}/${s.groupId}`,
+        state: s.state,
+        firstMvfAt: s.firstMvfAt?.toISOString() ?? null,
+        closeReason: s.closeReason,
+        mcf: s.mcf,
+        held: (await w.store.s1sp.heldFiles(s.id))
+          .map((h) => `${h.fileType} ${h.fileName} ${h.sha256}`)
+          .sort(),
+        sealed: await w.store.s1sp.countGroupInformation(s.id),
+        installations: (await w.store.s1sp.installations(s.id)).map((i) => ({
+          chf: i.chfIdentifier,
+          state: i.state,
+          failedChecks: i.failedChecks,
+          scf: `${i.scfCounter} ${i.scfFile}`,
+        })),
+      });
+    const list = async (d: string): Promise<string[]> =>
+      (await readdir(path.join(w.dir, d), { recursive: true }).catch(() => [] as string[]))
+        .filter((n) => n.endsWith('.xml') && !n.includes('.incoming'))
+        .sort();
+    return {
+      sets,
+      scfs: await list('scf'),
+      mailboxes: await list('mb'),
+      incidents: (await w.store.incidents.list()).length,
+    };
+  };
+
+  for (const [label, mef] of [
+    ['Table 5.25 fails both installations: an SCF at once', {}],
+    ['the MEF does not decrypt (TMAD 5.23): an Incident, the set waits', { alter: true }],
+  ] as const)
+    test(`${label}; a crash after each write in turn`, async () => {
+      const base = await world();
+      let total: number;
+      let want: Awaited<ReturnType<typeof outcomeOf>>;
+      try {
+        const f = await fileSet(base, { mcfCounter: 70n, toBeCommissionedByDcc: false, ...mef });
+        const c = crashing(base.store, Infinity);
+        await base.over(c.store).receive([f.MVF, f.MCF, f.MGF, f.MEF], T0);
+        total = c.writes();
+        want = await outcomeOf(base);
+      } finally {
+        await base.close();
+      }
+      assert.ok(total > 8, `${total} writes`);
+      if (!('alter' in mef)) assert.equal(want.scfs.length, 1);
+      for (let n = 0; n < total; n++) {
+        const w = await world();
+        try {
+          const f = await fileSet(w, { mcfCounter: 70n, toBeCommissionedByDcc: false, ...mef });
+          const files = [f.MVF, f.MCF, f.MGF, f.MEF];
+          await assert.rejects(w.over(crashing(w.store, n).store).receive(files, T0), Crash);
+          await w.h.receive(files, T0);
+          const got = await outcomeOf(w);
+          // The same bytes are new files in each world: compare what does not depend on them.
+          const strip = (o: typeof want) =>
+            JSON.parse(
+              JSON.stringify(o)
+                .replace(/ [0-9a-f]{64}"/g, '"')
+                .replace(/MEF_[^ "]*/g, 'MEF'),
+            );
+          // A failed decryption (5.23) is refused again on the re-run: the Incident is raised again
+          // only when the crash came before the first one was raised.
+          if ('alter' in mef) got.incidents = Math.min(got.incidents, want.incidents);
+          assert.deepEqual(strip(got), strip(want), `crash after ${n} of ${total} writes`);
+        } finally {
+          await w.close();
+        }
+      }
+    });
 });

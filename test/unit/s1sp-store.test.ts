@@ -137,4 +137,79 @@ await describeOnEveryStore('s1sp-store', 'S1SP store', '012_s1sp', (store) => {
     assert.equal(await store.s1sp.lastScfCounter(S1SP), 108n);
     assert.equal(await store.s1sp.nextScfCounter('70-B3-D5-1F-30-11-00-02'), 1n);
   });
+
+  test('one transaction: a held file with what it brings; Table 5.25 outcomes with the set closed; an SCF counter with its outcomes', async () => {
+    const s = await store.s1sp.openSet(key(90n), T0);
+    const f = {
+      setId: s.id,
+      fileType: 'MVF' as const,
+      fileName: 'MVF_x.xml',
+      sha256: 'b'.repeat(64),
+      heldPath: '/held/MVF_x.xml',
+      receivedAt: T0,
+      installations: 2,
+    };
+    const mcf = { toBeCommissionedByDcc: false, supplierSignifier: 'SUPA', responsibleSuppliers: ['SUPA'] };
+    const gi = [
+      { chfIdentifier: 'C1', sealed: 's1seal1.a' },
+      { chfIdentifier: 'C2', sealed: 's1seal1.b' },
+    ];
+    assert.equal(await store.s1sp.holdFile(f, { startTimer: T0, mcf, groupInformation: gi }), true);
+    // Refused (the set holds an MVF): nothing it brings is stored.
+    const later = new Date(T0.getTime() + 5000);
+    const other = { chfIdentifier: 'C9', sealed: 's1seal1.c' };
+    assert.equal(
+      await store.s1sp.holdFile(
+        { ...f, fileName: 'MVF_y.xml' },
+        { startTimer: later, groupInformation: [other] },
+      ),
+      false,
+    );
+    const got = (await store.s1sp.set(s.id))!;
+    assert.equal(got.firstMvfAt?.toISOString(), T0.toISOString());
+    assert.deepEqual(got.mcf, mcf);
+    assert.equal(await store.s1sp.countGroupInformation(s.id), 2);
+    const rec = (chf: string, state: 'failed' | 'viable') => ({
+      setId: s.id,
+      chfIdentifier: chf,
+      state,
+      failedChecks: state === 'failed' ? [{ failedStepNumber: '5.25.1.2' }] : [],
+      prepayFlag: false,
+      detail: {},
+      decidedAt: T0,
+      scfCounter: null,
+      scfFile: null,
+    });
+    assert.equal(
+      await store.s1sp.recordProcessed(s.id, [rec('C1', 'failed'), rec('C2', 'viable')], T0, 'TMAD 5.25'),
+      true,
+    );
+    assert.equal((await store.s1sp.set(s.id))!.state, 'processed');
+    // TMAD 5.25: the failed installation's plaintext is gone, the viable one's kept.
+    assert.equal(await store.s1sp.groupInformation(s.id, 'C1'), undefined);
+    assert.equal(await store.s1sp.groupInformation(s.id, 'C2'), 's1seal1.b');
+    // Not collecting any more: nothing is written.
+    assert.equal(await store.s1sp.recordProcessed(s.id, [rec('C2', 'failed')], T0, 'again'), false);
+    assert.equal((await store.s1sp.installations(s.id, { state: 'viable' })).length, 1);
+    const party = '70-B3-D5-1F-30-11-00-09';
+    const a = await store.s1sp.assignScf(party, s.id, ['C1'], (n) => `SCF_${n}.xml`);
+    assert.deepEqual(a, { scfCounter: 1n, scfFile: 'SCF_1.xml' });
+    assert.deepEqual(
+      (await store.s1sp.installations(s.id, { sent: true })).map((r) => [
+        r.chfIdentifier,
+        r.scfCounter,
+        r.scfFile,
+      ]),
+      [['C1', 1n, 'SCF_1.xml']],
+    );
+    assert.equal(await store.s1sp.lastScfCounter(party), 1n);
+    // A name that cannot be made takes no counter.
+    await assert.rejects(
+      store.s1sp.assignScf(party, s.id, ['C2'], () => {
+        throw new Error('no name');
+      }),
+      /no name/,
+    );
+    assert.equal(await store.s1sp.lastScfCounter(party), 1n);
+  });
 });

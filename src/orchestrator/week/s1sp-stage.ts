@@ -52,8 +52,10 @@ export function s1spStage(o: { store: Store; passphrase?: string; at: (week: str
       });
       const events: StageOutcome['events'] = [];
       const { reports } = await s1sp.receive(files, ctx.at);
+      // A file refused after Table 5.9 accepted it is refused again on a re-run (its set does not hold
+      // it, so its receipt goes on): only bytes the S1SP already has ("nothing to do") give no event.
       for (const r of reports)
-        if ((!r.accepted || r.problem) && !r.verdict.alreadyAccepted)
+        if ((!r.accepted || r.problem) && r.problem?.rule !== 'TMAD 5.9.5-5.9.9')
           events.push({
             party: 'S1SP',
             groupId: null,

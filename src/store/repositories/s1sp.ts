@@ -68,6 +68,16 @@ export interface S1spInstallationRecord {
   scfFile: string | null;
 }
 
+/** What a held file brings to its set, stored with it (S1spRepository.holdFile). */
+export interface S1spHeldFileEffects {
+  /** TMAD 5.23: the MEF's sealed decrypted group information. */
+  groupInformation?: ReadonlyArray<{ chfIdentifier: string; sealed: string }>;
+  /** TMAD 5.24: the MVF starts the set's timer at this time (unless it has started). */
+  startTimer?: Date;
+  /** The MCF's summary. */
+  mcf?: S1spMcfSummary;
+}
+
 export interface S1spRepository {
   /** The set with this Migration Header, created (state 'collecting') when absent. */
   openSet(key: S1spSetKey, now: Date): Promise<S1spFileSet>;
@@ -80,8 +90,12 @@ export interface S1spRepository {
   setMcf(id: number, mcf: S1spMcfSummary): Promise<void>;
   /** End a collecting set; false when it was not collecting (another process ended it first). */
   closeSet(id: number, state: 'processed' | 'discarded', at: Date, reason: string): Promise<boolean>;
-  /** Record a held file; false when the set already holds a file of that type. */
-  holdFile(file: S1spHeldFile): Promise<boolean>;
+  /**
+   * Record a held file; false when the set already holds a file of that type. What the file brings to
+   * its set (the sealed group information of an MEF, 5.23; the timer an MVF starts, 5.24; the MCF's
+   * summary) is stored in the same transaction: a crash leaves the file held with all of it, or none.
+   */
+  holdFile(file: S1spHeldFile, brings?: S1spHeldFileEffects): Promise<boolean>;
   heldFiles(setId: number): Promise<S1spHeldFile[]>;
   forgetHeldFiles(setId: number): Promise<void>;
   /** Sealed decrypted group information per installation (TMAD 5.23; src/lib/crypto/seal.ts). */
@@ -93,12 +107,35 @@ export interface S1spRepository {
   /** TMAD 5.27, 12.10.2: delete it (one installation, or the whole set); returns the rows deleted. */
   deleteGroupInformation(setId: number, chfIdentifier?: string): Promise<number>;
   countGroupInformation(setId?: number): Promise<number>;
+  /**
+   * TMAD 5.25 on a complete set, in one transaction: its outcomes recorded, the sealed plaintext of
+   * those that failed deleted, the set closed as 'processed'. False (nothing written) when the set was
+   * not collecting.
+   */
+  recordProcessed(
+    id: number,
+    rows: readonly S1spInstallationRecord[],
+    at: Date,
+    reason: string,
+  ): Promise<boolean>;
   /** Insert or replace outcomes (one transaction). */
   recordInstallations(rows: readonly S1spInstallationRecord[]): Promise<void>;
+  /** `unsent`: decided, no SCF yet; `sent`: given to an SCF (its counter and name taken). */
   installations(
     setId: number,
-    opts?: { state?: S1spInstallationState; unsent?: boolean },
+    opts?: { state?: S1spInstallationState; unsent?: boolean; sent?: boolean },
   ): Promise<S1spInstallationRecord[]>;
+  /**
+   * TMAD 5.6, 5.28: take the S1SP's next SCF counter and give it, with the file name it makes, to these
+   * outcomes, in one write transaction (the file is written after: a crash before it is written leaves
+   * the counter and the name with the outcomes, and the same SCF is written again with them).
+   */
+  assignScf(
+    reportingPartyId: string,
+    setId: number,
+    chfIdentifiers: readonly string[],
+    nameOf: (scfCounter: bigint) => string,
+  ): Promise<{ scfCounter: bigint; scfFile: string }>;
   /** TMAD 5.28: these outcomes went out in that SCF. */
   markSent(
     setId: number,
@@ -156,6 +193,119 @@ export function s1spRepository(db: Kysely<Database>, c: Codec): S1spRepository {
     return r ? c.readCounter(r.last_value) : null;
   };
 
+  const startTimerIn = (trx: Kysely<Database>, id: number, at: Date) =>
+    trx
+      .updateTable('s1sp_file_set')
+      .set({ first_mvf_at: c.date(at) })
+      .where('id', '=', id)
+      .where('first_mvf_at', 'is', null)
+      .execute();
+  const setMcfIn = (trx: Kysely<Database>, id: number, mcf: S1spMcfSummary) =>
+    trx
+      .updateTable('s1sp_file_set')
+      .set({ mcf: c.json(mcf) })
+      .where('id', '=', id)
+      .execute();
+  const closeSetIn = async (
+    trx: Kysely<Database>,
+    id: number,
+    state: S1spSetState,
+    at: Date,
+    reason: string,
+  ): Promise<boolean> => {
+    const r = await trx
+      .updateTable('s1sp_file_set')
+      .set({ state, closed_at: c.date(at), close_reason: reason })
+      .where('id', '=', id)
+      .where('state', '=', 'collecting')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  };
+  const storeGroupInformationIn = async (
+    trx: Kysely<Database>,
+    setId: number,
+    rows: ReadonlyArray<{ chfIdentifier: string; sealed: string }>,
+  ): Promise<void> => {
+    for (let i = 0; i < rows.length; i += BATCH)
+      await trx
+        .insertInto('s1sp_group_information')
+        .values(
+          rows
+            .slice(i, i + BATCH)
+            .map((r) => ({ set_id: setId, chf_identifier: r.chfIdentifier, sealed: r.sealed })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['set_id', 'chf_identifier']).doUpdateSet({ sealed: (eb) => eb.ref('excluded.sealed') }),
+        )
+        .execute();
+  };
+  const recordInstallationsIn = async (
+    trx: Kysely<Database>,
+    rows: readonly S1spInstallationRecord[],
+  ): Promise<void> => {
+    for (let i = 0; i < rows.length; i += BATCH)
+      await trx
+        .insertInto('s1sp_installation')
+        .values(
+          rows.slice(i, i + BATCH).map((r) => ({
+            set_id: r.setId,
+            chf_identifier: r.chfIdentifier,
+            state: r.state,
+            failed_checks: c.json(r.failedChecks),
+            prepay_flag: c.bool(r.prepayFlag),
+            detail: c.json(r.detail),
+            decided_at: c.date(r.decidedAt),
+            scf_counter: r.scfCounter === null ? null : c.counter(r.scfCounter),
+            scf_file: r.scfFile,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['set_id', 'chf_identifier']).doUpdateSet({
+            state: sql.ref('excluded.state'),
+            failed_checks: sql.ref('excluded.failed_checks'),
+            prepay_flag: sql.ref('excluded.prepay_flag'),
+            detail: sql.ref('excluded.detail'),
+            decided_at: sql.ref('excluded.decided_at'),
+            scf_counter: sql.ref('excluded.scf_counter'),
+            scf_file: sql.ref('excluded.scf_file'),
+          }),
+        )
+        .execute();
+  };
+  const markSentIn = async (
+    trx: Kysely<Database>,
+    setId: number,
+    chfs: readonly string[],
+    scfCounter: bigint,
+    scfFile: string,
+  ): Promise<void> => {
+    for (let i = 0; i < chfs.length; i += BATCH)
+      await trx
+        .updateTable('s1sp_installation')
+        .set({ scf_counter: c.counter(scfCounter), scf_file: scfFile })
+        .where('set_id', '=', setId)
+        .where('chf_identifier', 'in', chfs.slice(i, i + BATCH))
+        .execute();
+  };
+  const nextScfIn = async (trx: Kysely<Database>, id: string, atLeast: bigint): Promise<bigint> => {
+    await trx
+      .insertInto('s1sp_counter')
+      .values({ reporting_party_id: id, file_type: 'SCF', last_value: c.counter(0n) })
+      .onConflict((oc) => oc.columns(['reporting_party_id', 'file_type']).doNothing())
+      .execute();
+    const last = (await lastScf(trx, id, true)) ?? 0n;
+    const next = last + 1n < atLeast ? atLeast : last + 1n;
+    if (next > COUNTER_MAX)
+      throw new RangeError(`the SCF counter of ${id} is exhausted (TMAD 5.6, Table 5.7: unsigned 64-bit)`);
+    await trx
+      .updateTable('s1sp_counter')
+      .set({ last_value: c.counter(next) })
+      .where('reporting_party_id', '=', id)
+      .where('file_type', '=', 'SCF')
+      .execute();
+    return next;
+  };
+
   return {
     async openSet(key, now) {
       await db
@@ -189,44 +339,36 @@ export function s1spRepository(db: Kysely<Database>, c: Codec): S1spRepository {
       return (await q.execute()).map((r) => toSet(r as SetRow));
     },
     async startTimer(id, at) {
-      await db
-        .updateTable('s1sp_file_set')
-        .set({ first_mvf_at: c.date(at) })
-        .where('id', '=', id)
-        .where('first_mvf_at', 'is', null)
-        .execute();
+      await startTimerIn(db, id, at);
     },
     async setMcf(id, mcf) {
-      await db
-        .updateTable('s1sp_file_set')
-        .set({ mcf: c.json(mcf) })
-        .where('id', '=', id)
-        .execute();
+      await setMcfIn(db, id, mcf);
     },
     async closeSet(id, state, at, reason) {
-      const r = await db
-        .updateTable('s1sp_file_set')
-        .set({ state, closed_at: c.date(at), close_reason: reason })
-        .where('id', '=', id)
-        .where('state', '=', 'collecting')
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      return closeSetIn(db, id, state, at, reason);
     },
-    async holdFile(f) {
-      const r = await db
-        .insertInto('s1sp_held_file')
-        .values({
-          set_id: f.setId,
-          file_type: f.fileType,
-          file_name: f.fileName,
-          sha256: f.sha256,
-          held_path: f.heldPath,
-          received_at: c.date(f.receivedAt),
-          installations: f.installations,
-        })
-        .onConflict((oc) => oc.columns(['set_id', 'file_type']).doNothing())
-        .executeTakeFirst();
-      return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+    async holdFile(f, brings = {}) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx
+          .insertInto('s1sp_held_file')
+          .values({
+            set_id: f.setId,
+            file_type: f.fileType,
+            file_name: f.fileName,
+            sha256: f.sha256,
+            held_path: f.heldPath,
+            received_at: c.date(f.receivedAt),
+            installations: f.installations,
+          })
+          .onConflict((oc) => oc.columns(['set_id', 'file_type']).doNothing())
+          .executeTakeFirst();
+        if (Number(r.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+        if (brings.groupInformation?.length)
+          await storeGroupInformationIn(trx, f.setId, brings.groupInformation);
+        if (brings.startTimer) await startTimerIn(trx, f.setId, brings.startTimer);
+        if (brings.mcf) await setMcfIn(trx, f.setId, brings.mcf);
+        return true;
+      });
     },
     async heldFiles(setId) {
       const rs = await db
@@ -250,22 +392,7 @@ export function s1spRepository(db: Kysely<Database>, c: Codec): S1spRepository {
     },
     async storeGroupInformation(setId, rows) {
       if (rows.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += BATCH)
-          await trx
-            .insertInto('s1sp_group_information')
-            .values(
-              rows
-                .slice(i, i + BATCH)
-                .map((r) => ({ set_id: setId, chf_identifier: r.chfIdentifier, sealed: r.sealed })),
-            )
-            .onConflict((oc) =>
-              oc
-                .columns(['set_id', 'chf_identifier'])
-                .doUpdateSet({ sealed: (eb) => eb.ref('excluded.sealed') }),
-            )
-            .execute();
-      });
+      await db.transaction().execute((trx) => storeGroupInformationIn(trx, setId, rows));
     },
     async groupInformation(setId, chf) {
       const r = await db
@@ -288,35 +415,21 @@ export function s1spRepository(db: Kysely<Database>, c: Codec): S1spRepository {
     },
     async recordInstallations(rows) {
       if (rows.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += BATCH)
+      await db.transaction().execute((trx) => recordInstallationsIn(trx, rows));
+    },
+    async recordProcessed(id, rows, at, reason) {
+      return db.transaction().execute(async (trx) => {
+        if (!(await closeSetIn(trx, id, 'processed', at, reason))) return false;
+        await recordInstallationsIn(trx, rows);
+        // TMAD 5.25: an installation that failed gets no further processing: its plaintext is not kept.
+        const failed = rows.filter((r) => r.state === 'failed').map((r) => r.chfIdentifier);
+        for (let i = 0; i < failed.length; i += BATCH)
           await trx
-            .insertInto('s1sp_installation')
-            .values(
-              rows.slice(i, i + BATCH).map((r) => ({
-                set_id: r.setId,
-                chf_identifier: r.chfIdentifier,
-                state: r.state,
-                failed_checks: c.json(r.failedChecks),
-                prepay_flag: c.bool(r.prepayFlag),
-                detail: c.json(r.detail),
-                decided_at: c.date(r.decidedAt),
-                scf_counter: r.scfCounter === null ? null : c.counter(r.scfCounter),
-                scf_file: r.scfFile,
-              })),
-            )
-            .onConflict((oc) =>
-              oc.columns(['set_id', 'chf_identifier']).doUpdateSet({
-                state: sql.ref('excluded.state'),
-                failed_checks: sql.ref('excluded.failed_checks'),
-                prepay_flag: sql.ref('excluded.prepay_flag'),
-                detail: sql.ref('excluded.detail'),
-                decided_at: sql.ref('excluded.decided_at'),
-                scf_counter: sql.ref('excluded.scf_counter'),
-                scf_file: sql.ref('excluded.scf_file'),
-              }),
-            )
+            .deleteFrom('s1sp_group_information')
+            .where('set_id', '=', id)
+            .where('chf_identifier', 'in', failed.slice(i, i + BATCH))
             .execute();
+        return true;
       });
     },
     async installations(setId, opts = {}) {
@@ -328,39 +441,21 @@ export function s1spRepository(db: Kysely<Database>, c: Codec): S1spRepository {
         .orderBy('chf_identifier');
       if (opts.state) q = q.where('state', '=', opts.state);
       if (opts.unsent) q = q.where('scf_counter', 'is', null).where('state', '!=', 'viable');
+      if (opts.sent) q = q.where('scf_counter', 'is not', null);
       return (await q.execute()).map(toInstallation);
     },
     async markSent(setId, chfs, scfCounter, scfFile) {
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < chfs.length; i += BATCH)
-          await trx
-            .updateTable('s1sp_installation')
-            .set({ scf_counter: c.counter(scfCounter), scf_file: scfFile })
-            .where('set_id', '=', setId)
-            .where('chf_identifier', 'in', chfs.slice(i, i + BATCH))
-            .execute();
-      });
+      await db.transaction().execute((trx) => markSentIn(trx, setId, chfs, scfCounter, scfFile));
     },
     async nextScfCounter(id, atLeast = 1n) {
+      return inWriteTransaction(db, c, (trx) => nextScfIn(trx, id, atLeast));
+    },
+    async assignScf(id, setId, chfs, nameOf) {
       return inWriteTransaction(db, c, async (trx) => {
-        await trx
-          .insertInto('s1sp_counter')
-          .values({ reporting_party_id: id, file_type: 'SCF', last_value: c.counter(0n) })
-          .onConflict((oc) => oc.columns(['reporting_party_id', 'file_type']).doNothing())
-          .execute();
-        const last = (await lastScf(trx, id, true)) ?? 0n;
-        const next = last + 1n < atLeast ? atLeast : last + 1n;
-        if (next > COUNTER_MAX)
-          throw new RangeError(
-            `the SCF counter of ${id} is exhausted (TMAD 5.6, Table 5.7: unsigned 64-bit)`,
-          );
-        await trx
-          .updateTable('s1sp_counter')
-          .set({ last_value: c.counter(next) })
-          .where('reporting_party_id', '=', id)
-          .where('file_type', '=', 'SCF')
-          .execute();
-        return next;
+        const scfCounter = await nextScfIn(trx, id, 1n);
+        const scfFile = nameOf(scfCounter);
+        await markSentIn(trx, setId, chfs, scfCounter, scfFile);
+        return { scfCounter, scfFile };
       });
     },
     async lastScfCounter(id) {
