@@ -879,6 +879,13 @@ export class Dco implements DcoRequests {
     }
   }
 
+  async commissioningRestarted(installation: InstallationRef): Promise<void> {
+    const g = await this.gate(installation, this.clock());
+    if (!g.ok) return; // nothing of it is held any more
+    // The device's Master Key is again the MEF's (createKeyChange: `mk-device:<Device ID>`).
+    await this.o.store.dco.deleteKeys({ ...installation, chfIdentifier: g.inst.chfIdentifier }, 'mk-device:');
+  }
+
   async chfCommissioned(installation: InstallationRef): Promise<void> {
     const now = this.clock();
     const g = await this.gate(installation, now);

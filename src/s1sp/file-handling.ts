@@ -603,6 +603,14 @@ export class S1spFileHandling {
     let commissioned = 0;
     if (!o.commission || !o.dco) return 0;
     for (const v of viable) {
+      // An installation still waiting that holds commissioning keys was cut short by the end of the
+      // process (every outcome is recorded as soon as it is known): it starts again from its first
+      // step, from the SMSO's keys of the MEF, with nothing kept from that attempt by the S1SP or the
+      // DCO (docs/SPEC-DECISIONS.md, TMAD 5.27).
+      if ((await o.store.s1spKeys.countKeys(v.ref)) > 0) {
+        await o.dco.commissioningRestarted(v.ref);
+        await o.store.s1spKeys.deleteInstallationKeys(v.ref);
+      }
       const out = await o.commission(v, { dco: o.dco, now: () => now });
       if (out.kind === 'commissioned') commissioned++;
       await o.store.s1sp.recordInstallations([

@@ -5,7 +5,9 @@
 // RSA-OAEP, and the estate's keys are fresh). Kill points: while the estate is written, and inside
 // stages of the chain's first half, after their party may have recorded something in the store but
 // before the engine committed the job (MAM 7.5 MA receipts, TMAD 5.6 counters and outcomes, the
-// S1SP's TMAD 5.9 accepted files and its held files).
+// S1SP's TMAD 5.9 accepted files and its held files), and inside s1sp-commission while an installation
+// is half commissioned: the DCO holds the Master Key a B ET05 change made (TMAD 15.9.5, Appendix B B6)
+// and the installation has no outcome yet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,6 +15,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { BIN, runCli } from '../support/cli.js';
 
 const ARGS = ['demo', 'week', '--installations', '40', '--seed', 'kill9', '--json'];
@@ -41,7 +44,7 @@ function summaryOf(stdout: string): unknown {
   return { counts, byState, events, stagesRun, done, failedByStepAndGroup };
 }
 
-/** Start the demo week and SIGKILL it `delay` ms after `when(dir)` first holds (checked every 20 ms). */
+/** Start the demo week and SIGKILL it `delay` ms after `when(dir)` first holds (checked every 5 ms). */
 async function killWhen(dir: string, when: (dir: string) => boolean, delay = 0): Promise<boolean> {
   const child = spawn(process.execPath, [BIN, ...ARGS, '--dir', dir], {
     stdio: 'ignore',
@@ -56,7 +59,7 @@ async function killWhen(dir: string, when: (dir: string) => boolean, delay = 0):
           killed = child.kill('SIGKILL');
         }, delay);
       }
-    }, 20);
+    }, 5);
     child.on('exit', () => {
       clearInterval(t);
       resolve();
@@ -66,6 +69,22 @@ async function killWhen(dir: string, when: (dir: string) => boolean, delay = 0):
 }
 
 const inStage = (stage: string) => (d: string) => fs.existsSync(path.join(d, 'work', stage));
+
+/** The store (read only, as another process may) answers `query` with a count above zero. */
+const storeSays = (query: string) => (d: string) => {
+  const f = path.join(d, 's1mig.sqlite');
+  if (!fs.existsSync(f)) return false;
+  try {
+    const db = new Database(f, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare(query).get() as { n: number }).n > 0;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false; // not migrated yet, or locked: ask again
+  }
+};
 
 test('demo week killed with SIGKILL and started again ends as an uninterrupted run (counts, events, files)', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-week-kill-'));
@@ -84,6 +103,15 @@ test('demo week killed with SIGKILL and started again ends as an uninterrupted r
       ['inside rp-build-group-files', inStage('rp-build-group-files'), 400],
       // TMAD 5.9, 5.22-5.25: the S1SP has accepted and held some of its files, the job not committed.
       ['inside s1sp-receive', (d) => fs.existsSync(path.join(d, 'parties', 's1sp', 'held')), 600],
+      // TMAD 5.27, 15.9.5: an installation half commissioned (the DCO changed its ESME's Master Key).
+      [
+        'inside s1sp-commission',
+        storeSays(
+          `select count(*) as n from dco_key k join s1sp_installation i on i.chf_identifier = k.chf_identifier
+           where k.name like 'mk-device:%' and i.state = 'viable'`,
+        ),
+        0,
+      ],
     ];
     let killed = 0;
     for (const [i, [what, when, delay]] of points.entries()) {

@@ -397,6 +397,7 @@ export function createInMemoryTestDcoRequests(
     async chfCommissioned(ref) {
       commissioned.push(ref.chfIdentifier);
     },
+    async commissioningRestarted() {},
     async installationRolledBack(ref) {
       rolledBack.push(ref.chfIdentifier);
       state.delete(ref.chfIdentifier);

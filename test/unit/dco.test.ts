@@ -392,6 +392,39 @@ test('TMAD Appendix B ET05-ET09: after a MasterKey change the DCO wraps the next
   await w.store.close();
 });
 
+test("TMAD 5.27 (commissioning started again): the DCO forgets the Master Key the cut-short attempt changed; the next key change is wrapped under the MEF's again (openssl id-aes128-wrap)", async () => {
+  const w = await world();
+  const kek = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
+  const fs = await fileSet('CA', { masterKeyFor: () => kek });
+  for (const f of [fs.mcf, fs.mvf, fs.mef]) await w.dco.receive(f, T0);
+  const m = await w.dco.createKeyChange(ref(fs, 'CA', 0), {
+    deviceId: fs.chfs[0]!,
+    associationName: 'MasterKey',
+    newKey: randomBytes(16),
+  });
+  assert.ok(m.ok, JSON.stringify(m));
+  const before = await w.store.dco.keyCount();
+  await w.dco.commissioningRestarted(ref(fs, 'CA', 0));
+  assert.equal(await w.store.dco.keyCount(), before - 1); // only the changed Master Key went
+  const fresh = randomBytes(16);
+  const r = await w.dco.createKeyChange(ref(fs, 'CA', 0), {
+    deviceId: fs.chfs[0]!,
+    associationName: 'HighLevelAssociation',
+    newKey: Buffer.from(fresh),
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  const o = spawnSync(
+    'openssl',
+    ['enc', '-id-aes128-wrap', '-K', kek.toString('hex'), '-iv', 'A6A6A6A6A6A6A6A6'],
+    {
+      input: fresh,
+    },
+  );
+  if (o.status === 0)
+    assert.equal(Buffer.from(r.value.protectedKey).toString('hex'), o.stdout.toString('hex'));
+  await w.store.close();
+});
+
 test('TMAD 5.18: the set completes 24 h - 1 s after its first MVF; at exactly 24 h it is discarded and the late MEF refused', async () => {
   const w = await world();
   const ok = await fileSet('AA');

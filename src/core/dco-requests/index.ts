@@ -75,6 +75,14 @@ export interface DcoRequests {
     },
   ): Promise<DcoResponse<{ instruction: Uint8Array }>>;
 
+  /**
+   * TMAD 5.27 (docs/SPEC-DECISIONS.md): the S1SP starts this installation's commissioning again from
+   * its first step, an earlier attempt having stopped before its outcome was known (the S1SP's
+   * process ended). The DCO forgets what that attempt changed (the Master Key a B ET05 change made),
+   * so the key changes are again created under the Master Key of the MEF.
+   */
+  commissioningRestarted(installation: InstallationRef): Promise<void>;
+
   /** TMAD 5.20(b): the S1SP notifies the DCO that the CHF of this installation was commissioned. */
   chfCommissioned(installation: InstallationRef): Promise<void>;
 

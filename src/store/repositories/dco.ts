@@ -84,6 +84,8 @@ export interface DcoRepository {
   sealedKeys(key: DcoInstallationKey): Promise<Map<string, string>>;
   /** Insert or replace sealed keys of one installation. */
   putKeys(key: DcoInstallationKey, keys: ReadonlyMap<string, string>): Promise<void>;
+  /** Delete the installation's keys whose name starts with `prefix`; returns the number deleted. */
+  deleteKeys(key: DcoInstallationKey, prefix: string): Promise<number>;
   /**
    * Delete every key and the MEF details of one installation, marking it removed (not viable) with
    * the clause; returns the number of keys deleted.
@@ -314,6 +316,15 @@ export function dcoRepository(db: Kysely<Database>, c: Codec): DcoRepository {
             .doUpdateSet((eb) => ({ sealed: eb.ref('excluded.sealed') })),
         )
         .execute();
+    },
+
+    async deleteKeys(key, prefix) {
+      if (/[%_\\]/.test(prefix)) throw new RangeError(`key name prefix '${prefix}': no % _ or \\ in it`);
+      const r = await whereSet(db.deleteFrom('dco_key'), key)
+        .where('chf_identifier', '=', key.chfIdentifier)
+        .where('name', 'like', `${prefix}%`)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
 
     async removeInstallation(key, at, clause) {
