@@ -502,6 +502,24 @@ export class S1spFileHandling {
     return out;
   }
 
+  /** TMAD 5.23: an installation's sealed group information, opened and parsed (the plaintext wiped). */
+  private async openGroupInformation(
+    setId: number,
+    chf: string,
+    plaintext: 'DecryptedS1SPGroupInformation' | 'DecryptedS1SPDPGroupInformation' | undefined,
+  ): Promise<DecryptedS1spGroupInformation | DecryptedS1spDpGroupInformation | undefined> {
+    const sealed = await this.o.store.s1sp.groupInformation(setId, chf);
+    if (!sealed || !plaintext) return undefined;
+    const plain = openSealed(sealed, this.o.sealPassphrase, sealContext(setId, chf));
+    try {
+      return plaintext === 'DecryptedS1SPGroupInformation'
+        ? await parseDecryptedS1spGroupInformation(plain)
+        : await parseDecryptedS1spDpGroupInformation(plain);
+    } finally {
+      plain.fill(0);
+    }
+  }
+
   /** TMAD 5.25 on a complete set, then 5.27 for each S1SP Viable Installation when a commissioner is given. */
   private async process(set: S1spFileSet, groupId: GroupId, now: Date, tick: TickReport): Promise<void> {
     const o = this.o;
@@ -527,19 +545,7 @@ export class S1spFileHandling {
     const records: S1spInstallationRecord[] = [];
     const viable: S1spViableInstallation[] = [];
     for (const chf of new Set(driver)) {
-      let gi: DecryptedS1spGroupInformation | DecryptedS1spDpGroupInformation | undefined;
-      const sealed = await o.store.s1sp.groupInformation(set.id, chf);
-      if (sealed && plaintext) {
-        const plain = openSealed(sealed, o.sealPassphrase, sealContext(set.id, chf));
-        try {
-          gi =
-            plaintext === 'DecryptedS1SPGroupInformation'
-              ? await parseDecryptedS1spGroupInformation(plain)
-              : await parseDecryptedS1spDpGroupInformation(plain);
-        } finally {
-          plain.fill(0);
-        }
-      }
+      const gi = await this.openGroupInformation(set.id, chf, plaintext);
       const r = checkTable525({
         groupId,
         chfIdentifier: chf,
@@ -673,19 +679,7 @@ export class S1spFileHandling {
       const viable: S1spViableInstallation[] = [];
       for (const w of waiting) {
         const chf = w.chfIdentifier;
-        let gi: DecryptedS1spGroupInformation | DecryptedS1spDpGroupInformation | undefined;
-        const sealed = await o.store.s1sp.groupInformation(set.id, chf);
-        if (sealed && plaintext) {
-          const plain = openSealed(sealed, o.sealPassphrase, sealContext(set.id, chf));
-          try {
-            gi =
-              plaintext === 'DecryptedS1SPGroupInformation'
-                ? await parseDecryptedS1spGroupInformation(plain)
-                : await parseDecryptedS1spDpGroupInformation(plain);
-          } finally {
-            plain.fill(0);
-          }
-        }
+        const gi = await this.openGroupInformation(set.id, chf, plaintext);
         const m = mcf.get(chf);
         const e = mef.get(chf);
         if (!m || !e) continue; // Table 5.25 found them in the set's files: never absent here

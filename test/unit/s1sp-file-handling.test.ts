@@ -599,7 +599,7 @@ describe('a crash between any two store writes of a receipt, then the same files
           await w.h.receive(files, T0);
           const got = await outcomeOf(w);
           // The same bytes are new files in each world: compare what does not depend on them.
-          const strip = (o: typeof want) =>
+          const strip = (o: typeof want): unknown =>
             JSON.parse(
               JSON.stringify(o)
                 .replace(/ [0-9a-f]{64}"/g, '"')
