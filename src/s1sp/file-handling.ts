@@ -619,24 +619,22 @@ export class S1spFileHandling {
       }
       const out = await o.commission(v, { dco: o.dco, now: () => now });
       if (out.kind === 'commissioned') commissioned++;
-      await o.store.s1sp.recordInstallations([
-        {
-          setId: set.id,
-          chfIdentifier: v.ref.chfIdentifier,
-          state: out.kind === 'commissioned' ? 'commissioned' : 'commissioning-failed',
-          failedChecks: scfEntryOf(out).failedChecks,
-          prepayFlag: scfEntryOf(out).prepayFlag ?? false,
-          detail:
-            out.kind === 'failed'
-              ? { critical: out.critical, rolledBack: out.rolledBack }
-              : { earlySteps: out.earlySteps ?? [] },
-          decidedAt: now,
-          scfCounter: null,
-          scfFile: null,
-        },
-      ]);
-      // TMAD 5.27(b)(iii), (c), 12.10.2: the plaintext is not kept after commissioning or rollback.
-      await o.store.s1sp.deleteGroupInformation(set.id, v.ref.chfIdentifier);
+      // TMAD 5.27(b)(iii), (c), 12.10.2: the plaintext is not kept after commissioning or rollback: it
+      // is deleted in the transaction that records the outcome.
+      await o.store.s1sp.recordCommissioningOutcome({
+        setId: set.id,
+        chfIdentifier: v.ref.chfIdentifier,
+        state: out.kind === 'commissioned' ? 'commissioned' : 'commissioning-failed',
+        failedChecks: scfEntryOf(out).failedChecks,
+        prepayFlag: scfEntryOf(out).prepayFlag ?? false,
+        detail:
+          out.kind === 'failed'
+            ? { critical: out.critical, rolledBack: out.rolledBack }
+            : { earlySteps: out.earlySteps ?? [] },
+        decidedAt: now,
+        scfCounter: null,
+        scfFile: null,
+      });
       // 5.27(b)(iii), 12.10.2, 15.10.2: a failed installation keeps no key in the stored key store
       // (the commissioner deletes them on rollback; this covers a commissioner keeping them there).
       if (out.kind === 'failed') await o.store.s1spKeys.deleteInstallationKeys(v.ref);

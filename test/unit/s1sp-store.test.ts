@@ -188,6 +188,11 @@ await describeOnEveryStore('s1sp-store', 'S1SP store', '012_s1sp', (store) => {
     // TMAD 5.25: the failed installation's plaintext is gone, the viable one's kept.
     assert.equal(await store.s1sp.groupInformation(s.id, 'C1'), undefined);
     assert.equal(await store.s1sp.groupInformation(s.id, 'C2'), 's1seal1.b');
+    // TMAD 5.27(c), 12.10.2: the outcome and the deletion of the plaintext together.
+    await store.s1sp.recordCommissioningOutcome({ ...rec('C2', 'viable'), state: 'commissioned' });
+    assert.equal(await store.s1sp.groupInformation(s.id, 'C2'), undefined);
+    assert.equal((await store.s1sp.installations(s.id, { state: 'commissioned' })).length, 1);
+    await store.s1sp.recordInstallations([rec('C2', 'viable')]);
     // Not collecting any more: nothing is written.
     assert.equal(await store.s1sp.recordProcessed(s.id, [rec('C2', 'failed')], T0, 'again'), false);
     assert.equal((await store.s1sp.installations(s.id, { state: 'viable' })).length, 1);

@@ -118,6 +118,12 @@ export interface S1spRepository {
     at: Date,
     reason: string,
   ): Promise<boolean>;
+  /**
+   * TMAD 5.27(b)(iii), (c), 12.10.2: a commissioning outcome recorded and the installation's sealed
+   * group information deleted, in one transaction (a crash never leaves the plaintext of a decided
+   * installation behind).
+   */
+  recordCommissioningOutcome(row: S1spInstallationRecord): Promise<void>;
   /** Insert or replace outcomes (one transaction). */
   recordInstallations(rows: readonly S1spInstallationRecord[]): Promise<void>;
   /** `unsent`: decided, no SCF yet; `sent`: given to an SCF (its counter and name taken). */
@@ -416,6 +422,16 @@ export function s1spRepository(db: Kysely<Database>, c: Codec): S1spRepository {
     async recordInstallations(rows) {
       if (rows.length === 0) return;
       await db.transaction().execute((trx) => recordInstallationsIn(trx, rows));
+    },
+    async recordCommissioningOutcome(row) {
+      await db.transaction().execute(async (trx) => {
+        await recordInstallationsIn(trx, [row]);
+        await trx
+          .deleteFrom('s1sp_group_information')
+          .where('set_id', '=', row.setId)
+          .where('chf_identifier', '=', row.chfIdentifier)
+          .execute();
+      });
     },
     async recordProcessed(id, rows, at, reason) {
       return db.transaction().execute(async (trx) => {
