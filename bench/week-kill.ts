@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 's1mig.js');
+// dist/bench/week-kill.js -> bin/s1mig.js at the repository's root.
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 's1mig.js');
 const rounds = Number(process.argv[2] ?? 10);
 const n = process.argv[3] ?? '50';
 const args = ['demo', 'week', '--installations', n, '--seed', 'killbench', '--json'];
@@ -41,6 +42,10 @@ const whole = spawnSync(process.execPath, [BIN, ...args, '--dir', path.join(tmp,
   encoding: 'utf8',
 });
 const uninterrupted = Date.now() - t0;
+if (whole.status !== 0) {
+  console.error(`the uninterrupted run failed (exit ${whole.status}): ${whole.stderr}`);
+  process.exit(2);
+}
 const want = summaryOf(whole.stdout) + filesOf(path.join(tmp, 'whole', 'files')).join('\n');
 let same = 0;
 let kills = 0;
