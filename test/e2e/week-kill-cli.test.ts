@@ -86,7 +86,7 @@ const storeSays = (query: string) => (d: string) => {
   }
 };
 
-test('demo week killed with SIGKILL and started again ends as an uninterrupted run (counts, events, files)', async () => {
+test('demo week killed with SIGKILL and started again ends as an uninterrupted run (counts, events, files)', async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's1mig-week-kill-'));
   try {
     const whole = await runCli([...ARGS, '--dir', path.join(tmp, 'whole')], { env: ENV });
@@ -117,6 +117,7 @@ test('demo week killed with SIGKILL and started again ends as an uninterrupted r
     for (const [i, [what, when, delay]] of points.entries()) {
       const dir = path.join(tmp, `killed-${i}`);
       if (await killWhen(dir, when, delay)) killed++;
+      else t.diagnostic(`${what}: the run ended before it was killed`);
       const again = await runCli([...ARGS, '--dir', dir], { env: ENV });
       assert.equal(again.code, 0, `${what}: ${again.stderr}`);
       assert.deepEqual(summaryOf(again.stdout), want.summary, what);
