@@ -354,7 +354,13 @@ export class S1spFileHandling {
         if (!(e instanceof ReceiptRefusal)) throw e;
         report.accepted = false;
         report.problem = { rule: e.rule, message: e.message };
-        report.incidentId = await this.raiseIncident(now, path.basename(file), e.rule, e.message);
+        report.incidentId = await this.raiseIncident(
+          now,
+          path.basename(file),
+          verdict.sha256 ?? '',
+          e.rule,
+          e.message,
+        );
         await discard();
         return report;
       }
@@ -412,8 +418,23 @@ export class S1spFileHandling {
     if (set?.state === 'collecting') await this.process(set, groupId, now, tick);
   }
 
-  private async raiseIncident(now: Date, fileName: string, step: string, message: string): Promise<number> {
+  /** TMAD 5.23: the Incident of a discarded MEF; these bytes refused again (a re-run) raise none more. */
+  private async raiseIncident(
+    now: Date,
+    fileName: string,
+    sha256: string,
+    step: string,
+    message: string,
+  ): Promise<number> {
     const kind = 'file-decryption-failure';
+    const prior = (await this.o.store.incidents.list({ party: 's1sp' })).find(
+      (i) =>
+        i.kind === kind &&
+        i.fileName === fileName &&
+        i.step === step &&
+        (i.details as { sha256?: string } | null)?.sha256 === sha256,
+    );
+    if (prior) return prior.id;
     const category = categoryFor(kind);
     const targets = incidentTargets(category, now);
     return this.o.store.incidents.raise({
@@ -427,7 +448,7 @@ export class S1spFileHandling {
       targetResponseBy: targets.targetResponseBy,
       targetResolutionBy: targets.targetResolutionBy,
       assignee: 'DCC',
-      details: { rule: step, message },
+      details: { rule: step, message, sha256 },
     });
   }
 
