@@ -212,12 +212,8 @@ async function authenticate(
   return v;
 }
 
-const inventories = new WeakMap<ChainState, Map<string, SmsoInstallation[]>>();
+/** One SMSO's inventory as the Requesting Party reads it, parsed when needed and not kept (flat memory). */
 async function inventoryOf(state: ChainState, code: string): Promise<SmsoInstallation[]> {
-  let m = inventories.get(state);
-  if (!m) inventories.set(state, (m = new Map<string, SmsoInstallation[]>()));
-  const got = m.get(code);
-  if (got) return got;
   const s = state.manifest.smsos.find((x) => x.code === code)!;
   const file = state.paths.file(s.inventory);
   const inv = parseSmsoInventoryCsv(await readFile(file, 'utf8'), file);
@@ -226,11 +222,9 @@ async function inventoryOf(state: ChainState, code: string): Promise<SmsoInstall
       'rp-build-mcf',
       inv.problems.map((p) => `${p.file}:${p.line ?? ''}: ${p.field ?? ''}: ${p.message} (${p.rule})`),
     );
-  const list = state.include
+  return state.include
     ? inv.installations.filter((i) => state.include!.has(i.chfDeviceId))
     : inv.installations;
-  m.set(code, list);
-  return list;
 }
 
 // --------------------------------------------------------------------------------------------------
