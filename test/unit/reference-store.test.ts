@@ -197,6 +197,18 @@ function suite(
       assert.equal(await data.importSupplierAt('1200987654320', t), null);
       await store.reference.import('registration', before, { replace: true });
       assert.equal(await data.importSupplierAt('1200987654320', t), 'SUPA');
+      // Table 5.10's window (src/dcc/store-context.ts): entries per MPxN in import order, [] for none.
+      const w = await store.reference.registrationsOf(['1200987654320', '1900444555668', '1200987654320']);
+      assert.deepEqual([...w.keys()], ['1200987654320', '1900444555668']);
+      assert.deepEqual(w.get('1900444555668'), []);
+      assert.deepEqual(
+        w.get('1200987654320')!.map((e) => [e.role, e.party, e.effectiveFrom]),
+        (await store.reference.show('registration', '1200987654320')).map((r) => [
+          r.fields[1],
+          r.fields[2],
+          r.fields[3],
+        ]),
+      );
     });
 
     test('ReferenceData: organisations, affiliates, certificates, NO IDs, group keys', async () => {
