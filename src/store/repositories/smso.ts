@@ -64,7 +64,7 @@ export function smsoRepository(db: Kysely<Database>, c: Codec): SmsoRepository {
       const keyBatches: AsyncIterable<ReadonlyArray<readonly [string, string]>> = streamed
         ? sealedKeys.batches
         : (async function* () {
-            yield* chunks([...(sealedKeys)]);
+            yield* chunks([...sealedKeys]);
           })();
       return db.transaction().execute(async (trx) => {
         const before = await existingDeviceSets(trx, smso, ids);
