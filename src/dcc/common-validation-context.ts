@@ -70,6 +70,12 @@ export interface CommonValidationContext {
   gasSupplier: RegistrationLookup;
   /** 5.10.17: Gas Transporter of an MPRN. */
   gasTransporter: RegistrationLookup;
+  /**
+   * Optional: a context that reads the Registration Data per window of installations (not whole) needs
+   * the MPANs and MPRNs of the installations about to be checked before their look-ups; the MVF writer
+   * calls it once per window. A look-up of an MPxN not asked for then throws (never a silent "none").
+   */
+  prefetchRegistrations?(mpxns: readonly string[]): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

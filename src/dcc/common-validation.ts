@@ -601,7 +601,20 @@ export function memoiseCertificates(ctx: CommonValidationContext): CommonValidat
     electricityDistributor: ctx.electricityDistributor,
     gasSupplier: ctx.gasSupplier,
     gasTransporter: ctx.gasTransporter,
+    ...(ctx.prefetchRegistrations
+      ? { prefetchRegistrations: (mpxns: readonly string[]) => ctx.prefetchRegistrations!(mpxns) }
+      : {}),
   };
+}
+
+/** The MPAN and MPRN of each installation (the Registration Data look-ups of 5.10.9-5.10.17). */
+export function registrationKeysOf(installations: Iterable<McfInstallation>): string[] {
+  const out: string[] = [];
+  for (const i of installations) {
+    out.push(i.esmeDetail.importMpan);
+    if (i.gsmeDetail) out.push(i.gsmeDetail.mprn);
+  }
+  return out;
 }
 
 /** TMAD 5.10(c): the Table 5.10 checks for every installation of an MCF. */
@@ -615,6 +628,10 @@ export function commonValidationChecks(
   if (!Number.isFinite(lookAheadDays) || lookAheadDays < 0)
     throw new RangeError(`look-ahead ${lookAheadDays} days: expected a number of days ≥ 0 (TMAD 5.10.10)`);
   const ctx = memoiseCertificates(context);
+  if (ctx.prefetchRegistrations)
+    throw new TypeError(
+      'internal: commonValidationChecks takes a context with every registration loaded (inMemoryCommonValidationContext); a windowed one is for the MVF writer',
+    );
   const installations: InstallationValidation[] = [];
   let i = 0;
   for (const inst of mcf.installations)

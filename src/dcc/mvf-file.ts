@@ -19,6 +19,7 @@ import {
   mvfHeader,
   mvfSignerEntityId,
   validateInstallation,
+  registrationKeysOf,
   type CommonValidationContext,
   type CommonValidationOptions,
   type InstallationValidation,
@@ -49,6 +50,9 @@ export interface MvfFileSummary {
  * The signer is checked before anything is read (MvfSignerError). A fault in the MCF (MigrationFileReadError,
  * XmlSyntaxError) is thrown and no MVF (nor temporary file) is left behind.
  */
+/** Installations checked per window (and Registration Data read per window). */
+const WINDOW = 400;
+
 export async function writeMigrationCommonValidationFile(
   source: XmlSource,
   context: CommonValidationContext,
@@ -73,6 +77,26 @@ export async function writeMigrationCommonValidationFile(
   let sink: ReturnType<typeof createWriteStream> | undefined;
   let count = 0;
   let failed = 0;
+  // Installations are checked WINDOW at a time, so that a context reading the Registration Data per
+  // window (prefetchRegistrations) holds only those installations' registrations, whatever the MCF's size.
+  let window: Array<{ installation: McfInstallation; index: number }> = [];
+  const flush = async (): Promise<void> => {
+    if (!window.length) return;
+    const items = window;
+    window = [];
+    await ctx.prefetchRegistrations?.(registrationKeysOf(items.map((w) => w.installation)));
+    for (const { installation, index } of items) {
+      opts.onMcfInstallation?.(installation, ctx);
+      const r = validateInstallation(installation, index, mcfHeader!, ctx, { at, lookAheadDays });
+      count++;
+      if (r.failures.length) failed++;
+      opts.onInstallation?.(r);
+      await writer!.writeInstallation({
+        chfIdentifier: r.chfIdentifier,
+        failedChecks: r.failures.map((f) => f.failedCheck),
+      });
+    }
+  };
   try {
     for await (const item of iterateMigrationFile(source, {
       expect: 'MCF',
@@ -85,19 +109,10 @@ export async function writeMigrationCommonValidationFile(
         writer = createMigrationValidationFileWriter(sink, header);
         continue;
       }
-      opts.onMcfInstallation?.(item.installation as McfInstallation, ctx);
-      const r = validateInstallation(item.installation as McfInstallation, item.index, mcfHeader!, ctx, {
-        at,
-        lookAheadDays,
-      });
-      count++;
-      if (r.failures.length) failed++;
-      opts.onInstallation?.(r);
-      await writer!.writeInstallation({
-        chfIdentifier: r.chfIdentifier,
-        failedChecks: r.failures.map((f) => f.failedCheck),
-      });
+      window.push({ installation: item.installation as McfInstallation, index: item.index });
+      if (window.length >= WINDOW) await flush();
     }
+    await flush();
     if (!writer || !header) throw new RangeError('the MCF has no MigrationCommon header (TMAD 10.1)');
     await writer.end();
     await signXmlFile(unsignedPath, signedTmp, {

@@ -138,10 +138,18 @@ function combinationOf(c: ProductCombination): DeviceCombination | null {
 const euiKey = (s: string): string => s.replace(/-/g, '').toUpperCase();
 
 function registrationLookup(
-  byMeterPoint: Map<string, RegistrationEntry[]>,
+  byMeterPoint: () => Map<string, RegistrationEntry[]>,
   role: RegistrationRole,
 ): RegistrationLookup {
-  const of = (mpxn: string): RegistrationEntry[] => byMeterPoint.get(mpxn) ?? [];
+  const of = (mpxn: string): RegistrationEntry[] => {
+    const got = byMeterPoint().get(mpxn);
+    if (got) return got;
+    if (mpxn === '') return []; // no Meter Point is empty (the registry's own check)
+    // Only the MPxNs prefetched for this window are held: any other would be a silent "not registered".
+    throw new Error(
+      `internal: Registration Data of ${mpxn} was not read before its Table 5.10 look-up (prefetchRegistrations)`,
+    );
+  };
   return {
     at: (mpxn, at) => registeredPartyAt(of(mpxn), role, at) ?? undefined,
     changeWithin(mpxn, from, to) {
@@ -178,7 +186,10 @@ export async function storeCommonValidationContext(
   );
   const smi = new Set((await entries(repo, 'smi')).map((e) => euiKey(e.deviceId)));
   const orgs = new Map((await entries(repo, 'organisations')).map((o) => [euiKey(o.userId), o]));
-  const registration = groupBy(await entries(repo, 'registration'), (e) => e.meterPoint);
+  // TMAD 5.10.9-5.10.17: the Registration Data is read per window of installations (the MVF writer asks
+  // for each window's MPANs and MPRNs), not whole: it grows with the estate, the other registries do not.
+  let registration = new Map<string, RegistrationEntry[]>();
+  const window = (): Map<string, RegistrationEntry[]> => registration;
   const trust: TrustStore = await repo.data.trustStore();
   const certificates: OrganisationCertificate[] = [
     ...trust.certificates,
@@ -218,9 +229,13 @@ export async function storeCommonValidationContext(
     confirmValidity: (cert, at) => confirmValidityInStore(cert, trust, at, opts.confirmValidityOptions),
     supplierPartyOf: (id) => partyOf(id, 'SupplierParty'),
     networkPartyOf: (id) => partyOf(id, 'NetworkParty'),
-    importSupplier: registrationLookup(registration, 'ImportSupplier'),
-    electricityDistributor: registrationLookup(registration, 'ElectricityDistributor'),
-    gasSupplier: registrationLookup(registration, 'GasSupplier'),
-    gasTransporter: registrationLookup(registration, 'GasTransporter'),
+    importSupplier: registrationLookup(window, 'ImportSupplier'),
+    electricityDistributor: registrationLookup(window, 'ElectricityDistributor'),
+    gasSupplier: registrationLookup(window, 'GasSupplier'),
+    gasTransporter: registrationLookup(window, 'GasTransporter'),
+    async prefetchRegistrations(mpxns) {
+      registration = new Map();
+      registration = await repo.registrationsOf(mpxns);
+    },
   };
 }

@@ -144,6 +144,11 @@ export interface ChainState {
   notes: Record<string, string>;
   /** Milliseconds per stage. */
   millis: Record<string, number>;
+  /**
+   * Per stage run by runChainStages: this process's CPU milliseconds (user + system; on a shared machine
+   * the measure to compare, not wall time) and its peak resident set size so far, in MB.
+   */
+  usage?: Record<string, { cpuMillis: number; maxRssMB: number }>;
   /** Only these CHF Device IDs go into the MCFs (a Migration Week's commenced installations); all when absent. */
   include?: ReadonlySet<string>;
   /** The first MVFCounter (TMAD 5.6; a week run gives a deterministic one); the time in ms when absent. */
@@ -207,12 +212,8 @@ async function authenticate(
   return v;
 }
 
-const inventories = new WeakMap<ChainState, Map<string, SmsoInstallation[]>>();
+/** One SMSO's inventory as the Requesting Party reads it, parsed when needed and not kept (flat memory). */
 async function inventoryOf(state: ChainState, code: string): Promise<SmsoInstallation[]> {
-  let m = inventories.get(state);
-  if (!m) inventories.set(state, (m = new Map<string, SmsoInstallation[]>()));
-  const got = m.get(code);
-  if (got) return got;
   const s = state.manifest.smsos.find((x) => x.code === code)!;
   const file = state.paths.file(s.inventory);
   const inv = parseSmsoInventoryCsv(await readFile(file, 'utf8'), file);
@@ -221,11 +222,9 @@ async function inventoryOf(state: ChainState, code: string): Promise<SmsoInstall
       'rp-build-mcf',
       inv.problems.map((p) => `${p.file}:${p.line ?? ''}: ${p.field ?? ''}: ${p.message} (${p.rule})`),
     );
-  const list = state.include
+  return state.include
     ? inv.installations.filter((i) => state.include!.has(i.chfDeviceId))
     : inv.installations;
-  m.set(code, list);
-  return list;
 }
 
 // --------------------------------------------------------------------------------------------------
@@ -286,7 +285,8 @@ const smsoImport: ChainStage = {
       const keys = state.paths.file(s.keys);
       const r = await importInventory(state.options.store, s.code, {
         inventory: { text: await readFile(inventory, 'utf8'), file: inventory },
-        keys: { text: await readFile(keys, 'utf8'), file: keys },
+        // Read twice as a stream (checked, then sealed in batches): memory does not grow with the file.
+        keys: { open: () => createReadStream(keys, { highWaterMark: 1 << 20 }), file: keys },
         passphrase: state.options.passphrase ?? configuration().keyPassphrase,
       }).catch((e: Error) => {
         throw new ChainStageError('smso-import', [`SMSO ${s.code}: ${e.message}`]);
@@ -740,8 +740,14 @@ export async function runChainStages(state: ChainState, hooks: ChainHooks = {}):
   for (const [i, stage] of CHAIN_STAGES.entries()) {
     hooks.onStageStart?.(stage, i, CHAIN_STAGES.length);
     const t = Date.now();
+    const cpu = process.cpuUsage();
     await stage.run(state);
     state.millis[stage.name] = Date.now() - t;
+    const used = process.cpuUsage(cpu);
+    (state.usage ??= {})[stage.name] = {
+      cpuMillis: Math.round((used.user + used.system) / 1000),
+      maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
     hooks.onStageEnd?.(stage, i, CHAIN_STAGES.length, state);
   }
   return state;
@@ -783,7 +789,15 @@ export interface ChainSummary {
   at: string;
   installations: number;
   groups: GroupSummary[];
-  stages: Array<{ name: string; party: string; note: string; millis: number }>;
+  stages: Array<{
+    name: string;
+    party: string;
+    note: string;
+    millis: number;
+    /** When the stages ran in this process (runChainStages): CPU ms, and peak RSS MB at its end. */
+    cpuMillis?: number;
+    maxRssMB?: number;
+  }>;
   verdicts: { accepted: number; rejected: FileVerdict[] };
   maRejected: ChainState['maReceipts'];
   files: Array<Pick<McfRecord, 'name' | 'groupId' | 'smso' | 'installations'> & Record<string, unknown>>;
@@ -885,6 +899,7 @@ export function summariseChain(state: ChainState): ChainSummary {
       party: s.party,
       note: state.notes[s.name] ?? '',
       millis: state.millis[s.name]!,
+      ...(state.usage?.[s.name] ?? {}),
     })),
     verdicts: { accepted: state.verdicts.length - rejected.length, rejected },
     maRejected: state.maReceipts.filter((r) => r.outcome !== 'accepted'),

@@ -156,6 +156,42 @@ const newer = (a: AuthorisationRow | undefined, b: AuthorisationRow): Authorisat
 /** The ESME variant the MCF carries (DUIS variant; the SMSO inventory does not state it). */
 export const DEFAULT_ESME_VARIANT = 'A';
 
+/**
+ * The inventory, 400 installations at a time, with the registrations of their MPAN and MPRN read in one
+ * go before each window (when the reference data can): the gates' look-ups by MPxN (TMAD 4.17, 4.48)
+ * then need no round trip per installation.
+ */
+async function* withRegistrationsPrefetched(
+  inventory: Iterable<SmsoInstallation>,
+  ref: ReferenceData,
+): AsyncGenerator<SmsoInstallation> {
+  if (!ref.prefetchRegistrations) {
+    yield* inventory;
+    return;
+  }
+  let window: SmsoInstallation[] = [];
+  const flush = async (): Promise<SmsoInstallation[]> => {
+    const mpxns: string[] = [];
+    for (const i of window) {
+      if (i.mpan !== null) mpxns.push(i.mpan);
+      if (i.mprn !== null) mpxns.push(i.mprn);
+    }
+    await ref.prefetchRegistrations!(mpxns);
+    const out = window;
+    window = [];
+    return out;
+  };
+  try {
+    for (const inst of inventory) {
+      window.push(inst);
+      if (window.length >= 400) yield* await flush();
+    }
+    if (window.length) yield* await flush();
+  } finally {
+    await ref.prefetchRegistrations([]); // nothing kept after the build
+  }
+}
+
 export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<McfPlan> {
   const { reference: ref, at, smso, week } = input;
   // The week's authorisations for this SMSO, indexed by MPAN and MPRN.
@@ -230,7 +266,7 @@ export async function buildMigrationCommonFiles(input: BuildMcfInput): Promise<M
   const entries: Entry[] = [];
   const daStops: DaStop[] = [];
 
-  for (const inst of input.inventory) {
+  for await (const inst of withRegistrationsPrefetched(input.inventory, ref)) {
     const o: InstallationOutcome = {
       chfDeviceId: inst.chfDeviceId,
       mpan: inst.mpan,

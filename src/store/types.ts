@@ -92,6 +92,18 @@ export interface SmsoInstallationSummary {
   hasKeyMaterial: boolean;
 }
 
+/**
+ * Sealed key material to store with an SMSO's installations: by CHF Device ID, or streamed in batches
+ * (with the set of CHF Device IDs they will name, known before the first batch). A batch source that
+ * throws makes the whole import write nothing.
+ */
+export type SealedKeyMaterialInput =
+  | ReadonlyMap<string, string>
+  | {
+      chfs: ReadonlySet<string>;
+      batches: AsyncIterable<ReadonlyArray<readonly [string, string]>>;
+    };
+
 export interface SmsoRepository {
   /**
    * Store (or replace, by CHF Device ID) installations of one SMSO in one transaction, with the sealed
@@ -101,7 +113,7 @@ export interface SmsoRepository {
   putInstallations(
     smso: string,
     installations: readonly SmsoInstallation[],
-    sealedKeys: ReadonlyMap<string, string>,
+    sealedKeys: SealedKeyMaterialInput,
     opts: { importedAt: Date; sourceFile: string },
   ): Promise<{ installations: number; keyMaterial: number; keyMaterialDeleted: number }>;
   /** Ordered by CHF Device ID. */

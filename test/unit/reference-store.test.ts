@@ -161,6 +161,56 @@ function suite(
       assert.equal(await data.importSupplierAt('1900444555668', d('2021-01-20T00:00:00Z')), null);
     });
 
+    test('ReferenceData: registrations prefetched give the same answers, and an import drops them', async () => {
+      const data = store.reference.data;
+      const t = d('2021-02-01T00:00:00Z');
+      const mpxns = ['1200987654320', '2309451207', '7502316804', '1900444555668'];
+      const ask = async () => [
+        await data.importSupplierAt('1200987654320', t),
+        await data.importSupplierChangesWithin('1200987654320', t),
+        await data.electricityDistributorAt('1200987654320', t),
+        await data.gasSupplierAt('2309451207', d('2021-01-20T00:00:00Z')),
+        await data.gasTransporterAt('7502316804', d('2021-01-20T00:00:00Z')),
+        await data.importSupplierAt('1900444555668', t),
+      ];
+      const plain = await ask();
+      assert.deepEqual(plain.slice(0, 3), [
+        'SUPA',
+        [{ at: d('2021-02-15T00:00:00Z'), from: 'SUPA', to: 'SUPB' }],
+        'DNOA',
+      ]);
+      await data.prefetchRegistrations!(mpxns);
+      assert.deepEqual(await ask(), plain);
+      // A key not prefetched is looked up as before.
+      await data.prefetchRegistrations!(['1900444555668']);
+      assert.deepEqual(await ask(), plain);
+      // An import of the registrations drops what was prefetched: the new rows are seen.
+      await data.prefetchRegistrations!(mpxns);
+      const before = rowsOf('registration');
+      await store.reference.import(
+        'registration',
+        before.filter((r) => !r.fields.includes('1200987654320')),
+        {
+          replace: true,
+        },
+      );
+      assert.equal(await data.importSupplierAt('1200987654320', t), null);
+      await store.reference.import('registration', before, { replace: true });
+      assert.equal(await data.importSupplierAt('1200987654320', t), 'SUPA');
+      // Table 5.10's window (src/dcc/store-context.ts): entries per MPxN in import order, [] for none.
+      const w = await store.reference.registrationsOf(['1200987654320', '1900444555668', '1200987654320']);
+      assert.deepEqual([...w.keys()], ['1200987654320', '1900444555668']);
+      assert.deepEqual(w.get('1900444555668'), []);
+      assert.deepEqual(
+        w.get('1200987654320')!.map((e) => [e.role, e.party, e.effectiveFrom]),
+        (await store.reference.show('registration', '1200987654320')).map((r) => [
+          r.fields[1],
+          r.fields[2],
+          r.fields[3],
+        ]),
+      );
+    });
+
     test('ReferenceData: organisations, affiliates, certificates, NO IDs, group keys', async () => {
       const data = store.reference.data;
       assert.equal((await data.partyOfUserId('70-B3-D5-1F-30-00-A0-08'))?.partySignifier, 'SUPA');

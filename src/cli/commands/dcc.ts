@@ -136,25 +136,28 @@ async function referenceContext(
   o: ValidateFlags,
   at: Date,
   store: Store | undefined,
-): Promise<{ ctx: CommonValidationContext; source: string }> {
+): Promise<{ ctx: CommonValidationContext; source: string; close: () => Promise<void> }> {
   if (o.reference !== undefined) {
     const data = await readReference(o.reference, o.trust);
     if (o.requireCrl === false) data.confirmValidityOptions = { requireCrl: false };
-    return { ctx: inMemoryCommonValidationContext(data), source: o.reference };
+    return { ctx: inMemoryCommonValidationContext(data), source: o.reference, close: async () => {} };
   }
   const s = store ?? (await openStore());
+  // The store stays open while the checks run: they read the Registration Data per window.
+  const close = async (): Promise<void> => {
+    if (!store) await s.close();
+  };
   try {
     const ctx = await storeCommonValidationContext(s.reference, {
       at,
       location: s.location,
       ...(o.requireCrl === false ? { confirmValidityOptions: { requireCrl: false } } : {}),
     });
-    return { ctx, source: s.location };
+    return { ctx, source: s.location, close };
   } catch (e) {
+    await close();
     if (e instanceof MissingRegistryError) throw new UsageError(e.message);
     throw e;
-  } finally {
-    if (!store) await s.close();
   }
 }
 
@@ -257,7 +260,21 @@ async function validateMcf(mcfPath: string, o: ValidateFlags): Promise<void> {
       "--trust goes with --reference: without it the certificates are the store's (s1mig ref import certificates <dir>)",
     );
   const p = await prepare(mcfPath, o);
-  const { ctx, source } = await referenceContext(o, p.at, undefined);
+  const { ctx, source, close } = await referenceContext(o, p.at, undefined);
+  try {
+    await validateWith(mcfPath, o, p, ctx, source);
+  } finally {
+    await close();
+  }
+}
+
+async function validateWith(
+  mcfPath: string,
+  o: ValidateFlags,
+  p: Awaited<ReturnType<typeof prepare>>,
+  ctx: CommonValidationContext,
+  source: string,
+): Promise<void> {
   const results: InstallationValidation[] = [];
   const signer = { certificate: p.cert, privateKey: p.key };
   // TMAD 5.10(a), (d): the relevant S1SP is the MVF's signer (its Entity ID, the ReportingPartyID) unless named.

@@ -1,6 +1,7 @@
 // s1mig smso: the SMETS1 SMSO party (TMAD 4.21, 4.24A, 4.44B, 11): import its inventory and key material,
 // list and show installations, delete key material, and write the TMAD 11 hand-over file for the
 // Requesting Party. Thin: parsing, the store, printing; the rules live in src/smso and src/core.
+import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -24,10 +25,28 @@ import {
   encryptForRequestingParty,
   importInventory,
   parseInstallationList,
+  type KeyMaterialSource,
 } from '../../smso/index.js';
 
 /** Largest inventory, key or installations file read (bytes). */
 const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+
+/** The key-material file, read as a stream twice (checked, then sealed in batches) by the import. */
+async function keySource(file: string): Promise<KeyMaterialSource> {
+  await requireFile(file, 'file');
+  await readable(file, 'key-material CSV');
+  return { open: () => createReadStream(file, { highWaterMark: 1 << 20 }), file };
+}
+
+async function readable(file: string, what: string): Promise<void> {
+  try {
+    await (await open(file, 'r')).close();
+  } catch (e) {
+    throw new UsageError(
+      `${file}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+}
 
 function formatProblem(p: SmsoCsvProblem): string {
   const where = `${p.file}:${p.line ?? ''}${p.line !== null && p.column !== null ? `:${p.column}` : ''}`;
@@ -96,10 +115,7 @@ export function register(program: Command): void {
     .action(async (smso: string, inventory: string, o: { keys?: string; json?: boolean }) => {
       const code = smsoArg(smso);
       const text = await readInput(inventory, 'inventory CSV');
-      const keys =
-        o.keys !== undefined
-          ? { text: await readInput(o.keys, 'key-material CSV'), file: o.keys }
-          : undefined;
+      const keys = o.keys !== undefined ? await keySource(o.keys) : undefined;
       const store = await openStore();
       try {
         const r = await asUsage(() =>

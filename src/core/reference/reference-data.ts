@@ -61,4 +61,10 @@ export interface ReferenceData {
   ): Promise<NetworkOperatorIdsEntry | undefined>;
   /** TMAD 5.1(a): the group public key with this Key Identifier usable at t (inclusive dates). */
   groupPublicKey(keyIdentifier: string, t: Date): Promise<GroupKeyEntry | undefined>;
+  /**
+   * Optional: read the registrations of these MPANs and MPRNs in one go, so that the look-ups by MPxN
+   * that follow (importSupplierAt, gasSupplierAt, ...) for them need no round trip each. Only the last
+   * set asked for is kept; the answers are the same as without it.
+   */
+  prefetchRegistrations?(mpxns: readonly string[]): Promise<void>;
 }

@@ -57,13 +57,22 @@ export function smsoRepository(db: Kysely<Database>, c: Codec): SmsoRepository {
   const repo: SmsoRepository = {
     async putInstallations(smso, installations, sealedKeys, opts) {
       const ids = installations.map((i) => i.chfDeviceId);
+      const streamed = 'batches' in sealedKeys;
+      const keyChfs: ReadonlySet<string> | ReadonlyMap<string, string> = streamed
+        ? sealedKeys.chfs
+        : sealedKeys;
+      const keyBatches: AsyncIterable<ReadonlyArray<readonly [string, string]>> = streamed
+        ? sealedKeys.batches
+        : (async function* () {
+            yield* chunks([...sealedKeys]);
+          })();
       return db.transaction().execute(async (trx) => {
         const before = await existingDeviceSets(trx, smso, ids);
         // Key material of an installation whose devices changed no longer fits it: delete it.
         const stale = installations
           .filter((i) => before.has(i.chfDeviceId) && before.get(i.chfDeviceId) !== deviceSet(i.devices))
           .map((i) => i.chfDeviceId)
-          .filter((id) => !sealedKeys.has(id));
+          .filter((id) => !keyChfs.has(id));
         let keyMaterialDeleted = 0;
         for (const part of chunks(stale)) {
           const r = await trx
@@ -125,25 +134,29 @@ export function smsoRepository(db: Kysely<Database>, c: Codec): SmsoRepository {
           })),
         );
         for (const part of chunks(deviceRows)) await trx.insertInto('smso_device').values(part).execute();
-        const keyRows = [...sealedKeys].map(([chf, sealed]) => ({
-          smso,
-          chf_device_id: chf,
-          sealed,
-          stored_at: c.date(opts.importedAt),
-        }));
-        for (const part of chunks(keyRows)) {
-          await trx
-            .deleteFrom('smso_key_material')
-            .where('smso', '=', smso)
-            .where(
-              'chf_device_id',
-              'in',
-              part.map((k) => k.chf_device_id),
-            )
-            .execute();
-          await trx.insertInto('smso_key_material').values(part).execute();
-        }
-        return { installations: installations.length, keyMaterial: keyRows.length, keyMaterialDeleted };
+        // The key material last, one batch at a time (a batch source reads and seals as it goes).
+        let keyMaterial = 0;
+        for await (const batch of keyBatches)
+          for (const part of chunks(batch)) {
+            const keyRows = part.map(([chf, sealed]) => ({
+              smso,
+              chf_device_id: chf,
+              sealed,
+              stored_at: c.date(opts.importedAt),
+            }));
+            await trx
+              .deleteFrom('smso_key_material')
+              .where('smso', '=', smso)
+              .where(
+                'chf_device_id',
+                'in',
+                keyRows.map((k) => k.chf_device_id),
+              )
+              .execute();
+            await trx.insertInto('smso_key_material').values(keyRows).execute();
+            keyMaterial += keyRows.length;
+          }
+        return { installations: installations.length, keyMaterial, keyMaterialDeleted };
       });
     },
 

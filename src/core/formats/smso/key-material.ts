@@ -75,27 +75,67 @@ export interface KeyMaterialParseResult {
   problems: SmsoCsvProblem[];
 }
 
+/** One key of the file that passed every check of its line (what `installations` is built from). */
+export interface KeyMaterialRow {
+  line: number;
+  chfDeviceId: string;
+  deviceType: DeviceType;
+  deviceId: string;
+  keyName: string;
+  /** upper-case hex */
+  value: string;
+}
+
+/** What the check of a whole file keeps per installation: its devices (no key) and its last key's line. */
+export interface KeyMaterialIndexEntry {
+  devices: Array<{ deviceType: DeviceType; deviceId: string }>;
+  lastLine: number;
+}
+
+/** Every key name of any device, each one bit of a device's mask in KeyMaterialScan. */
+const KEY_BIT = new Map(
+  [...new Set(Object.values(KEY_NAMES_BY_DEVICE).flat())].map((name, i) => [name, 1 << i] as const),
+);
+
+/** A copy of a (possibly sliced) string that does not keep the line or block it came from alive. */
+const own = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
+
 /**
- * Parse a key-material file. Values never appear in problems (the file is secret): a problem names the
- * line, the column, the key and what was expected only.
+ * The checks of a key-material file, one record at a time (TMAD 11 key sizes and names, Device IDs,
+ * each key once), keeping per device only its type and a bit per key name seen, so that a file of any
+ * size is checked in memory proportional to its devices, not its keys. `row` returns the key of a record
+ * that passed every check. A duplicate key's problem names the line that first gave it: that line is
+ * found by `resolveDuplicates` reading the records again (only when there is a duplicate).
  */
-export function parseSmsoKeyMaterialCsv(text: string, file: string): KeyMaterialParseResult {
-  // The file's own problems first, then those of its records (as when all records were read first).
-  const csvProblems: SmsoCsvProblem[] = [];
-  const problems: SmsoCsvProblem[] = [];
-  const records = iterateCsvRecords(text, file, SMSO_KEY_COLUMNS, csvProblems);
-  const bad = (r: CsvRecord, field: KeyColumn, rule: string, message: string): void => {
-    problems.push({ file, line: r.line, column: r.columns[field] ?? null, field, rule, message });
-  };
-  const installations = new Map<string, InstallationKeyMaterial>();
-  const seen = new Map<string, number>();
-  for (const r of records) {
+export class KeyMaterialScan {
+  /** The records' problems, in line order. */
+  readonly problems: SmsoCsvProblem[] = [];
+  /** Per CHF Device ID, in the order first given. */
+  readonly index = new Map<string, KeyMaterialIndexEntry>();
+  /** Key bits seen per Device ID. */
+  private readonly masks = new Map<string, number>();
+  /** Duplicate-key problems whose first line is still to be found, by `${deviceId}/${keyName}`. */
+  private readonly pending = new Map<string, SmsoCsvProblem[]>();
+
+  constructor(
+    readonly file: string,
+    /** Only these `${deviceId}/${keyName}`: record the line that first gives each (resolveDuplicates). */
+    private readonly firstLines?: Map<string, number>,
+  ) {}
+
+  private bad(r: CsvRecord, field: KeyColumn, rule: string, message: string): SmsoCsvProblem {
+    const p = { file: this.file, line: r.line, column: r.columns[field] ?? null, field, rule, message };
+    this.problems.push(p);
+    return p;
+  }
+
+  row(r: CsvRecord): KeyMaterialRow | undefined {
     const v = r.values as Record<KeyColumn, string>;
     let ok = true;
     for (const f of ['chf_device_id', 'device_id'] as const) {
       const id = parseEui64(v[f]);
       if (!id.ok || id.value !== v[f]) {
-        bad(
+        this.bad(
           r,
           f,
           'TMAD 2 Device ID (EUI-64)',
@@ -105,17 +145,17 @@ export function parseSmsoKeyMaterialCsv(text: string, file: string): KeyMaterial
       }
     }
     if (!isDeviceType(v.device_type)) {
-      bad(
+      this.bad(
         r,
         'device_type',
         'TMAD 2 SMETS1 Installation',
         `'${v.device_type}': expected CHF, GPF, ESME, GSME or PPMID`,
       );
-      continue;
+      return undefined;
     }
     const allowed = KEY_NAMES_BY_DEVICE[v.device_type];
     if (!allowed.includes(v.key_name)) {
-      bad(
+      this.bad(
         r,
         'key_name',
         'docs/SMSO.md key names',
@@ -123,50 +163,122 @@ export function parseSmsoKeyMaterialCsv(text: string, file: string): KeyMaterial
           ? `'${v.key_name}' is not a key of a ${v.device_type}: expected one of ${allowed.join(', ')}`
           : `a ${v.device_type} carries no keys in the TMAD 11 files`,
       );
-      continue;
+      return undefined;
     }
-    const rule = ruleOf(v.key_name);
     const hex = v.value;
     const sizes = expectedSizes(v.key_name);
     if (!/^(?:[0-9A-Fa-f]{2})+$/.test(hex) || !sizes.includes(hex.length / 2)) {
-      bad(
+      this.bad(
         r,
         'value',
-        rule,
+        ruleOf(v.key_name),
         `${v.key_name}: expected ${sizes.map((s) => `${s * 2}`).join(' or ')} hex digits (${sizes.map((s) => `${s} octets`).join(' or ')}), got ${hex.length} characters${/^[0-9A-Fa-f]*$/.test(hex) ? '' : ' that are not all hex digits'}`,
       );
       ok = false;
     } else if (v.key_name === 'SUAPublicKey' && !/^04/.test(hex)) {
-      bad(r, 'value', rule, 'SUAPublicKey: expected the uncompressed P-256 point 04 || X || Y');
-      ok = false;
-    }
-    const dup = `${v.device_id}/${v.key_name}`;
-    if (ok && seen.has(dup)) {
-      bad(
+      this.bad(
         r,
-        'key_name',
-        'docs/SMSO.md key names',
-        `${v.key_name} of ${v.device_id} already given on line ${seen.get(dup)}: expected each key once`,
+        'value',
+        ruleOf(v.key_name),
+        'SUAPublicKey: expected the uncompressed P-256 point 04 || X || Y',
       );
       ok = false;
     }
-    if (!ok) continue;
-    seen.set(dup, r.line);
-    let inst = installations.get(v.chf_device_id);
-    if (!inst) installations.set(v.chf_device_id, (inst = { chfDeviceId: v.chf_device_id, devices: [] }));
-    let dev = inst.devices.find((d) => d.deviceId === v.device_id);
+    const bit = KEY_BIT.get(v.key_name)!;
+    const mask = this.masks.get(v.device_id) ?? 0;
+    if (ok && mask & bit) {
+      const dup = `${v.device_id}/${v.key_name}`;
+      const p = this.bad(r, 'key_name', 'docs/SMSO.md key names', '');
+      (this.pending.get(dup) ?? this.pending.set(dup, []).get(dup)!).push(p);
+      ok = false;
+    }
+    if (!ok) return undefined;
+    if (mask === 0) this.masks.set(own(v.device_id), bit);
+    else this.masks.set(v.device_id, mask | bit);
+    const want = this.firstLines && `${v.device_id}/${v.key_name}`;
+    if (want && this.firstLines.has(want) && this.firstLines.get(want) === 0)
+      this.firstLines.set(want, r.line);
+    let inst = this.index.get(v.chf_device_id);
+    if (!inst) this.index.set(own(v.chf_device_id), (inst = { devices: [], lastLine: r.line }));
+    const dev = inst.devices.find((d) => d.deviceId === v.device_id);
     if (dev && dev.deviceType !== v.device_type) {
-      bad(
+      this.bad(
         r,
         'device_type',
         'TMAD 2 SMETS1 Installation',
         `${v.device_id} is a ${dev.deviceType} on an earlier line: expected the same device type`,
       );
-      continue;
+      return undefined;
     }
-    if (!dev) inst.devices.push((dev = { deviceType: v.device_type, deviceId: v.device_id, keys: {} }));
-    dev.keys[v.key_name] = hex.toUpperCase();
+    if (!dev) inst.devices.push({ deviceType: v.device_type, deviceId: own(v.device_id) });
+    inst.lastLine = r.line;
+    return {
+      line: r.line,
+      chfDeviceId: v.chf_device_id,
+      deviceType: v.device_type,
+      deviceId: v.device_id,
+      keyName: v.key_name,
+      value: hex.toUpperCase(),
+    };
   }
+
+  /** True when a duplicate key's problem waits for the line that first gave the key. */
+  get hasPendingDuplicates(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Read the same records again to name, in each duplicate-key problem, the line that first gave it. */
+  resolveDuplicates(records: Iterable<CsvRecord>): void;
+  resolveDuplicates(records: AsyncIterable<CsvRecord>): Promise<void>;
+  resolveDuplicates(records: Iterable<CsvRecord> | AsyncIterable<CsvRecord>): void | Promise<void> {
+    const firstLines = new Map([...this.pending.keys()].map((k) => [k, 0]));
+    const again = new KeyMaterialScan(this.file, firstLines);
+    const done = (): void => {
+      for (const [dup, problems] of this.pending) {
+        const [deviceId, keyName] = dup.split('/') as [string, string];
+        for (const p of problems)
+          p.message = `${keyName} of ${deviceId} already given on line ${firstLines.get(dup)}: expected each key once`;
+      }
+      this.pending.clear();
+    };
+    if (Symbol.asyncIterator in records)
+      return (async () => {
+        for await (const r of records) again.row(r);
+        done();
+      })();
+    for (const r of records) again.row(r);
+    done();
+  }
+}
+
+/** Add one checked key to the installations being built (devices and keys in the order first given). */
+export function addKeyMaterialRow(
+  installations: Map<string, InstallationKeyMaterial>,
+  k: KeyMaterialRow,
+): InstallationKeyMaterial {
+  let inst = installations.get(k.chfDeviceId);
+  if (!inst) installations.set(k.chfDeviceId, (inst = { chfDeviceId: k.chfDeviceId, devices: [] }));
+  let dev = inst.devices.find((d) => d.deviceId === k.deviceId);
+  if (!dev) inst.devices.push((dev = { deviceType: k.deviceType, deviceId: k.deviceId, keys: {} }));
+  dev.keys[k.keyName] = k.value;
+  return inst;
+}
+
+/**
+ * Parse a key-material file. Values never appear in problems (the file is secret): a problem names the
+ * line, the column, the key and what was expected only.
+ */
+export function parseSmsoKeyMaterialCsv(text: string, file: string): KeyMaterialParseResult {
+  // The file's own problems first, then those of its records (as when all records were read first).
+  const csvProblems: SmsoCsvProblem[] = [];
+  const scan = new KeyMaterialScan(file);
+  const installations = new Map<string, InstallationKeyMaterial>();
+  for (const r of iterateCsvRecords(text, file, SMSO_KEY_COLUMNS, csvProblems)) {
+    const k = scan.row(r);
+    if (k) addKeyMaterialRow(installations, k);
+  }
+  if (scan.hasPendingDuplicates) scan.resolveDuplicates(iterateCsvRecords(text, file, SMSO_KEY_COLUMNS, []));
+  const problems = scan.problems;
   return { installations, problems: csvProblems.length ? [...csvProblems, ...problems] : problems };
 }
 
