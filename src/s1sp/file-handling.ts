@@ -42,7 +42,7 @@ import { spkiKeyIdentifier } from '../core/reference/certificates.js';
 import { validateXml } from '../core/schema/index.js';
 import { discardFile } from '../files/discard.js';
 import { deliver, type MailboxAddress } from '../files/mailbox.js';
-import { createSealer, openSealed } from '../lib/crypto/seal.js';
+import { createSealer, openSealed, type Sealer } from '../lib/crypto/seal.js';
 import { signXmlFile } from '../lib/xmldsig/index.js';
 import type {
   S1spFileSet,
@@ -160,11 +160,22 @@ async function mcfSummary(
   installations: readonly McfInstallation[],
 ): Promise<S1spMcfSummary> {
   const ref = o.store.reference.data;
-  const partyOf = async (id: { serialNumber: string; issuerName: string }): Promise<string | null> => {
-    const cert = await ref.certificate(id);
-    const userId = criticalSupplierId(cert);
-    if (!userId) return null;
-    return (await ref.partyOfUserId(userId))?.partySignifier ?? null;
+  // Each certificate looked up once per MCF: an MCF's installations share a few supplier certificates,
+  // and a look-up parses the certificate (twice) in the reference data.
+  const parties = new Map<string, Promise<string | null>>();
+  const partyOf = (id: { serialNumber: string; issuerName: string }): Promise<string | null> => {
+    const k = `${id.serialNumber}\u0000${id.issuerName}`;
+    let p = parties.get(k);
+    if (!p) {
+      p = (async () => {
+        const cert = await ref.certificate(id);
+        const userId = criticalSupplierId(cert);
+        if (!userId) return null;
+        return (await ref.partyOfUserId(userId))?.partySignifier ?? null;
+      })();
+      parties.set(k, p);
+    }
+    return p;
   };
   let anyNull = false;
   let first: { serialNumber: string; issuerName: string } | undefined;
@@ -215,6 +226,7 @@ async function readAll(file: string): Promise<{ header: AnyMigrationHeader; inst
 
 /** The S1SP's file handling over one store. */
 export class S1spFileHandling {
+  private sealer: Sealer | undefined;
   constructor(private readonly o: S1spFileHandlingOptions) {}
 
   private requiredTypes(groupId: GroupId): S1spHeldFileType[] {
@@ -431,7 +443,9 @@ export class S1spFileHandling {
       throw new Error(
         'no passphrase configured to seal decrypted group information at rest (S1MIG_KEY_PASSPHRASE)',
       );
-    const sealer = createSealer(this.o.sealPassphrase);
+    // One salt (and one scrypt) for this S1SP's life, not one per MEF: each value still has its own IV
+    // and its own context (set and CHFIdentifier) as additional data (src/lib/crypto/seal.ts).
+    const sealer = (this.sealer ??= createSealer(this.o.sealPassphrase));
     const out: Array<{ chfIdentifier: string; sealed: string }> = [];
     for (const [n, inst] of mef.entries()) {
       const enc = inst.encryptedS1spGroupInformation;
