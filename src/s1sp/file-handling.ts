@@ -627,13 +627,17 @@ export class S1spFileHandling {
    * TMAD 5.27, then 5.28: commission the S1SP Viable Installations still waiting in processed sets
    * (received without a commissioner, or cut short by a crash: each outcome is recorded as it is known,
    * so only those with none are commissioned), then write the SCFs that are due.
+   * `only`: just these CHFIdentifiers (a batch of them: the SCFs written are then of this batch's
+   * outcomes alone, so batches commissioned side by side never report an installation twice).
    */
-  async commissionWaiting(now: Date): Promise<TickReport> {
+  async commissionWaiting(now: Date, opts: { only?: ReadonlySet<string> } = {}): Promise<TickReport> {
     const o = this.o;
     const tick = emptyTick();
     if (!o.commission || !o.dco) throw new Error('TMAD 5.27: no commissioner (or no DCO) given');
     for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
-      const waiting = await o.store.s1sp.installations(set.id, { state: 'viable' });
+      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).filter(
+        (w) => !opts.only || opts.only.has(w.chfIdentifier),
+      );
       if (waiting.length === 0 || !isGroupId(set.groupId)) continue;
       const groupId: GroupId = set.groupId;
       const held = new Map((await o.store.s1sp.heldFiles(set.id)).map((h) => [h.fileType, h]));
@@ -691,7 +695,7 @@ export class S1spFileHandling {
       const commissioned = await this.commissionAll(set, viable, now);
       tick.processed.push({ set: setName(set), viable: viable.length, failed: 0, commissioned });
     }
-    await this.flush(now, tick);
+    await this.flush(now, tick, opts.only);
     return tick;
   }
 
@@ -728,14 +732,15 @@ export class S1spFileHandling {
   }
 
   /** TMAD 5.28: write the SCFs that are due. */
-  private async flush(now: Date, tick: TickReport): Promise<void> {
+  private async flush(now: Date, tick: TickReport, only?: ReadonlySet<string>): Promise<void> {
     const o = this.o;
     const batch = o.batchSize ?? 1000;
     const dueMs = (SCF_MAX_DELAY_MINUTES - (o.flushMarginMinutes ?? 5)) * 60_000;
     for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
-      const unsent = await o.store.s1sp.installations(set.id, { unsent: true });
+      const mine = (i: S1spInstallationRecord): boolean => !only || only.has(i.chfIdentifier);
+      const unsent = (await o.store.s1sp.installations(set.id, { unsent: true })).filter(mine);
       if (unsent.length === 0) continue;
-      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).length;
+      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).filter(mine).length;
       const oldest = Math.min(...unsent.map((u) => u.decidedAt.getTime()));
       // Due: a full batch, the oldest near 60 minutes, or nothing else can join (no viable installation waits).
       if (unsent.length < batch && now.getTime() - oldest < dueMs && waiting > 0) continue;
