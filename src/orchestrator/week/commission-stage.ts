@@ -135,7 +135,7 @@ export function commissionStage(o: {
       sealer: o.passphrase === undefined ? undefined : createSealer(o.passphrase),
     };
   }
-  return {
+  const stage: WeekStage = {
     name: 's1sp-commission',
     party: 'S1SP',
     takes: ['s1sp-viable'],
@@ -273,4 +273,8 @@ export function commissionStage(o: {
       return { changes, events };
     },
   };
+  // Each installation's steps write the S1SP's keys, the DCO's records and the outcome one by one;
+  // synced together at the job's commit (a lost job is commissioned again, docs/WEEK.md), not each alone.
+  const run = stage.run.bind(stage);
+  return { ...stage, run: (ctx, batch) => o.store.deferredSync(() => run(ctx, batch)) };
 }
