@@ -21,6 +21,12 @@ export interface PgQueueOptions {
 }
 
 const quietLogger: Logger = new GraphileLogger(() => () => undefined);
+/** graphile-worker's own messages (warnings and errors) on stderr when S1MIG_QUEUE_LOG is set. */
+const stderrLogger: Logger = new GraphileLogger((scope) => (level, message) => {
+  if (String(level) === 'debug' && process.env.S1MIG_QUEUE_LOG !== 'debug') return;
+  process.stderr.write(`graphile-worker ${level} ${JSON.stringify(scope)}: ${message}\n`);
+});
+const workerLogger = (): Logger => (process.env.S1MIG_QUEUE_LOG ? stderrLogger : quietLogger);
 
 /** Install graphile-worker's schema (idempotent; its own migrations). */
 export async function prepareQueue(o: PgQueueOptions): Promise<void> {
@@ -61,7 +67,7 @@ export async function workOnQueue(env: WeekEnv, o: PgQueueOptions, signal?: Abor
     concurrency: o.concurrency ?? 2,
     pollInterval: o.pollInterval ?? 200,
     noHandleSignals: true,
-    logger: quietLogger,
+    logger: workerLogger(),
     taskList: {
       [WEEK_TASK]: async (payload) => {
         const { jobId } = payload as { jobId: number };
