@@ -254,17 +254,8 @@ console.log(
   `openssl speed rsa2048: ${rsa.sign.toFixed(0)} private operations (sign)/s on one core, ${rsa.verify.toFixed(0)} verify/s; ` +
     `× ${cores} cores = ${(rsa.sign * cores).toFixed(0)}/s (one private operation per installation: the crypto bound)`,
 );
-const results: Result[] = [];
-if (which === 'all' || which === 'sqlite') results.push(await sqliteRun());
-for (const w of which === 'all' || which === 'pg'
-  ? [1, 2]
-  : which === 'pg1'
-    ? [1]
-    : which === 'pg2'
-      ? [2]
-      : [])
-  results.push(await pgRun(w));
-for (const r of results) {
+// Each result as soon as it is measured (a long run cut short keeps what it had).
+function print(r: Result): void {
   const rate = n / r.wall;
   console.log(
     `\n${r.label}: ${r.wall.toFixed(1)} s wall, ${r.cpu.toFixed(1)} s CPU, max RSS ${r.maxRssMb.toFixed(0)} MB, ` +
@@ -278,3 +269,13 @@ for (const r of results) {
       `| ${s.stage} | ${s.jobs} | ${s.installations} | ${s.wall.toFixed(2)} | ${s.cpu.toFixed(2)} | ${(s.installations / s.wall).toFixed(0)} | ${((s.cpu / Math.max(1, s.installations)) * 1000).toFixed(2)} |`,
     );
 }
+
+if (which === 'all' || which === 'sqlite') print(await sqliteRun());
+for (const w of which === 'all' || which === 'pg'
+  ? [1, 2]
+  : which === 'pg1'
+    ? [1]
+    : which === 'pg2'
+      ? [2]
+      : [])
+  print(await pgRun(w));
