@@ -174,6 +174,7 @@ const SECRET_SIGNING = 'package-signing-key';
 
 export class Dco implements DcoRequests {
   private sealerCache: Sealer | undefined;
+  private signingKeyCache: Promise<KeyObject> | undefined;
   private readonly clock: () => Date;
 
   constructor(private readonly o: DcoOptions) {
@@ -638,6 +639,14 @@ export class Dco implements DcoRequests {
   }
 
   private async signingKey(now: Date): Promise<KeyObject> {
+    // Made once and never replaced (putSecretIfAbsent): opened and imported once per Dco, not per package.
+    return (this.signingKeyCache ??= this.openSigningKey(now).catch((e: unknown) => {
+      this.signingKeyCache = undefined;
+      throw e;
+    }));
+  }
+
+  private async openSigningKey(now: Date): Promise<KeyObject> {
     const der = await this.secret(
       SECRET_SIGNING,
       () => generateEcKeyPair().privateKey.export({ type: 'pkcs8', format: 'der' }),

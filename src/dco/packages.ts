@@ -6,6 +6,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
+  createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   randomBytes,
@@ -59,8 +60,21 @@ function et02Aad(s: PackageSubject, deviceIds: readonly string[]): Buffer {
   );
 }
 
+/**
+ * A fresh P-256 key pair. Generated as DER and imported again: on Node 20 a KeyObject straight from
+ * generateKeyPairSync shares its lock with the generation job, and reading its asymmetricKeyDetails
+ * while the garbage collector frees that job deadlocks the process (seen: main thread waiting in
+ * ~KeyGenJob under GetEcKeyDetail, every worker idle).
+ */
 export function generateEcKeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
-  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const der = generateKeyPairSync('ec', {
+    namedCurve: 'prime256v1',
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  const privateKey = createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' });
+  der.privateKey.fill(0);
+  return { privateKey, publicKey: createPublicKey({ key: der.publicKey, format: 'der', type: 'spki' }) };
 }
 
 function envelope(payload: object, signer: KeyObject, mac?: Buffer): Uint8Array {

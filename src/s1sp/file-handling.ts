@@ -42,7 +42,7 @@ import { spkiKeyIdentifier } from '../core/reference/certificates.js';
 import { validateXml } from '../core/schema/index.js';
 import { discardFile } from '../files/discard.js';
 import { deliver, type MailboxAddress } from '../files/mailbox.js';
-import { createSealer, openSealed } from '../lib/crypto/seal.js';
+import { createSealer, openSealed, type Sealer } from '../lib/crypto/seal.js';
 import { signXmlFile } from '../lib/xmldsig/index.js';
 import type {
   S1spFileSet,
@@ -160,11 +160,22 @@ async function mcfSummary(
   installations: readonly McfInstallation[],
 ): Promise<S1spMcfSummary> {
   const ref = o.store.reference.data;
-  const partyOf = async (id: { serialNumber: string; issuerName: string }): Promise<string | null> => {
-    const cert = await ref.certificate(id);
-    const userId = criticalSupplierId(cert);
-    if (!userId) return null;
-    return (await ref.partyOfUserId(userId))?.partySignifier ?? null;
+  // Each certificate looked up once per MCF: an MCF's installations share a few supplier certificates,
+  // and a look-up parses the certificate (twice) in the reference data.
+  const parties = new Map<string, Promise<string | null>>();
+  const partyOf = (id: { serialNumber: string; issuerName: string }): Promise<string | null> => {
+    const k = `${id.serialNumber}\u0000${id.issuerName}`;
+    let p = parties.get(k);
+    if (!p) {
+      p = (async () => {
+        const cert = await ref.certificate(id);
+        const userId = criticalSupplierId(cert);
+        if (!userId) return null;
+        return (await ref.partyOfUserId(userId))?.partySignifier ?? null;
+      })();
+      parties.set(k, p);
+    }
+    return p;
   };
   let anyNull = false;
   let first: { serialNumber: string; issuerName: string } | undefined;
@@ -215,6 +226,7 @@ async function readAll(file: string): Promise<{ header: AnyMigrationHeader; inst
 
 /** The S1SP's file handling over one store. */
 export class S1spFileHandling {
+  private sealer: Sealer | undefined;
   constructor(private readonly o: S1spFileHandlingOptions) {}
 
   private requiredTypes(groupId: GroupId): S1spHeldFileType[] {
@@ -473,7 +485,9 @@ export class S1spFileHandling {
       throw new Error(
         'no passphrase configured to seal decrypted group information at rest (S1MIG_KEY_PASSPHRASE)',
       );
-    const sealer = createSealer(this.o.sealPassphrase);
+    // One salt (and one scrypt) for this S1SP's life, not one per MEF: each value still has its own IV
+    // and its own context (set and CHFIdentifier) as additional data (src/lib/crypto/seal.ts).
+    const sealer = (this.sealer ??= createSealer(this.o.sealPassphrase));
     const out: Array<{ chfIdentifier: string; sealed: string }> = [];
     for (const [n, inst] of mef.entries()) {
       const enc = inst.encryptedS1spGroupInformation;
@@ -667,13 +681,17 @@ export class S1spFileHandling {
    * TMAD 5.27, then 5.28: commission the S1SP Viable Installations still waiting in processed sets
    * (received without a commissioner, or cut short by a crash: each outcome is recorded as it is known,
    * so only those with none are commissioned), then write the SCFs that are due.
+   * `only`: just these CHFIdentifiers (a batch of them: the SCFs written are then of this batch's
+   * outcomes alone, so batches commissioned side by side never report an installation twice).
    */
-  async commissionWaiting(now: Date): Promise<TickReport> {
+  async commissionWaiting(now: Date, opts: { only?: ReadonlySet<string> } = {}): Promise<TickReport> {
     const o = this.o;
     const tick = emptyTick();
     if (!o.commission || !o.dco) throw new Error('TMAD 5.27: no commissioner (or no DCO) given');
     for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
-      const waiting = await o.store.s1sp.installations(set.id, { state: 'viable' });
+      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).filter(
+        (w) => !opts.only || opts.only.has(w.chfIdentifier),
+      );
       if (waiting.length === 0 || !isGroupId(set.groupId)) continue;
       const groupId: GroupId = set.groupId;
       const held = new Map((await o.store.s1sp.heldFiles(set.id)).map((h) => [h.fileType, h]));
@@ -719,7 +737,7 @@ export class S1spFileHandling {
       const commissioned = await this.commissionAll(set, viable, now);
       tick.processed.push({ set: setName(set), viable: viable.length, failed: 0, commissioned });
     }
-    await this.flush(now, tick);
+    await this.flush(now, tick, opts.only);
     return tick;
   }
 
@@ -756,15 +774,16 @@ export class S1spFileHandling {
   }
 
   /** TMAD 5.28: write the SCFs that are due. */
-  private async flush(now: Date, tick: TickReport): Promise<void> {
+  private async flush(now: Date, tick: TickReport, only?: ReadonlySet<string>): Promise<void> {
     const o = this.o;
     const batch = o.batchSize ?? 1000;
     const dueMs = (SCF_MAX_DELAY_MINUTES - (o.flushMarginMinutes ?? 5)) * 60_000;
     for (const set of await o.store.s1sp.listSets({ state: 'processed' })) {
-      await this.writeAssignedScfs(set, tick);
-      const unsent = await o.store.s1sp.installations(set.id, { unsent: true });
+      const mine = (i: S1spInstallationRecord): boolean => !only || only.has(i.chfIdentifier);
+      await this.writeAssignedScfs(set, tick, mine);
+      const unsent = (await o.store.s1sp.installations(set.id, { unsent: true })).filter(mine);
       if (unsent.length === 0) continue;
-      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).length;
+      const waiting = (await o.store.s1sp.installations(set.id, { state: 'viable' })).filter(mine).length;
       const oldest = Math.min(...unsent.map((u) => u.decidedAt.getTime()));
       // Due: a full batch, the oldest near 60 minutes, or nothing else can join (no viable installation waits).
       if (unsent.length < batch && now.getTime() - oldest < dueMs && waiting > 0) continue;
@@ -793,12 +812,17 @@ export class S1spFileHandling {
    * TMAD 5.6, 5.28: the SCFs whose counter and name were given to their outcomes but whose file was
    * never written (a crash in between), written now with that counter and name and those outcomes.
    */
-  private async writeAssignedScfs(set: S1spFileSet, tick: TickReport): Promise<void> {
+  private async writeAssignedScfs(
+    set: S1spFileSet,
+    tick: TickReport,
+    mine: (i: S1spInstallationRecord) => boolean,
+  ): Promise<void> {
     const o = this.o;
     if (!o.signer) return;
     const byFile = new Map<string, S1spInstallationRecord[]>();
     for (const r of await o.store.s1sp.installations(set.id, { sent: true })) {
-      if (r.scfFile === null || r.scfCounter === null) continue;
+      // A job writes only the SCFs of its own installations (another worker may be writing its own).
+      if (r.scfFile === null || r.scfCounter === null || !mine(r)) continue;
       let l = byFile.get(r.scfFile);
       if (!l) byFile.set(r.scfFile, (l = []));
       l.push(r);

@@ -138,6 +138,8 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
     if (opts.migrate !== false) applied = await migrateWithRetry(migrator, describeLocation(loc));
     const c = codecFor(kind);
     let closed = false;
+    const conn = sqliteConnections.get(db);
+    let deferred = 0;
     return {
       kind,
       location: describeLocation(loc),
@@ -161,6 +163,15 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       week: weekRepository(db, c),
       migrationStatus: () => migrationStatus(migrator, kind),
       stats: () => stats(db),
+      async deferredSync(fn) {
+        if (!conn) return fn();
+        if (deferred++ === 0) conn.pragma('synchronous = NORMAL');
+        try {
+          return await fn();
+        } finally {
+          if (--deferred === 0 && conn.open) conn.pragma('synchronous = FULL');
+        }
+      },
       async close() {
         if (closed) return;
         closed = true;
@@ -183,6 +194,9 @@ function busyTimeout(opts: OpenStoreOptions): number {
   return n;
 }
 
+/** SQLite connections by Kysely instance, for pragmas outside a query (deferredSync). */
+const sqliteConnections = new WeakMap<Kysely<Database>, import('better-sqlite3').Database>();
+
 async function openSqlite(file: string, busyTimeoutMs: number): Promise<Kysely<Database>> {
   const { default: SQLite } = await import('better-sqlite3');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -199,7 +213,9 @@ async function openSqlite(file: string, busyTimeoutMs: number): Promise<Kysely<D
     conn?.close();
     throw new StoreError(`cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(conn) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(conn) }) });
+  sqliteConnections.set(db, conn);
+  return db;
 }
 
 /** Prepared statements kept per SQL text (most recent first, at most this many). */

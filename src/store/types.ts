@@ -238,6 +238,14 @@ export interface Store {
   migrationStatus(): Promise<MigrationState[]>;
   /** Row counts per table (the schema must be current). */
   stats(): Promise<StoreStats>;
+  /**
+   * Run `fn` with its writes synced at the next fully synced commit instead of each at its own:
+   * durable against a killed process at once, and against a power loss once a later commit outside
+   * `fn` (the week engine's job commit) returns. SQLite: WAL with synchronous = NORMAL inside `fn`
+   * (the log stays a consistent prefix); PostgreSQL: unchanged. For work that is repeated anyway when
+   * its job's commit is lost (docs/WEEK.md).
+   */
+  deferredSync<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

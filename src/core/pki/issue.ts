@@ -8,7 +8,14 @@
 // certificatePolicies critical with the SMKI Organisation Certificate policy OID; SKI and AKI; no
 // basicConstraints. CA names are plain ASCII (xmlsec1 matches X509IssuerName only for those).
 import 'reflect-metadata';
-import { generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  webcrypto,
+  type KeyObject,
+} from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import * as asn1js from 'asn1js';
 import { eui64ToBytes, type Eui64 } from '../ids/eui64.js';
@@ -36,7 +43,16 @@ export interface KeyPair {
 
 /** A fresh ECDSA P-256 key pair (GBCS / SMKI curve). */
 export function generateP256KeyPair(): KeyPair {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // Through DER: a KeyObject straight from generateKeyPairSync can deadlock Node 20 when its
+  // asymmetricKeyDetails are read while the collector frees the generation job (src/dco/packages.ts).
+  const der = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  const privateKey = createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' });
+  der.privateKey.fill(0);
+  return { privateKey, publicKey: createPublicKey({ key: der.publicKey, format: 'der', type: 'spki' }) };
 }
 
 const CURVES: Readonly<Record<string, string>> = {

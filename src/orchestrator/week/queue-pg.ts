@@ -21,6 +21,12 @@ export interface PgQueueOptions {
 }
 
 const quietLogger: Logger = new GraphileLogger(() => () => undefined);
+/** graphile-worker's own messages (warnings and errors) on stderr when S1MIG_QUEUE_LOG is set. */
+const stderrLogger: Logger = new GraphileLogger((scope) => (level, message) => {
+  if (String(level) === 'debug' && process.env.S1MIG_QUEUE_LOG !== 'debug') return;
+  process.stderr.write(`graphile-worker ${level} ${JSON.stringify(scope)}: ${message}\n`);
+});
+const workerLogger = (): Logger => (process.env.S1MIG_QUEUE_LOG ? stderrLogger : quietLogger);
 
 /** Install graphile-worker's schema (idempotent; its own migrations). */
 export async function prepareQueue(o: PgQueueOptions): Promise<void> {
@@ -53,30 +59,66 @@ export async function requeuePending(env: WeekEnv, o: PgQueueOptions): Promise<n
   }
 }
 
-/** Work on the run's jobs in this process until the run is done (or `signal` aborts). */
-export async function workOnQueue(env: WeekEnv, o: PgQueueOptions, signal?: AbortSignal): Promise<void> {
-  const runner: Runner = await run({
-    connectionString: o.connectionString,
-    schema: o.schema,
-    concurrency: o.concurrency ?? 2,
-    pollInterval: o.pollInterval ?? 200,
-    noHandleSignals: true,
-    logger: quietLogger,
-    taskList: {
-      [WEEK_TASK]: async (payload) => {
-        const { jobId } = payload as { jobId: number };
-        await processJob(env, Number(jobId));
+/**
+ * Work on the run's jobs in this process until the run is done (or `signal` aborts). A graphile-worker
+ * runner that ends while the run is not done (its pool lost, a fatal error: seen once as two idle
+ * workers with jobs available and no connection of theirs left) is replaced by a new one, up to
+ * `maxRestarts` times, instead of leaving the process waiting for ever.
+ */
+export async function workOnQueue(
+  env: WeekEnv,
+  o: PgQueueOptions & { maxRestarts?: number },
+  signal?: AbortSignal,
+): Promise<void> {
+  const start = (): Promise<Runner> =>
+    run({
+      connectionString: o.connectionString,
+      schema: o.schema,
+      concurrency: o.concurrency ?? 2,
+      pollInterval: o.pollInterval ?? 200,
+      noHandleSignals: true,
+      logger: workerLogger(),
+      taskList: {
+        [WEEK_TASK]: async (payload) => {
+          const { jobId } = payload as { jobId: number };
+          await processJob(env, Number(jobId));
+        },
       },
-    },
-  });
+    });
+  let runner = await start();
+  let ended: { error: unknown } | undefined;
+  const watch = (r: Runner): void => {
+    r.promise.then(
+      () => {
+        if (r === runner) ended = { error: undefined };
+      },
+      (error: unknown) => {
+        if (r === runner) ended = { error };
+      },
+    );
+  };
+  watch(runner);
+  let restarts = 0;
   try {
     for (;;) {
       if (signal?.aborted) return;
       const r = await env.store.week.run(env.runId);
       if (!r || r.status === 'done') return;
+      if (ended) {
+        const why = ended.error instanceof Error ? ended.error.message : 'it stopped';
+        if (restarts++ >= (o.maxRestarts ?? 5))
+          throw new Error(`the graphile-worker runner of run ${env.runId} ended before the run: ${why}`);
+        process.stderr.write(
+          `graphile-worker runner ended before run ${env.runId} (${why}): starting another\n`,
+        );
+        ended = undefined;
+        await runner.stop().catch(() => undefined);
+        runner = await start();
+        watch(runner);
+      }
       await new Promise((res) => setTimeout(res, 100));
     }
   } finally {
-    await runner.stop();
+    await runner.stop().catch(() => undefined);
   }
 }

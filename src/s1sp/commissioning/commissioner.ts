@@ -8,7 +8,7 @@ import type { InstallationRef } from '../../core/dco-requests/index.js';
 import type { HeadEnd, RollbackCertificate, SmiChfRequests } from '../../core/head-end/index.js';
 import type { FailedCheck } from '../../core/formats/migration-files/index.js';
 import { isGroupId, type GroupId } from '../../core/ids/reference.js';
-import { createSealer, openSealed, type ScryptParameters } from '../../lib/crypto/seal.js';
+import { createSealer, openSealed, type ScryptParameters, type Sealer } from '../../lib/crypto/seal.js';
 import { configuration } from '../../config.js';
 import type {
   CommissionInstallation,
@@ -280,6 +280,8 @@ export interface CommissionerOptions {
   passphrase?: string | undefined;
   /** scrypt parameters of the seal (default DEFAULT_SCRYPT). */
   scrypt?: ScryptParameters;
+  /** A sealer made once for many commissioners (one scrypt): default, one of its own. */
+  sealer?: Sealer;
   /** TMAD 5.1(c): the SMSO's rollback certificates for 15.10.3 (EA, EB, EC). */
   rollbackCertificates?: (installation: S1spViableInstallation) => readonly RollbackCertificate[];
   /**
@@ -326,7 +328,7 @@ const ADVANCE_LIMIT = 7 * 86_400_000;
 export function createCommissioner(o: CommissionerOptions): Commissioner {
   const keyStore = o.keyStore ?? createMemoryKeyStore();
   const passphrase = 'passphrase' in o ? o.passphrase : configuration().keyPassphrase;
-  const sealer = createSealer(passphrase, o.scrypt);
+  const sealer = o.sealer ?? createSealer(passphrase, o.scrypt);
   const traces = new Map<string, CommissioningTrace>();
   /** DA: what Table 16.9 left when run in advance (16.9). */
   const advance = new Map<
