@@ -15,15 +15,17 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import {
-  authenticateMigrationFile,
-  type AcceptedFileRepository,
-  type AuthenticationVerdict,
-  type StoredCounterRepository,
+import type {
+  AcceptedFileRepository,
+  AuthenticationVerdict,
+  StoredCounterRepository,
 } from '../core/authentication/index.js';
 import {
+  authenticateReceived,
+  certificateBase64,
   submitTable63,
-  type CarriedCertificate,
+  supplierPartyOfInstallation,
+  table63Context,
   type CommissioningPartyRepository,
   type CommissioningRequestPort,
   type CpOutcome,
@@ -43,13 +45,7 @@ import {
 } from '../core/formats/migration-files/index.js';
 import { categoryFor, incidentTargets, type IncidentKind } from '../core/incidents/index.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
-import {
-  criticalSupplierId,
-  findCertificate,
-  type OrganisationCertificate,
-  type TrustStore,
-} from '../core/pki/index.js';
-import { isNullCertificateId } from '../core/ids/index.js';
+import type { OrganisationCertificate, TrustStore } from '../core/pki/index.js';
 import { discardFile } from '../files/discard.js';
 import { deliver, type MailboxAddress } from '../files/mailbox.js';
 import { signXmlString } from '../lib/xmldsig/index.js';
@@ -157,12 +153,6 @@ async function raise(
   });
 }
 
-const b64 = (c: OrganisationCertificate): string => Buffer.from(c.der).toString('base64');
-const carried = (c: OrganisationCertificate): CarriedCertificate => ({
-  certificateId: { serialNumber: c.serialNumber, issuerName: c.issuerName },
-  der: b64(c),
-});
-
 /** The Commissioning Party's Entity ID (from its file-signing certificate). */
 export function commissioningPartyId(opts: Pick<CommissioningPartyOptions, 'fileSigner'>): string {
   const id = opts.fileSigner.certificate.entityId;
@@ -202,17 +192,17 @@ export async function receiveFile(
   const cpId = commissioningPartyId(opts);
   const fileName = path.basename(file);
   // 6.1: Table 5.9 as the Authenticator.
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-  const verdict = await authenticateMigrationFile(stream, {
-    as: 'commissioning-party',
-    trust: opts.trust,
-    counters: repos.counters,
-    incidents: repos.incidents,
-    acceptedFiles: repos.acceptedFiles,
-    now: opts.now,
+  const verdict = await authenticateReceived(
+    () => createReadStream(file, { highWaterMark: 256 * 1024 }),
     fileName,
-    ...(opts.requireCrl === false ? { validity: { requireCrl: false } } : {}),
-  }).finally(() => stream.destroy());
+    {
+      as: 'commissioning-party',
+      trust: opts.trust,
+      now: opts.now,
+      ...(opts.requireCrl === false ? { requireCrl: false } : {}),
+      repos,
+    },
+  );
   const base = { file, fileType: verdict.fileType, verdict };
   if (verdict.alreadyAccepted) {
     // Accepted before, but its processing may have been cut short (a kill after Table 5.9 recorded the
@@ -440,7 +430,7 @@ async function receiveScf(
     const inst = mcfEntries.get(key)!;
     const report = await commissionInstallation(inst, fileName, cpId, opts, repos);
     reports.push(report);
-    const supplierParty = await supplierPartyOfInstallation(inst, opts);
+    const supplierParty = await supplierPartyOf(inst, opts);
     // The outcome first, then the state: a kill between them leaves the installation awaiting, done
     // again on the re-run without a second COF entry.
     if (!recorded.has(key))
@@ -507,23 +497,9 @@ async function releaseMcf(
   await unlink(mcf.heldPath).catch(() => undefined);
 }
 
-/** The Supplier Party identified for the installation in the MCF: the ESME's (else GSME's) Critical Supplier certificate's. */
-async function supplierPartyOfInstallation(
-  inst: McfInstallation,
-  opts: CommissioningPartyOptions,
-): Promise<string | null> {
-  for (const id of [
-    inst.esmeDetail.criticalSupplierCertificateId,
-    inst.gsmeDetail?.criticalSupplierCertificateId,
-  ]) {
-    if (!id || isNullCertificateId(id)) continue;
-    const cert = findCertificate(opts.trust, id.issuerName, id.serialNumber);
-    const userId = cert ? (criticalSupplierId(cert) ?? cert.entityId) : null;
-    if (!userId) continue;
-    return (await opts.supplierPartyOf?.(userId)) ?? userId;
-  }
-  return null;
-}
+/** The Supplier Party identified for the installation in the MCF (6.4(b)(ii)). */
+const supplierPartyOf = (inst: McfInstallation, opts: CommissioningPartyOptions): Promise<string | null> =>
+  supplierPartyOfInstallation(inst, opts.trust, opts.supplierPartyOf);
 
 /** What a halted installation keeps to be resumed (TMAD 8.6). */
 interface HaltedResume {
@@ -553,23 +529,14 @@ export async function commissionInstallation(
     failedChecks: [],
     requests: [],
   };
-  const ctx = {
+  const ctx = table63Context({
     businessOriginatorId: opts.requestSigner.entityId ?? cpId,
     preNotificationTargetId: opts.preNotificationTargetId ?? cpId,
-    nextOriginatorCounter: () => repos.cp.nextCounter(cpId, 'originator'),
-    nextJoinCriticalCounter: (target: string) =>
-      repos.cp.nextCounter(cpId, `join-critical:${target.toUpperCase()}`),
+    nextCounter: (name) => repos.cp.nextCounter(cpId, name),
     now: opts.now,
-    certificate: (id: { issuerName: string; serialNumber: string }) => {
-      const c = findCertificate(opts.trust, id.issuerName, id.serialNumber);
-      if (!c) return undefined;
-      const pathCerts = [...opts.trust.intermediates, ...opts.trust.roots].filter(
-        (ca) => ca.subjectName === c.issuerName,
-      );
-      return { certificate: carried(c), path: pathCerts.map(carried) };
-    },
-  };
-  const r = await submitTable63(inst, ctx, opts.dcc, b64(opts.requestSigner), fromStep);
+    trust: opts.trust,
+  });
+  const r = await submitTable63(inst, ctx, opts.dcc, certificateBase64(opts.requestSigner), fromStep);
   report.requests = r.requests;
   report.failedChecks = r.failedChecks;
   if (r.halted) {

@@ -36,6 +36,21 @@ export interface CommissioningRegistration {
   partySignifierOf(userId: string): Promise<string | undefined>;
 }
 
+/** The Registration Data and organisations of TMAD 8.4 from the reference data (the store's, or any alike). */
+export function commissioningRegistrationOf(
+  data: Omit<CommissioningRegistration, 'partySignifierOf'> & {
+    partyOfUserId(userId: string): Promise<{ partySignifier: string } | undefined>;
+  },
+): CommissioningRegistration {
+  return {
+    importSupplierAt: (m, t) => data.importSupplierAt(m, t),
+    gasSupplierAt: (m, t) => data.gasSupplierAt(m, t),
+    electricityDistributorAt: (m, t) => data.electricityDistributorAt(m, t),
+    gasTransporterAt: (m, t) => data.gasTransporterAt(m, t),
+    partySignifierOf: async (u) => (await data.partyOfUserId(u))?.partySignifier,
+  };
+}
+
 /** Fault injection by rule (tests, the simulated estate): matching requests get this Response Code. */
 export interface CommissioningFaultRule {
   request?: CommissioningRequestName;

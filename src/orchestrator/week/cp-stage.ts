@@ -51,6 +51,7 @@ import {
 } from '../../core/formats/migration-files/index.js';
 import { parseCertificate, type TrustStore } from '../../core/pki/index.js';
 import {
+  commissioningRegistrationOf,
   dccCommissioningRequestPort,
   type DccCommissioningOptions,
 } from '../../dcc/commissioning-requests.js';
@@ -125,13 +126,7 @@ export function cpStage(o: { store: Store; at: (week: string) => Date }): WeekSt
       const dccOptions = (requester: DccCommissioningOptions['requester']): DccCommissioningOptions => ({
         requester,
         inventory: store.smartMeteringInventory,
-        registration: {
-          importSupplierAt: (m, t) => data.importSupplierAt(m, t),
-          gasSupplierAt: (m, t) => data.gasSupplierAt(m, t),
-          electricityDistributorAt: (m, t) => data.electricityDistributorAt(m, t),
-          gasTransporterAt: (m, t) => data.gasTransporterAt(m, t),
-          partySignifierOf: partyOf,
-        },
+        registration: commissioningRegistrationOf(data),
         now: () => ctx.at,
         // TMAD 3.14: a request that is not a Commissioning Request exceeds the threshold of 0.
         onAnomaly: (a) => {
