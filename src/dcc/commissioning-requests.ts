@@ -96,12 +96,24 @@ function isSmets1(d: InventoryDevice | undefined): d is InventoryDevice {
   return !!d && SMETS1_DEVICE_TYPES.has(d.deviceType.toUpperCase()) && d.status !== 'Decommissioned';
 }
 
+/**
+ * The certificates requests carry, parsed once each: the same signer and replacement certificates come
+ * with every request of a sender (parsing X.509 was most of the time of a Commissioning Request).
+ */
+const parsed = new Map<string, OrganisationCertificate | undefined>();
+const PARSED_MAX = 4096;
+
 function certificateOf(der: string): OrganisationCertificate | undefined {
+  if (parsed.has(der)) return parsed.get(der);
+  let c: OrganisationCertificate | undefined;
   try {
-    return parseCertificate(Buffer.from(der, 'base64'));
+    c = parseCertificate(Buffer.from(der, 'base64'));
   } catch {
-    return undefined;
+    c = undefined;
   }
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(der, c);
+  return c;
 }
 
 function sameEntity(a: string | null | undefined, b: string | null | undefined): boolean {
