@@ -104,7 +104,7 @@ export const COMMAND_GROUPS = {
   mcc: "The DCC's Migration Control Centre planning cycle: forecasts, demands, commitments, actuals (TMAD 4.5–4.15)",
   supplier: "The Responsible Supplier's planning files: Daily Migration Demand (TMAD 4.8(a))",
   pki: 'Test SMKI PKI and Organisation Certificate checks (TMAD 2, 3.16, 5.5, 5.9.3/5.9.4)',
-  s1sp: 'The S1SP: receipt of MCF, MVF, MGF and MEF (Table 5.9, 5.23), the S1SP Required File Set and its 24-hour timer, Table 5.25, S1SP Commissioning Files (TMAD 5.22-5.28, 12-16); commissioning (5.27) is not run by the command line yet',
+  s1sp: 'The S1SP: receipt of MCF, MVF, MGF and MEF (Table 5.9, 5.23), the S1SP Required File Set and its 24-hour timer, Table 5.25, S1SP commissioning against a generated estate with the DCO (5.27), S1SP Commissioning Files (TMAD 5.22-5.28, 12-16)',
   smso: 'The SMETS1 SMSO: inventory, key material at rest, TMAD 11 hand-over to the Requesting Party (TMAD 4.21, 11)',
   xml: 'XML files: XMLDSig signatures (TMAD 10.1, 5.9.2) and canonicalisation',
 } as const;

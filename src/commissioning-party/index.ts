@@ -12,18 +12,20 @@
 //   6.4  COFs batched (nothing waits more than `batchMinutes` ≤ 60), one per MCF, SCF and Supplier
 //        Party, Migration Header of the MCF, signed, sent to the Requesting Party and the Supplier Party.
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import {
-  authenticateMigrationFile,
-  type AcceptedFileRepository,
-  type AuthenticationVerdict,
-  type StoredCounterRepository,
+import type {
+  AcceptedFileRepository,
+  AuthenticationVerdict,
+  StoredCounterRepository,
 } from '../core/authentication/index.js';
 import {
+  authenticateReceived,
+  certificateBase64,
   submitTable63,
-  type CarriedCertificate,
+  supplierPartyOfInstallation,
+  table63Context,
   type CommissioningPartyRepository,
   type CommissioningRequestPort,
   type CpOutcome,
@@ -43,13 +45,7 @@ import {
 } from '../core/formats/migration-files/index.js';
 import { categoryFor, incidentTargets, type IncidentKind } from '../core/incidents/index.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
-import {
-  criticalSupplierId,
-  findCertificate,
-  type OrganisationCertificate,
-  type TrustStore,
-} from '../core/pki/index.js';
-import { isNullCertificateId } from '../core/ids/index.js';
+import type { OrganisationCertificate, TrustStore } from '../core/pki/index.js';
 import { discardFile } from '../files/discard.js';
 import { deliver, type MailboxAddress } from '../files/mailbox.js';
 import { signXmlString } from '../lib/xmldsig/index.js';
@@ -157,12 +153,6 @@ async function raise(
   });
 }
 
-const b64 = (c: OrganisationCertificate): string => Buffer.from(c.der).toString('base64');
-const carried = (c: OrganisationCertificate): CarriedCertificate => ({
-  certificateId: { serialNumber: c.serialNumber, issuerName: c.issuerName },
-  der: b64(c),
-});
-
 /** The Commissioning Party's Entity ID (from its file-signing certificate). */
 export function commissioningPartyId(opts: Pick<CommissioningPartyOptions, 'fileSigner'>): string {
   const id = opts.fileSigner.certificate.entityId;
@@ -202,19 +192,27 @@ export async function receiveFile(
   const cpId = commissioningPartyId(opts);
   const fileName = path.basename(file);
   // 6.1: Table 5.9 as the Authenticator.
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-  const verdict = await authenticateMigrationFile(stream, {
-    as: 'commissioning-party',
-    trust: opts.trust,
-    counters: repos.counters,
-    incidents: repos.incidents,
-    acceptedFiles: repos.acceptedFiles,
-    now: opts.now,
+  const verdict = await authenticateReceived(
+    () => createReadStream(file, { highWaterMark: 256 * 1024 }),
     fileName,
-    ...(opts.requireCrl === false ? { validity: { requireCrl: false } } : {}),
-  }).finally(() => stream.destroy());
+    {
+      as: 'commissioning-party',
+      trust: opts.trust,
+      now: opts.now,
+      ...(opts.requireCrl === false ? { requireCrl: false } : {}),
+      repos,
+    },
+  );
   const base = { file, fileType: verdict.fileType, verdict };
-  if (verdict.alreadyAccepted) return { ...base, outcome: 'already-accepted', rule: 'TMAD 5.9.5-5.9.9' };
+  if (verdict.alreadyAccepted) {
+    // Accepted before, but its processing may have been cut short (a kill after Table 5.9 recorded the
+    // file): an MCF not held yet is held now; an SCF whose MCF is still held is processed again, each
+    // installation still awaiting its SCF only (6.3(d) is idempotent per installation).
+    const again = await unfinished(file, fileName, verdict.fileType, cpId, repos);
+    if (again === 'MCF') return receiveMcf(file, fileName, cpId, opts, repos, base);
+    if (again === 'SCF') return receiveScf(file, fileName, cpId, opts, repos, base);
+    return { ...base, outcome: 'already-accepted', rule: 'TMAD 5.9.5-5.9.9' };
+  }
   if (!verdict.accepted) {
     const disposition = await discard(file, opts, verdict);
     return {
@@ -234,6 +232,51 @@ export async function receiveFile(
     rule: 'TMAD 6.1',
     reason: `a ${verdict.fileType}: the Commissioning Party receives MCFs and SCFs only`,
   };
+}
+
+async function headerOf(file: string, fileName: string): Promise<MigrationCommonHeader | undefined> {
+  const stream = createReadStream(file);
+  try {
+    for await (const item of iterateMigrationFile(stream, { fileName }))
+      if (item.kind === 'header') return item.header as MigrationCommonHeader;
+  } catch {
+    return undefined;
+  } finally {
+    stream.destroy();
+  }
+  return undefined;
+}
+
+/** An already-accepted MCF or SCF whose processing did not finish (see receiveFile), or null. */
+async function unfinished(
+  file: string,
+  fileName: string,
+  fileType: string | null,
+  cpId: string,
+  repos: CommissioningPartyRepositories,
+): Promise<'MCF' | 'SCF' | null> {
+  if (fileType !== 'MCF' && fileType !== 'SCF') return null;
+  const h = await headerOf(file, fileName);
+  if (!h) return null;
+  const same = (m: HeldMcf): boolean =>
+    m.commissioningPartyId === cpId &&
+    m.requestingPartyId === h.requestingPartyId &&
+    m.mcfCounter === h.mcfCounter &&
+    m.groupId === h.groupId;
+  if (fileType === 'MCF') {
+    if (!h.toBeCommissionedByDcc) return null;
+    const all = await repos.cp.listMcfs({ includeDiscarded: true });
+    return all.some(same) ? null : 'MCF';
+  }
+  const held = await repos.cp.findHeldMcf(cpId, h.requestingPartyId, h.mcfCounter, h.groupId);
+  if (!held) return null;
+  // Only when one of its successful installations still awaits it (a refused SCF is not refused twice).
+  const successful: string[] = [];
+  for await (const item of iterateMigrationFile(createReadStream(file), { expect: 'SCF', fileName }))
+    if (item.kind === 'installation' && isSuccessfulScfInstallation(item.installation as ScfInstallation))
+      successful.push((item.installation as ScfInstallation).chfIdentifier);
+  const states = await repos.cp.installationStates(held.id, successful);
+  return [...states.values()].includes('awaiting-scf') ? 'SCF' : null;
 }
 
 async function receiveMcf(
@@ -262,7 +305,8 @@ async function receiveMcf(
     return { ...base, outcome: 'discarded', rule: 'TMAD 6.1', reason, disposition };
   }
   await mkdir(opts.heldDir, { recursive: true });
-  const held = path.join(opts.heldDir, `${Date.now()}-${process.pid}-${fileName}`);
+  // One held copy per file name (a re-run after a kill copies it again over itself).
+  const held = path.join(opts.heldDir, fileName);
   await copyFile(file, held);
   await repos.cp.holdMcf(
     {
@@ -370,6 +414,8 @@ async function receiveScf(
       if (wanted.has(i.chfDetail.deviceId.toUpperCase()))
         mcfEntries.set(i.chfDetail.deviceId.toUpperCase(), i);
     }
+  // Outcomes already recorded for this MCF (by an attempt cut short before the installation's state).
+  const recorded = new Set((await repos.cp.listOutcomes(mcf.id)).map((o) => o.chfDeviceId.toUpperCase()));
   for (const e of successful) {
     const key = e.chfIdentifier.toUpperCase();
     if (states.get(key) !== 'awaiting-scf') {
@@ -384,7 +430,20 @@ async function receiveScf(
     const inst = mcfEntries.get(key)!;
     const report = await commissionInstallation(inst, fileName, cpId, opts, repos);
     reports.push(report);
-    const supplierParty = await supplierPartyOfInstallation(inst, opts);
+    const supplierParty = await supplierPartyOf(inst, opts);
+    // The outcome first, then the state: a kill between them leaves the installation awaiting, done
+    // again on the re-run without a second COF entry.
+    if (!recorded.has(key))
+      await repos.cp.addOutcome({
+        mcfId: mcf.id,
+        batchKey: `${mcf.id}|${scfSupplierSignifier}|${scfReportingPartyId}|${supplierParty ?? ''}`,
+        scfSupplierSignifier,
+        scfReportingPartyId,
+        supplierParty,
+        chfDeviceId: inst.chfDetail.deviceId,
+        failedChecks: report.failedChecks,
+        decidedAt: opts.now,
+      });
     await repos.cp.setInstallationState(
       mcf.id,
       e.chfIdentifier,
@@ -408,16 +467,6 @@ async function receiveScf(
           : {}),
       },
     );
-    await repos.cp.addOutcome({
-      mcfId: mcf.id,
-      batchKey: `${mcf.id}|${scfSupplierSignifier}|${scfReportingPartyId}|${supplierParty ?? ''}`,
-      scfSupplierSignifier,
-      scfReportingPartyId,
-      supplierParty,
-      chfDeviceId: inst.chfDetail.deviceId,
-      failedChecks: report.failedChecks,
-      decidedAt: opts.now,
-    });
   }
   // 6.2: every installation covered → discard the MCF.
   if ((await repos.cp.stateCounts(mcf.id))['awaiting-scf'] === 0)
@@ -448,23 +497,9 @@ async function releaseMcf(
   await unlink(mcf.heldPath).catch(() => undefined);
 }
 
-/** The Supplier Party identified for the installation in the MCF: the ESME's (else GSME's) Critical Supplier certificate's. */
-async function supplierPartyOfInstallation(
-  inst: McfInstallation,
-  opts: CommissioningPartyOptions,
-): Promise<string | null> {
-  for (const id of [
-    inst.esmeDetail.criticalSupplierCertificateId,
-    inst.gsmeDetail?.criticalSupplierCertificateId,
-  ]) {
-    if (!id || isNullCertificateId(id)) continue;
-    const cert = findCertificate(opts.trust, id.issuerName, id.serialNumber);
-    const userId = cert ? (criticalSupplierId(cert) ?? cert.entityId) : null;
-    if (!userId) continue;
-    return (await opts.supplierPartyOf?.(userId)) ?? userId;
-  }
-  return null;
-}
+/** The Supplier Party identified for the installation in the MCF (6.4(b)(ii)). */
+const supplierPartyOf = (inst: McfInstallation, opts: CommissioningPartyOptions): Promise<string | null> =>
+  supplierPartyOfInstallation(inst, opts.trust, opts.supplierPartyOf);
 
 /** What a halted installation keeps to be resumed (TMAD 8.6). */
 interface HaltedResume {
@@ -494,23 +529,14 @@ export async function commissionInstallation(
     failedChecks: [],
     requests: [],
   };
-  const ctx = {
+  const ctx = table63Context({
     businessOriginatorId: opts.requestSigner.entityId ?? cpId,
     preNotificationTargetId: opts.preNotificationTargetId ?? cpId,
-    nextOriginatorCounter: () => repos.cp.nextCounter(cpId, 'originator'),
-    nextJoinCriticalCounter: (target: string) =>
-      repos.cp.nextCounter(cpId, `join-critical:${target.toUpperCase()}`),
+    nextCounter: (name) => repos.cp.nextCounter(cpId, name),
     now: opts.now,
-    certificate: (id: { issuerName: string; serialNumber: string }) => {
-      const c = findCertificate(opts.trust, id.issuerName, id.serialNumber);
-      if (!c) return undefined;
-      const pathCerts = [...opts.trust.intermediates, ...opts.trust.roots].filter(
-        (ca) => ca.subjectName === c.issuerName,
-      );
-      return { certificate: carried(c), path: pathCerts.map(carried) };
-    },
-  };
-  const r = await submitTable63(inst, ctx, opts.dcc, b64(opts.requestSigner), fromStep);
+    trust: opts.trust,
+  });
+  const r = await submitTable63(inst, ctx, opts.dcc, certificateBase64(opts.requestSigner), fromStep);
   report.requests = r.requests;
   report.failedChecks = r.failedChecks;
   if (r.halted) {
@@ -622,11 +648,11 @@ export async function flushOutcomes(
   force = false,
 ): Promise<CofWritten[]> {
   const wait = Math.min(Math.max(opts.batchMinutes ?? 0, 0), MAX_COF_WAIT_MINUTES) * 60_000;
+  const written: CofWritten[] = await repairCofs(opts, repos);
   const pending = await repos.cp.pendingOutcomes();
   const batches = new Map<string, CpOutcome[]>();
   for (const o of pending) batches.set(o.batchKey, [...(batches.get(o.batchKey) ?? []), o]);
   const mcfs = new Map((await repos.cp.listMcfs({ includeDiscarded: true })).map((m) => [m.id, m]));
-  const written: CofWritten[] = [];
   for (const batch of batches.values()) {
     const oldest = batch[0]!.decidedAt.getTime();
     if (!force && opts.now.getTime() - oldest < wait) continue;
@@ -654,19 +680,112 @@ async function writeCof(
 ): Promise<CofWritten> {
   const cpId = commissioningPartyId(opts);
   const cofCounter = await repos.cp.nextCounter(cpId, 'COF');
+  const first = batch[0]!;
+  const name = cofName(mcf, cpId, cofCounter, first);
+  const target = path.join(opts.outDir, name);
+  // Recorded as sent before the file is written: a kill in between leaves a COF to write again
+  // (repairCofs), never an installation in two COFs.
+  await repos.cp.markOutcomesSent(
+    batch.map((o) => o.id),
+    target,
+  );
+  await writeCofFile(batch, mcf, cofCounter, target, opts);
+  const delivered: CofWritten['delivered'] = [];
+  if (opts.mailboxes) {
+    // 6.4(b)(i) the Requesting Party; (ii) each Supplier Party identified in the MCF entries.
+    for (const a of cofRecipients(mcf, first))
+      delivered.push({ to: a, path: await deliver(opts.mailboxes, a, name, target) });
+  }
+  return { path: target, name, installations: batch.length, cofCounter: cofCounter.toString(), delivered };
+}
+
+/** TMAD 6.4(b): who receives a COF: (i) the Requesting Party, (ii) the Supplier Party of its installations. */
+export function cofRecipients(
+  mcf: Pick<HeldMcf, 'requestingPartyId'>,
+  outcome: Pick<CpOutcome, 'supplierParty'>,
+): MailboxAddress[] {
+  const to: MailboxAddress[] = [{ role: 'requesting-party', party: mcf.requestingPartyId }];
+  if (outcome.supplierParty) to.push({ role: 'responsible-supplier', party: outcome.supplierParty });
+  return to;
+}
+
+function cofHeader(mcf: HeldMcf, cpId: string, cofCounter: bigint): CommissioningOutcomesHeader {
   // 6.4(a): the Migration Header of the MCF.
-  const header: CommissioningOutcomesHeader = {
+  return {
     requestingPartyId: mcf.requestingPartyId,
     mcfCounter: mcf.mcfCounter,
     commissioningPartyId: cpId,
     cofCounter,
     groupId: mcf.groupId,
   };
-  const first = batch[0]!;
-  const name = migrationFileName('COF', header, {
+}
+
+function cofName(mcf: HeldMcf, cpId: string, cofCounter: bigint, first: CpOutcome): string {
+  return migrationFileName('COF', cofHeader(mcf, cpId, cofCounter), {
     supplierSignifier: first.scfSupplierSignifier,
     scfReportingPartyId: first.scfReportingPartyId,
   });
+}
+
+/**
+ * The COFs recorded as sent whose file is missing (a kill between the record and the write): written
+ * again with the same COFCounter and entries. Returns them.
+ */
+export async function repairCofs(
+  opts: CommissioningPartyOptions,
+  repos: Pick<CommissioningPartyRepositories, 'cp'>,
+): Promise<CofWritten[]> {
+  const cpId = commissioningPartyId(opts);
+  const byFile = new Map<string, CpOutcome[]>();
+  for (const o of await repos.cp.listOutcomes())
+    if (o.cofFile) byFile.set(o.cofFile, [...(byFile.get(o.cofFile) ?? []), o]);
+  const mcfs = new Map((await repos.cp.listMcfs({ includeDiscarded: true })).map((m) => [m.id, m]));
+  const out: CofWritten[] = [];
+  for (const [target, batch] of byFile) {
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    const parsed = parseMigrationFileName(path.basename(target));
+    const mcf = mcfs.get(batch[0]!.mcfId);
+    if (!parsed.ok || !mcf || !/^\d+$/.test(parsed.value.additionalId)) continue;
+    const cofCounter = BigInt(parsed.value.additionalId);
+    if (path.basename(target) !== cofName(mcf, cpId, cofCounter, batch[0]!)) continue;
+    await writeCofFile(batch, mcf, cofCounter, target, opts);
+    out.push({
+      path: target,
+      name: path.basename(target),
+      installations: batch.length,
+      cofCounter: cofCounter.toString(),
+      delivered: [],
+    });
+  }
+  return out;
+}
+
+/** Every COF recorded as sent: its file and the outcomes in it (oldest first). */
+export async function sentCofs(
+  repos: Pick<CommissioningPartyRepositories, 'cp'>,
+): Promise<Array<{ file: string; mcf: HeldMcf; outcomes: CpOutcome[] }>> {
+  const byFile = new Map<string, CpOutcome[]>();
+  for (const o of await repos.cp.listOutcomes())
+    if (o.cofFile) byFile.set(o.cofFile, [...(byFile.get(o.cofFile) ?? []), o]);
+  const mcfs = new Map((await repos.cp.listMcfs({ includeDiscarded: true })).map((m) => [m.id, m]));
+  return [...byFile].map(([file, outcomes]) => ({ file, mcf: mcfs.get(outcomes[0]!.mcfId)!, outcomes }));
+}
+
+async function writeCofFile(
+  batch: CpOutcome[],
+  mcf: HeldMcf,
+  cofCounter: bigint,
+  target: string,
+  opts: CommissioningPartyOptions,
+): Promise<void> {
+  const cpId = commissioningPartyId(opts);
+  const header = cofHeader(mcf, cpId, cofCounter);
   const xml = await migrationFileToXmlString(
     'COF',
     header,
@@ -679,22 +798,9 @@ async function writeCof(
     serialNumber: opts.fileSigner.certificate.serialNumber,
   });
   await mkdir(opts.outDir, { recursive: true });
-  const target = path.join(opts.outDir, name);
   const tmp = `${target}.${process.pid}.tmp`;
-  await writeFile(tmp, signed, { flag: 'wx' });
+  await writeFile(tmp, signed);
   await rename(tmp, target);
-  const delivered: CofWritten['delivered'] = [];
-  if (opts.mailboxes) {
-    // 6.4(b)(i) the Requesting Party; (ii) each Supplier Party identified in the MCF entries.
-    const to: MailboxAddress[] = [{ role: 'requesting-party', party: mcf.requestingPartyId }];
-    if (first.supplierParty) to.push({ role: 'responsible-supplier', party: first.supplierParty });
-    for (const a of to) delivered.push({ to: a, path: await deliver(opts.mailboxes, a, name, target) });
-  }
-  await repos.cp.markOutcomesSent(
-    batch.map((o) => o.id),
-    target,
-  );
-  return { path: target, name, installations: batch.length, cofCounter: cofCounter.toString(), delivered };
 }
 
 export interface TickResult {

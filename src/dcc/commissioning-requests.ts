@@ -36,6 +36,21 @@ export interface CommissioningRegistration {
   partySignifierOf(userId: string): Promise<string | undefined>;
 }
 
+/** The Registration Data and organisations of TMAD 8.4 from the reference data (the store's, or any alike). */
+export function commissioningRegistrationOf(
+  data: Omit<CommissioningRegistration, 'partySignifierOf'> & {
+    partyOfUserId(userId: string): Promise<{ partySignifier: string } | undefined>;
+  },
+): CommissioningRegistration {
+  return {
+    importSupplierAt: (m, t) => data.importSupplierAt(m, t),
+    gasSupplierAt: (m, t) => data.gasSupplierAt(m, t),
+    electricityDistributorAt: (m, t) => data.electricityDistributorAt(m, t),
+    gasTransporterAt: (m, t) => data.gasTransporterAt(m, t),
+    partySignifierOf: async (u) => (await data.partyOfUserId(u))?.partySignifier,
+  };
+}
+
 /** Fault injection by rule (tests, the simulated estate): matching requests get this Response Code. */
 export interface CommissioningFaultRule {
   request?: CommissioningRequestName;
@@ -81,12 +96,24 @@ function isSmets1(d: InventoryDevice | undefined): d is InventoryDevice {
   return !!d && SMETS1_DEVICE_TYPES.has(d.deviceType.toUpperCase()) && d.status !== 'Decommissioned';
 }
 
+/**
+ * The certificates requests carry, parsed once each: the same signer and replacement certificates come
+ * with every request of a sender (parsing X.509 was most of the time of a Commissioning Request).
+ */
+const parsed = new Map<string, OrganisationCertificate | undefined>();
+const PARSED_MAX = 4096;
+
 function certificateOf(der: string): OrganisationCertificate | undefined {
+  if (parsed.has(der)) return parsed.get(der);
+  let c: OrganisationCertificate | undefined;
   try {
-    return parseCertificate(Buffer.from(der, 'base64'));
+    c = parseCertificate(Buffer.from(der, 'base64'));
   } catch {
-    return undefined;
+    c = undefined;
   }
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(der, c);
+  return c;
 }
 
 function sameEntity(a: string | null | undefined, b: string | null | undefined): boolean {

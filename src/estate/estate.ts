@@ -121,6 +121,12 @@ export interface EstateSupplier {
   name: string;
   signifier: string;
   userId: string;
+  /**
+   * MAM 7.2.2 "Commissioned by DCC" in its MAs: the second supplier asks the DCC (the Commissioning
+   * Party, TMAD 6.1-6.5), the first commissions its own installations (TMAD 6.6), so that a week
+   * runs both paths (docs/ESTATE.md).
+   */
+  commissionedByDcc: boolean;
 }
 
 export interface EstateInstallationRecord {
@@ -249,10 +255,11 @@ export function planEstate(o: EstateOptions): EstatePlan {
   }
 
   const supplierSpecs = DEFAULT_TEST_PARTIES.filter((p) => p.kind === 'supplier');
-  const suppliers: EstateSupplier[] = supplierSpecs.map((p) => ({
+  const suppliers: EstateSupplier[] = supplierSpecs.map((p, i) => ({
     name: p.name,
     signifier: p.partySignifier!,
     userId: p.entityId,
+    commissionedByDcc: i % 2 === 1,
   }));
   const party = (kind: string, signifier: string): TestPkiPartySpec =>
     DEFAULT_TEST_PARTIES.find((p) => p.kind === kind && p.partySignifier === signifier)!;

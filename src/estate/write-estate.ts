@@ -199,7 +199,11 @@ export async function writeEstate(
     await write(
       file,
       writeMigrationAuthorisation({
-        header: { userId: ma.supplier.userId as Eui64, commissionedByDcc: false, smsoCode: ma.smso },
+        header: {
+          userId: ma.supplier.userId as Eui64,
+          commissionedByDcc: ma.supplier.commissionedByDcc,
+          smsoCode: ma.smso,
+        },
         rows: ma.rows,
       }),
       'data',

@@ -15,15 +15,17 @@
 // own reader; the result is returned (and printed by `s1mig supplier commission`).
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import {
-  authenticateMigrationFile,
-  type AcceptedFileRepository,
-  type AuthenticationVerdict,
-  type StoredCounterRepository,
+import type {
+  AcceptedFileRepository,
+  AuthenticationVerdict,
+  StoredCounterRepository,
 } from '../core/authentication/index.js';
 import {
+  authenticateReceived,
+  certificateBase64,
   submitTable63,
-  type CarriedCertificate,
+  supplierPartyOfInstallation,
+  table63Context,
   type CommissioningRequestPort,
   type SequenceRequest,
 } from '../core/commissioning-requests/index.js';
@@ -36,13 +38,7 @@ import {
   type ScfInstallation,
 } from '../core/formats/migration-files/index.js';
 import type { IncidentRepository } from '../core/incidents/repository.js';
-import { isNullCertificateId } from '../core/ids/index.js';
-import {
-  criticalSupplierId,
-  findCertificate,
-  type OrganisationCertificate,
-  type TrustStore,
-} from '../core/pki/index.js';
+import type { OrganisationCertificate, TrustStore } from '../core/pki/index.js';
 
 export interface SelfCommissioningOptions {
   trust: TrustStore;
@@ -94,12 +90,6 @@ async function readAll<H, I>(file: string): Promise<{ header: H; installations: 
   return { header: header!, installations };
 }
 
-const b64 = (c: OrganisationCertificate): string => Buffer.from(c.der).toString('base64');
-const carried = (c: OrganisationCertificate): CarriedCertificate => ({
-  certificateId: { serialNumber: c.serialNumber, issuerName: c.issuerName },
-  der: b64(c),
-});
-
 /** TMAD 6.6 on one MCF and the SCFs that answer it (in that order). */
 export async function selfCommission(
   mcfFile: string,
@@ -107,19 +97,14 @@ export async function selfCommission(
   opts: SelfCommissioningOptions,
   repos: SelfCommissioningRepositories,
 ): Promise<SelfCommissioningFileResult[]> {
-  const authenticate = async (file: string): Promise<AuthenticationVerdict> => {
-    const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-    return authenticateMigrationFile(stream, {
+  const authenticate = (file: string): Promise<AuthenticationVerdict> =>
+    authenticateReceived(() => createReadStream(file, { highWaterMark: 256 * 1024 }), path.basename(file), {
       as: 'supplier',
       trust: opts.trust,
-      counters: repos.counters,
-      incidents: repos.incidents,
-      acceptedFiles: repos.acceptedFiles,
       now: opts.now,
-      fileName: path.basename(file),
-      ...(opts.requireCrl === false ? { validity: { requireCrl: false } } : {}),
-    }).finally(() => stream.destroy());
-  };
+      ...(opts.requireCrl === false ? { requireCrl: false } : {}),
+      repos,
+    });
   const out: SelfCommissioningFileResult[] = [];
   // 6.1 (as the supplier): the MCF.
   const mv = await authenticate(mcfFile);
@@ -149,33 +134,15 @@ export async function selfCommission(
   out.push({ file: mcfFile, accepted: true, rule: 'TMAD 6.6', verdict: mv });
   const byChf = new Map(mcf.installations.map((i) => [i.chfDetail.deviceId.toUpperCase(), i]));
   const selfId = opts.requestSigner.entityId ?? '';
-  const ctx = {
+  const ctx = table63Context({
     businessOriginatorId: selfId,
     preNotificationTargetId: opts.preNotificationTargetId ?? selfId,
-    nextOriginatorCounter: () => opts.nextCounter('originator'),
-    nextJoinCriticalCounter: (target: string) => opts.nextCounter(`join-critical:${target.toUpperCase()}`),
+    nextCounter: (name) => opts.nextCounter(name),
     now: opts.now,
-    certificate: (id: { issuerName: string; serialNumber: string }) => {
-      const c = findCertificate(opts.trust, id.issuerName, id.serialNumber);
-      if (!c) return undefined;
-      const chain = [...opts.trust.intermediates, ...opts.trust.roots].filter(
-        (ca) => ca.subjectName === c.issuerName,
-      );
-      return { certificate: carried(c), path: chain.map(carried) };
-    },
-  };
-  const responsibleSupplier = async (i: McfInstallation): Promise<string | null> => {
-    for (const id of [
-      i.esmeDetail.criticalSupplierCertificateId,
-      i.gsmeDetail?.criticalSupplierCertificateId,
-    ]) {
-      if (!id || isNullCertificateId(id)) continue;
-      const cert = findCertificate(opts.trust, id.issuerName, id.serialNumber);
-      const userId = cert ? (criticalSupplierId(cert) ?? cert.entityId) : null;
-      if (userId) return (await opts.supplierPartyOf(userId)) ?? userId;
-    }
-    return null;
-  };
+    trust: opts.trust,
+  });
+  const responsibleSupplier = (i: McfInstallation): Promise<string | null> =>
+    supplierPartyOfInstallation(i, opts.trust, (u) => opts.supplierPartyOf(u));
   const done = new Set<string>();
   for (const file of scfFiles) {
     const v = await authenticate(file);
@@ -246,7 +213,7 @@ export async function selfCommission(
         });
         continue;
       }
-      const r = await submitTable63(inst, ctx, opts.dcc, b64(opts.requestSigner));
+      const r = await submitTable63(inst, ctx, opts.dcc, certificateBase64(opts.requestSigner));
       installations.push({
         chf: e.chfIdentifier,
         state: r.halted ? 'halted' : 'commissioned',

@@ -35,10 +35,10 @@ before(async () => {
   ({ all, distinct: files } = xmlFilesUnder(path.join(tmp, 'files')));
 });
 
-test('the week wrote every file type: MCF, MVF, MGF, MEF and the S1SP SCF (5.28), in the mailboxes too (TMAD 9)', () => {
+test('the week wrote every file type: MCF, MVF, MGF, MEF, the S1SP SCF (5.28) and the COF (6.4), in the mailboxes too (TMAD 9)', () => {
   const types = new Set(all.map((f) => path.basename(f).slice(0, 3)));
-  assert.deepEqual([...types].sort(), ['MCF', 'MEF', 'MGF', 'MVF', 'SCF']);
-  for (const box of ['dcc', 'requesting-party', 's1sp', 'dco'])
+  assert.deepEqual([...types].sort(), ['COF', 'MCF', 'MEF', 'MGF', 'MVF', 'SCF']);
+  for (const box of ['dcc', 'requesting-party', 's1sp', 'dco', 'commissioning-party', 'responsible-supplier'])
     assert.ok(
       all.some((f) => f.includes(`${path.sep}mailboxes${path.sep}${box}${path.sep}`)),
       `a file in the ${box} mailbox`,
@@ -54,7 +54,8 @@ test('TMAD 10.1: every XML file the week wrote validates against schema/smets1-m
 test('TMAD 10.1, Table 5.5: every XML file the week wrote verifies with xmlsec1 under its signer’s certificate', (t) => {
   if (!hasXmlsec1) return t.skip('xmlsec1 not installed');
   const pki = path.join(tmp, 'estate', 'pki');
-  // Table 5.5: MCF, MGF and MEF by the Requesting Party; the MVF and SCF by the S1SP (table55Signer).
+  // Table 5.5: MCF, MGF and MEF by the Requesting Party; the MVF and SCF by the S1SP; the COF by the
+  // Commissioning Party (table55Signer).
   for (const f of files) assert.equal(xmlsec1Problem(pki, f), null, f);
   // Meaningful: the Requesting Party's certificate does not verify an MVF.
   const mvf = files.find((f) => path.basename(f).startsWith('MVF'))!;
@@ -62,4 +63,20 @@ test('TMAD 10.1, Table 5.5: every XML file the week wrote verifies with xmlsec1 
     xmlsec1VerifiesWithKeyOf(path.join(pki, 'requesting-party', 'requestingPartyFileSigning.cert.pem'), mvf),
     false,
   );
+});
+
+test('TMAD 6.4(b), Table 5.5: each COF is in the Requesting Party’s and its Supplier Party’s mailboxes, valid and signed by the Commissioning Party only', (t) => {
+  const cofs = all.filter((f) => path.basename(f).startsWith('COF_'));
+  const inBox = (role: string): string[] =>
+    cofs.filter((f) => f.includes(`${path.sep}mailboxes${path.sep}${role}${path.sep}`));
+  const names = new Set(inBox('requesting-party').map((f) => path.basename(f)));
+  assert.ok(names.size > 0, 'a COF in the Requesting Party’s mailbox');
+  for (const f of inBox('responsible-supplier')) assert.ok(names.has(path.basename(f)), f);
+  assert.ok(inBox('responsible-supplier').length > 0, 'a COF in a Supplier Party’s mailbox');
+  if (!hasXmlsec1 || !hasXmllint) return t.skip('xmllint or xmlsec1 not installed');
+  const pki = path.join(tmp, 'estate', 'pki');
+  const cof = inBox('requesting-party')[0]!;
+  assert.equal(xmllintProblem(cof), null);
+  assert.equal(xmlsec1Problem(pki, cof), null);
+  assert.equal(xmlsec1VerifiesWithKeyOf(path.join(pki, 's1sp', 's1SPMigrationSigning.cert.pem'), cof), false);
 });

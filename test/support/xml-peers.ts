@@ -34,9 +34,13 @@ export function xmllintProblem(file: string): string | null {
   return r.status === 0 ? null : r.stderr;
 }
 
-/** Table 5.5: the MCF, MGF and MEF are signed by the Requesting Party, the MVF and SCF by the S1SP. */
+/**
+ * Table 5.5: the MCF, MGF and MEF are signed by the Requesting Party, the MVF and SCF by the S1SP, the
+ * COF by the Commissioning Party (commissioningPartyFileSigning).
+ */
 export function table55Signer(pki: string, file: string): string {
   const type = path.basename(file).slice(0, 3);
+  if (type === 'COF') return path.join(pki, 'commissioning-party', 'commissioningPartyFileSigning.cert.pem');
   return type === 'MVF' || type === 'SCF'
     ? path.join(pki, 's1sp', 's1SPMigrationSigning.cert.pem')
     : path.join(pki, 'requesting-party', 'requestingPartyFileSigning.cert.pem');

@@ -24,8 +24,11 @@ import {
   writeMcf,
   writeScf,
 } from '../support/commissioning.js';
+import { createReadStream } from 'node:fs';
+import { authenticateReceived } from '../../src/core/commissioning-requests/index.js';
 import {
   receiveFile,
+  repairCofs,
   resumeInstallations,
   status,
   tick,
@@ -350,6 +353,56 @@ await onEveryEngine('cp', (name, open, teardown, skip) => {
       // Nothing halted is left to resume.
       const again = await resumeInstallations([a.chfDetail.deviceId], await options(later), repos());
       assert.match(again[0]!.problem!, /no halted installation/);
+    });
+
+    test('TMAD 6.2, 6.4 restarted: an MCF accepted (Table 5.9) but not held is held on receipt again; a COF recorded but not written is written again with its counter; nothing twice', async () => {
+      const t0 = new Date(BASE + 3 * 3_600_000);
+      const h = mcfHeader(pki, ++counter);
+      const insts = [installation(30, ids()), installation(31, ids())];
+      await seedHubs(insts);
+      const mcf = await writeMcf(pki, dir, h, insts);
+      // The MCF's Table 5.9 recorded as accepted, then a kill before it was held (6.2).
+      const opts = await options(t0);
+      await authenticateReceived(() => createReadStream(mcf), path.basename(mcf), {
+        as: 'commissioning-party',
+        trust: pki.trust,
+        now: t0,
+        requireCrl: false,
+        repos: repos(),
+      });
+      assert.equal((await receiveFile(mcf, opts, repos())).outcome, 'held');
+      assert.equal((await receiveFile(mcf, opts, repos())).outcome, 'already-accepted');
+      const scf = await writeScf(
+        pki,
+        dir,
+        h,
+        30n,
+        insts.map((i) => success(i)),
+      );
+      const first = await receiveFile(scf, opts, repos());
+      assert.equal(first.outcome, 'processed');
+      const cof = first.cofs![0]!;
+      assert.equal(cof.installations, 2);
+      // The SCF again: already accepted, nothing awaits it, no second COF entry.
+      const again = await receiveFile(scf, opts, repos());
+      assert.equal(again.outcome, 'already-accepted');
+      // The COF file lost (a kill after it was recorded as sent): written again, same name and entries.
+      await rm(cof.path);
+      const repaired = await repairCofs(opts, repos());
+      assert.deepEqual(
+        repaired.map((c) => [c.name, c.cofCounter, c.installations]),
+        [[cof.name, cof.cofCounter, 2]],
+      );
+      const entries: OutcomeInstallation[] = [];
+      const read = await readCommissioningOutcomesFile(await readFile(cof.path), {
+        onInstallation: (i) => void entries.push(i),
+      });
+      assert.equal(read.header.cofCounter, BigInt(cof.cofCounter));
+      assert.deepEqual(
+        entries.map((e) => e.chfIdentifier).sort(),
+        insts.map((i) => i.chfDetail.deviceId).sort(),
+      );
+      assert.deepEqual(await repairCofs(opts, repos()), []);
     });
 
     test('TMAD 6.4: with batching, outcomes wait until the oldest is due; COFCounter increases', async () => {

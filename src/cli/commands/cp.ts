@@ -27,7 +27,10 @@ import {
   type CommissioningPartyOptions,
   type ReceiveResult,
 } from '../../commissioning-party/index.js';
-import { dccCommissioningRequestPort } from '../../dcc/commissioning-requests.js';
+import {
+  commissioningRegistrationOf,
+  dccCommissioningRequestPort,
+} from '../../dcc/commissioning-requests.js';
 import type { TrustStore } from '../../core/pki/index.js';
 
 interface CommonOpts {
@@ -103,13 +106,7 @@ async function partyOptions(o: CommonOpts, store: Store, now: Date): Promise<Com
     requestSigner,
     dcc: dccCommissioningRequestPort({
       inventory: store.smartMeteringInventory,
-      registration: {
-        importSupplierAt: (m, t) => data.importSupplierAt(m, t),
-        gasSupplierAt: (m, t) => data.gasSupplierAt(m, t),
-        electricityDistributorAt: (m, t) => data.electricityDistributorAt(m, t),
-        gasTransporterAt: (m, t) => data.gasTransporterAt(m, t),
-        partySignifierOf: partyOf,
-      },
+      registration: commissioningRegistrationOf(data),
       now: () => now,
     }),
     heldDir: path.resolve(o.held ?? './data/commissioning-party/held'),

@@ -146,17 +146,18 @@ export function registerWeek(demo: Command): void {
 
 function printSummary(s: WeekSummary): void {
   const c = s.counts;
-  const row = (k: string, v: number | string): string => `  ${k.padEnd(28)} ${String(v).padStart(8)}`;
+  const row = (k: string, v: number | string): string => `  ${k.padEnd(32)} ${String(v).padStart(8)}`;
   printLines(
     `Migration Week ${s.migrationWeek}: run ${s.runId} (seed ${s.seed})${s.resumed ? ', resumed' : ''}${s.done ? '' : ', NOT finished'}`,
     '',
     'Stages run:',
     ...s.stagesRun.map(
       (x) =>
-        `  ${x.stage.padEnd(24)} ${x.party.padEnd(16)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
+        `  ${x.stage.padEnd(24)} ${x.party.padEnd(19)} ${String(x.installations).padStart(8)} installations in ${x.jobs} job(s)${x.done ? '' : ' (pending)'}`,
     ),
-    'Stages not built yet (not run):',
-    ...s.stagesNotYetBuilt.map((x) => `  ${x}`),
+    ...(s.stagesNotYetBuilt.length
+      ? ['Stages not built yet (not run):', ...s.stagesNotYetBuilt.map((x) => `  ${x}`)]
+      : []),
     '',
     row('authorised (in an MA)', c.authorised),
     row('commenced', c.commenced),
@@ -164,13 +165,31 @@ function printSummary(s: WeekSummary): void {
     row('migrated', c.migrated),
     row('failed', c.failed),
     row('rolled back', c.rolledBack),
-    row('commissioned', c.commissioned),
-    row('S1SP Viable, not commissioned', c.awaitingCommissioning),
+    row('commissioned (TMAD 6.3(d), 6.6)', c.commissioned),
+    row('commissioning halted (8.6)', c.commissioningHalted),
+    row('not commissioned yet', c.awaitingCommissioning),
     ...(s.failedByStepAndGroup.length > 0
       ? [
           '',
-          'Failed or rolled back, by step and GroupID:',
+          'Failed, rolled back or halted, by step and GroupID:',
           ...s.failedByStepAndGroup.map((f) => row(`${f.step} ${f.groupId}`, f.installations)),
+        ]
+      : []),
+    ...(s.timers
+      ? [
+          '',
+          `Timers to ${s.timers.until} (TMAD 5.16-5.18, 5.24, 6.2):`,
+          `  DCO sets discarded: ${
+            Object.entries(s.timers.dco.setsDiscarded)
+              .map(([k, v]) => `${v} (${k})`)
+              .join(', ') || '0'
+          }; never-requested details discarded in ${s.timers.dco.unrequestedExpired} set(s) (5.17); DCO keys held: ${s.timers.dco.keysHeld}`,
+          `  S1SP sets discarded (5.24): ${s.timers.s1sp.setsDiscarded}`,
+          `  Commissioning Party MCFs discarded: ${
+            Object.entries(s.timers.commissioningParty.mcfsDiscarded)
+              .map(([k, v]) => `${v} (${k})`)
+              .join(', ') || '0'
+          }; held: ${s.timers.commissioningParty.mcfsHeld}`,
         ]
       : []),
     '',

@@ -1,7 +1,8 @@
-// s1mig s1sp receive | tick | status: the S1SP's file handling (TMAD 5.22-5.26, 5.28; 12-16). Thin:
-// parse options, call src/s1sp/file-handling.ts, print. The commissioning of TMAD 5.27 is not run from
-// here yet: S1SP Viable Installations wait (their group information sealed), and only the Table 5.25
-// failures go out in SCFs.
+// s1mig s1sp receive | tick | commission | status: the S1SP's file handling (TMAD 5.22-5.26, 5.28;
+// 12-16). Thin: parse options, call src/s1sp/file-handling.ts, print. `receive` and `tick` do not
+// commission: S1SP Viable Installations wait (their group information sealed); `commission` runs TMAD
+// 5.27 on them against the simulated devices of a generated estate with the DCO
+// (src/orchestrator/s1sp-commissioning.ts) and writes the SCFs (5.28).
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { KeyObject } from 'node:crypto';
@@ -25,7 +26,17 @@ import { openStore, type Store } from '../../store/index.js';
 import { configuration } from '../../config.js';
 import type { TrustStore } from '../../core/pki/index.js';
 import { requiredSigningRole } from '../../core/pki/roles.js';
-import { S1spFileHandling, type ReceiptReport, type TickReport } from '../../s1sp/file-handling.js';
+import {
+  S1spFileHandling,
+  type ReceiptReport,
+  type S1spFileHandlingOptions,
+  type TickReport,
+} from '../../s1sp/file-handling.js';
+import {
+  EstateCommissioningError,
+  estateCommissioning,
+  faultRulesOf,
+} from '../../orchestrator/s1sp-commissioning.js';
 
 interface Common {
   at?: string;
@@ -42,7 +53,11 @@ interface Common {
   requireCrl?: boolean;
 }
 
-async function handling(o: Common, store: Store): Promise<S1spFileHandling> {
+async function handling(
+  o: Common,
+  store: Store,
+  extra: Partial<S1spFileHandlingOptions> = {},
+): Promise<S1spFileHandling> {
   let trust: TrustStore;
   if (o.trust !== undefined)
     try {
@@ -81,6 +96,7 @@ async function handling(o: Common, store: Store): Promise<S1spFileHandling> {
     ...(o.mailboxes !== undefined ? { mailboxes: o.mailboxes } : {}),
     ...(batch !== undefined ? { batchSize: batch } : {}),
     ...(o.requireCrl === false ? { requireCrl: false } : {}),
+    ...extra,
   });
 }
 
@@ -89,7 +105,7 @@ function printTick(t: TickReport): void {
   for (const p of t.processed)
     printLines(
       escapeForTerminal(
-        `${p.set}: Table 5.25: ${p.viable} S1SP Viable Installation(s), ${p.failed} failed; ${p.commissioned} commissioned (TMAD 5.27 is not run by the command line: viable installations wait)`,
+        `${p.set}: Table 5.25: ${p.viable} S1SP Viable Installation(s), ${p.failed} failed; ${p.commissioned} commissioned (TMAD 5.27: \`s1mig s1sp commission\`)`,
       ),
     );
   for (const s of t.scfs)
@@ -162,6 +178,60 @@ async function tick(o: Common): Promise<void> {
   }
 }
 
+interface CommissionOpts extends Common {
+  estate?: string;
+  faults?: string;
+}
+
+async function commission(o: CommissionOpts): Promise<void> {
+  const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
+  if (!o.estate)
+    throw new UsageError('--estate <dir> is required (an estate written by `s1mig estate generate`)');
+  let faults;
+  try {
+    faults = faultRulesOf(
+      (o.faults ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    );
+  } catch (e) {
+    throw new UsageError(`--faults: ${(e as Error).message}`);
+  }
+  const store = await openStore();
+  try {
+    // The S1SP Viable Installations waiting (TMAD 5.25): only their devices are simulated.
+    const chfs = new Set<string>();
+    for (const set of await store.s1sp.listSets())
+      for (const i of await store.s1sp.installations(set.id))
+        if (i.state === 'viable') chfs.add(i.chfIdentifier);
+    let parts;
+    try {
+      parts = await estateCommissioning({
+        store,
+        estateDir: o.estate,
+        passphrase: configuration().keyPassphrase,
+        now: () => now,
+        faults,
+        chfs,
+      });
+    } catch (e) {
+      if (e instanceof EstateCommissioningError) throw new UsageError(`--estate: ${e.message}`);
+      throw e;
+    }
+    const h = await handling(o, store, parts);
+    const t = await h.commissionWaiting(now);
+    if (o.json) printJson(jsonSafe({ viable: chfs.size, ...t }));
+    else {
+      printLines(escapeForTerminal(`${chfs.size} S1SP Viable Installation(s) waiting (TMAD 5.25)`));
+      printTick(t);
+    }
+    setExit(t.problems.length ? EXIT.INVALID : EXIT.OK);
+  } finally {
+    await store.close();
+  }
+}
+
 async function status(o: Common): Promise<void> {
   const now = o.at !== undefined ? parseInstant(o.at, '--at') : new Date();
   const store = await openStore();
@@ -190,7 +260,7 @@ async function status(o: Common): Promise<void> {
 }
 
 const CLI_NOTE =
-  'The S1SP / DCO commissioning (TMAD 5.27) is not run by the command line yet: S1SP Viable Installations are recorded and wait, their decrypted group information sealed; only Table 5.25 failures go out in SCFs.';
+  'It does not commission (TMAD 5.27): S1SP Viable Installations are recorded and wait, their decrypted group information sealed, until `s1mig s1sp commission`; only Table 5.25 failures go out in SCFs.';
 
 function addCommon(c: Command, signing: boolean): Command {
   c.option('--state <dir>', 'where the S1SP keeps held files and SCFs (default data/s1sp)')
@@ -237,6 +307,26 @@ export function register(program: Command): void {
       .option('--at <time>', 'the time, ISO 8601 (required)'),
     true,
   ).action(tick);
+  addCommon(
+    g
+      .command('commission')
+      .description(
+        'TMAD 5.27: commission every S1SP Viable Installation waiting in the store (after `s1sp receive`), the steps ' +
+          "of its GroupID's table (Appendices A-C) against the simulated SMETS1 devices of the estate given, the DCO " +
+          '(keys from <estate>/group-keys, its sets from `dco receive` in the same store) answering what only it can; ' +
+          'an Installation Rollback on a Critical failure; then the SCFs (5.28). Exit 0 done, 1 any SCF not written, 2 usage',
+      )
+      .requiredOption(
+        '--estate <dir>',
+        'the estate directory (manifest.json, group-keys/, requesting-party/)',
+      )
+      .option(
+        '--faults <list>',
+        'fault rules of the simulated devices, comma-separated CODE[.SUBSTEP][@RATE|@chf=ID] (docs/S1SP-COMMISSIONING.md)',
+      )
+      .option('--at <time>', 'the time, ISO 8601 (default now)'),
+    true,
+  ).action(commission);
   g.command('status')
     .description('The S1SP Required File Sets: files held, timer, installations by state, what awaits an SCF')
     .option('--at <time>', 'the time to judge the timers at (default now)')

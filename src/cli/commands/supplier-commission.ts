@@ -18,7 +18,10 @@ import { readCertificateFile } from '../signing-files.js';
 import { configuration } from '../../config.js';
 import { loadTrustStore } from '../../files/trust-store.js';
 import { openStore } from '../../store/index.js';
-import { dccCommissioningRequestPort } from '../../dcc/commissioning-requests.js';
+import {
+  commissioningRegistrationOf,
+  dccCommissioningRequestPort,
+} from '../../dcc/commissioning-requests.js';
 import { selfCommission } from '../../supplier/self-commissioning.js';
 
 interface Opts {
@@ -76,13 +79,7 @@ export function register(program: Command): void {
             dcc: dccCommissioningRequestPort({
               requester: 'responsible-supplier',
               inventory: store.smartMeteringInventory,
-              registration: {
-                importSupplierAt: (m, t) => data.importSupplierAt(m, t),
-                gasSupplierAt: (m, t) => data.gasSupplierAt(m, t),
-                electricityDistributorAt: (m, t) => data.electricityDistributorAt(m, t),
-                gasTransporterAt: (m, t) => data.gasTransporterAt(m, t),
-                partySignifierOf: partyOf,
-              },
+              registration: commissioningRegistrationOf(data),
               now: () => now,
             }),
             supplierPartyOf: partyOf,

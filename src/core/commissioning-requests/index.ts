@@ -5,3 +5,4 @@ export * from './table-6-3.js';
 export * from './inventory.js';
 export * from './repository.js';
 export * from './sequence.js';
+export * from './party-setup.js';

@@ -75,6 +75,8 @@ export interface CommissioningPartyRepository {
   addOutcome(o: Omit<CpOutcome, 'id' | 'cofFile'>): Promise<number>;
   /** Outcomes not yet in a COF, oldest first. */
   pendingOutcomes(): Promise<CpOutcome[]>;
+  /** Every outcome (in a COF or waiting), of one MCF or all, oldest first. */
+  listOutcomes(mcfId?: number): Promise<CpOutcome[]>;
   markOutcomesSent(ids: readonly number[], cofFile: string): Promise<void>;
   /** The next value of a counter of this party (1 first; strictly increasing, never reused). */
   nextCounter(commissioningPartyId: string, name: string): Promise<bigint>;

@@ -248,15 +248,16 @@ export function commissionStage(o: {
       const changes: StageOutcome['changes'] = [];
       for (const i of batch) {
         const s = state.get(i.installationId);
-        // 5.27(c): commissioned (a migrated installation); 5.27(b): failed at its FailedStepNumber,
+        // 5.27(c): commissioned by the S1SP (a migrated installation; cp-stage.ts next); 5.27(b): failed at its FailedStepNumber,
         // rolled back when the group's Installation Rollback ran (12.10, 15.10, 16.11).
         const next =
           s?.state === 'commissioned'
-            ? 'commissioned'
+            ? 's1sp-commissioned'
             : s?.state === 'commissioning-failed' && s.rolledBack
               ? 'rolled-back'
               : 'failed';
-        const step = next === 'commissioned' ? null : (s?.step ?? 'TMAD 5.27 (no commissioning outcome)');
+        const step =
+          next === 's1sp-commissioned' ? null : (s?.step ?? 'TMAD 5.27 (no commissioning outcome)');
         changes.push({
           installationId: i.installationId,
           state: next,

@@ -15,6 +15,8 @@ import { dcoStage } from './dco-stage.js';
 import { s1spStage } from './s1sp-stage.js';
 import { commissionStage, DEMO_WEEK_FAULTS } from './commission-stage.js';
 import { planStage } from './plan-stage.js';
+import { cpStage } from './cp-stage.js';
+import { timersStage, TIMERS_REPORT, type TimersReport } from './timers-stage.js';
 import { TERMINAL_STATES } from './states.js';
 
 /**
@@ -26,20 +28,23 @@ export function weekStages(opts: { capacityShare: number; store: Store; passphra
   const dcoAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length);
   const s1spAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 1);
   const commissionAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 2);
+  const cpAt = (week: string): Date => firstHalfAt(week, FIRST_HALF.length + 3);
+  // The timers run on to 61 days after the Commissioning Party's stage: past every 24-hour, 192-hour
+  // and 60-day timer the week started (TMAD 5.16-5.18, 5.24, 6.2).
+  const timersAt = (week: string): Date => new Date(cpAt(week).getTime() + 61 * 86_400_000);
   return [
     planStage(opts),
     ...firstHalfStages(opts),
     dcoStage({ ...opts, at: dcoAt }),
     s1spStage({ ...opts, at: s1spAt }),
     commissionStage({ ...opts, at: commissionAt }),
+    cpStage({ ...opts, at: cpAt }),
+    timersStage({ ...opts, at: timersAt, takes: TERMINAL_STATES }),
   ];
 }
 
 /** The TMAD steps of a Migration Week that no stage runs yet (the summary names them). */
-export const NOT_YET_STAGES: readonly string[] = [
-  "the DCO's timers over the week (TMAD 5.17, 5.18: 192 hours, 60 days)",
-  'Commissioning Party and COF (TMAD 6, 8)',
-];
+export const NOT_YET_STAGES: readonly string[] = [];
 
 export interface DemoWeekOptions {
   dir: string;
@@ -81,11 +86,16 @@ export interface WeekSummary {
     migrated: number;
     failed: number;
     rolledBack: number;
+    /** Table 6.3 answered to Commission Device: in a COF (TMAD 6.3(d), 6.4), or by its supplier (6.6). */
     commissioned: number;
-    /** S1SP Viable Installations (TMAD 5.25) not commissioned yet (the run is not finished). */
+    /** Migrated, but a Table 6.3 request's error Response halted it (TMAD 8.6). */
+    commissioningHalted: number;
+    /** S1SP Viable (5.25) or commissioned by the S1SP (5.27(c)), waiting for Table 6.3 (the run is not finished). */
     awaitingCommissioning: number;
   };
   byState: Record<string, number>;
+  /** What the timers discarded by the end of the run (stage week-timers; null before it ran). */
+  timers: TimersReport | null;
   failedByStepAndGroup: Array<{ step: string; groupId: string; installations: number }>;
   events: number;
   files: { root: string; mailboxes: string; estate: string; count: number; database: string };
@@ -212,7 +222,7 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
   const failed = new Map<string, number>();
   for (const i of inst) {
     byState[i.state] = (byState[i.state] ?? 0) + 1;
-    if (i.state === 'failed' || i.state === 'rolled-back') {
+    if (i.state === 'failed' || i.state === 'rolled-back' || i.state === 'commissioning-halted') {
       const k = `${i.failedStep ?? '?'}\u0000${i.groupId}`;
       failed.set(k, (failed.get(k) ?? 0) + 1);
     }
@@ -243,15 +253,20 @@ export async function summarise(env: WeekEnv, resumed: boolean, database: string
       authorised: inst.length,
       commenced: inst.length - n('authorised') - n('not-committed'),
       notCommitted: n('not-committed'),
-      // Migrated: commissioned by the S1SP into the DCC's network (TMAD 5.27(c)); the Commissioning
-      // Party's COF (TMAD 6, 8) is not run yet.
-      migrated: n('commissioned'),
+      // Migrated: commissioned by the S1SP into the DCC's network (TMAD 5.27(c)), whatever its Table
+      // 6.3 requests then answered; commissioned: those requests answered to Commission Device (6.3(d)).
+      migrated: n('s1sp-commissioned') + n('commissioned') + n('commissioning-halted'),
       failed: n('failed'),
       rolledBack: n('rolled-back'),
       commissioned: n('commissioned'),
-      awaitingCommissioning: n('s1sp-viable'),
+      commissioningHalted: n('commissioning-halted'),
+      awaitingCommissioning: n('s1sp-viable') + n('s1sp-commissioned'),
     },
     byState,
+    timers: await readFile(path.join(env.filesRoot, TIMERS_REPORT), 'utf8').then(
+      (t) => JSON.parse(t) as TimersReport,
+      () => null,
+    ),
     failedByStepAndGroup: [...failed.entries()]
       .map(([k, v]) => {
         const [step, groupId] = k.split('\u0000') as [string, string];

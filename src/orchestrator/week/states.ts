@@ -17,8 +17,12 @@ export const WEEK_STATES = {
   'dco-viable':
     'a DCO Viable Installation: its set complete, in the MCF, MVF and MEF, passing 5.19(c) (TMAD 5.19)',
   's1sp-viable': 'an S1SP Viable Installation: its set complete, passing Table 5.25 (TMAD 5.25)',
+  's1sp-commissioned':
+    'commissioned by the S1SP and the DCO, its CHF in the Smart Metering Inventory (TMAD 5.27(c)): migrated',
   commissioned:
-    'commissioned by the S1SP and the DCO, added to the Smart Metering Inventory (TMAD 5.27(c)): migrated',
+    'its Table 6.3 requests answered to Commission Device, by the Commissioning Party (in a COF, TMAD 6.3(d), 6.4) or its Responsible Supplier (6.6)',
+  'commissioning-halted':
+    'migrated, but a Table 6.3 request had an error Response that halts it (TMAD 8.6), or no COF reports it: failedStep names the step and Response Code',
   'rolled-back':
     'a Critical commissioning step failed and the Installation Rollback ran (TMAD 5.27(b), 12.10, 15.10, 16.11)',
   failed: 'left the week at the step named in failedStep (the clause)',
@@ -27,4 +31,10 @@ export const WEEK_STATES = {
 export type WeekState = keyof typeof WEEK_STATES;
 
 /** States in which an installation's week has ended (further stages on main may extend this list). */
-export const TERMINAL_STATES: readonly string[] = ['not-committed', 'failed', 'rolled-back', 'commissioned'];
+export const TERMINAL_STATES: readonly string[] = [
+  'not-committed',
+  'failed',
+  'rolled-back',
+  'commissioning-halted',
+  'commissioned',
+];

@@ -225,6 +225,11 @@ export function commissioningPartyRepository(db: Kysely<Database>, c: Codec): Co
         .execute();
       return rows.map(toOutcome);
     },
+    async listOutcomes(mcfId) {
+      let q = db.selectFrom('cp_outcome').selectAll().orderBy('id');
+      if (mcfId !== undefined) q = q.where('mcf_id', '=', mcfId);
+      return (await q.execute()).map(toOutcome);
+    },
     async markOutcomesSent(ids, cofFile) {
       for (let i = 0; i < ids.length; i += BATCH)
         await db
