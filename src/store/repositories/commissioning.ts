@@ -302,7 +302,7 @@ export function smartMeteringInventory(
     },
     async put(d: InventoryDevice) {
       const id = d.deviceId.toUpperCase();
-      await reference.import('smi', [{ identity: id, lookupKey: id, fields: [id, d.deviceType, d.status] }]);
+      await reference.upsert('smi', [{ identity: id, lookupKey: id, fields: [id, d.deviceType, d.status] }]);
       const row = {
         device_id: id,
         mpxn: d.mpxn ?? null,
