@@ -32,18 +32,14 @@ import {
 import { isGroupId, parseEui64, type GroupId } from '../core/ids/index.js';
 import { categoryFor, incidentTargets } from '../core/incidents/index.js';
 import type { TrustStore } from '../core/pki/index.js';
+import { generateP256KeyPair } from '../core/pki/index.js';
 import { parseMigrationFileName } from '../core/schema/file-names.js';
 import { createSealer, openSealed, type Sealer } from '../lib/crypto/seal.js';
 import { discardFile } from '../files/discard.js';
 import type { DcoFileSetRecord, DcoInstallationRecord, DcoSetKey, Store } from '../store/index.js';
 import { viability, type DcoMcfData, type DcoMefData, type DcoMvfData } from './checks.js';
 import { selectDcoKey, type DcoPrivateKey } from './keys.js';
-import {
-  buildEt02Package,
-  generateEcKeyPair,
-  verifyDeviceSignature,
-  type PackageSubject,
-} from './packages.js';
+import { buildEt02Package, verifyDeviceSignature, type PackageSubject } from './packages.js';
 import {
   encodeSuaInstruction,
   p256PublicKey,
@@ -649,7 +645,7 @@ export class Dco implements DcoRequests {
   private async openSigningKey(now: Date): Promise<KeyObject> {
     const der = await this.secret(
       SECRET_SIGNING,
-      () => generateEcKeyPair().privateKey.export({ type: 'pkcs8', format: 'der' }),
+      () => generateP256KeyPair().privateKey.export({ type: 'pkcs8', format: 'der' }),
       now,
     );
     const k = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
@@ -782,7 +778,7 @@ export class Dco implements DcoRequests {
     if (!suaKey) return this.refuse('TMAD 5.21', `${ref.chfIdentifier}: the SUA key is no longer held`);
     await this.o.store.dco.markRequested(ref, now); // TMAD 5.17
     // TMAD 5.4A: a DCO key pair for Securing this device, generated per installation and device.
-    const pair = generateEcKeyPair();
+    const pair = generateP256KeyPair();
     const der = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
     const name = `dco-sua:${request.deviceType}`;
     await this.o.store.dco.putKeys(ref, new Map([[name, this.sealer().seal(der, this.context(ref, name))]]));

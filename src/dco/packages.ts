@@ -6,9 +6,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
-  createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
   randomBytes,
   sign,
   verify,
@@ -58,23 +56,6 @@ function et02Aad(s: PackageSubject, deviceIds: readonly string[]): Buffer {
     JSON.stringify([s.requestingPartyId, s.mcfCounter, s.groupId, s.chfIdentifier, [...deviceIds]]),
     'utf8',
   );
-}
-
-/**
- * A fresh P-256 key pair. Generated as DER and imported again: on Node 20 a KeyObject straight from
- * generateKeyPairSync shares its lock with the generation job, and reading its asymmetricKeyDetails
- * while the garbage collector frees that job deadlocks the process (seen: main thread waiting in
- * ~KeyGenJob under GetEcKeyDetail, every worker idle).
- */
-export function generateEcKeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
-  const der = generateKeyPairSync('ec', {
-    namedCurve: 'prime256v1',
-    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
-    publicKeyEncoding: { type: 'spki', format: 'der' },
-  });
-  const privateKey = createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' });
-  der.privateKey.fill(0);
-  return { privateKey, publicKey: createPublicKey({ key: der.publicKey, format: 'der', type: 'spki' }) };
 }
 
 function envelope(payload: object, signer: KeyObject, mac?: Buffer): Uint8Array {

@@ -44,7 +44,7 @@ export interface KeyPair {
 /** A fresh ECDSA P-256 key pair (GBCS / SMKI curve). */
 export function generateP256KeyPair(): KeyPair {
   // Through DER: a KeyObject straight from generateKeyPairSync can deadlock Node 20 when its
-  // asymmetricKeyDetails are read while the collector frees the generation job (src/dco/packages.ts).
+  // asymmetricKeyDetails are read while the collector frees the generation job (seen: the main thread waiting in ~KeyGenJob under GetEcKeyDetail, every worker idle).
   const der = generateKeyPairSync('ec', {
     namedCurve: 'P-256',
     privateKeyEncoding: { type: 'pkcs8', format: 'der' },
