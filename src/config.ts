@@ -15,6 +15,8 @@ export const ENVIRONMENT_VARIABLES = {
   S1MIG_PROGRESS_DELAY_MS: 'how long work runs before progress is shown, in ms (default 1000)',
   S1MIG_DMIN:
     'the Migration Scaling Methodology minimum per Active Supplier per day (TMAD 4.11; default 100; --dmin wins)',
+  S1MIG_QUEUE_LOG:
+    "the PostgreSQL job queue's own messages on stderr: any value for warnings and errors, debug for all",
 } as const;
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT_VARIABLES;
@@ -30,6 +32,7 @@ export interface Configuration {
   progressDelayMs: number | undefined;
   /** Raw text: `mcc commit` validates it and names the variable when it is not a whole number. */
   dmin: string | undefined;
+  queueLog: 'on' | 'debug' | undefined;
 }
 
 /** Read the configuration from an environment (default: this process's). Empty values count as unset. */
@@ -50,6 +53,8 @@ export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configu
     progressDelayMs:
       Number.isFinite(delay) && delay >= 0 && get('S1MIG_PROGRESS_DELAY_MS') ? delay : undefined,
     dmin: get('S1MIG_DMIN'),
+    queueLog:
+      get('S1MIG_QUEUE_LOG') === undefined ? undefined : get('S1MIG_QUEUE_LOG') === 'debug' ? 'debug' : 'on',
   };
 }
 

@@ -13,6 +13,7 @@ test('readConfiguration: unset and empty variables are undefined; values are typ
     progress: undefined,
     progressDelayMs: undefined,
     dmin: undefined,
+    queueLog: undefined,
   });
   const c = readConfiguration({
     S1MIG_DATABASE_URL: 'postgres://u@h/db',
@@ -38,6 +39,9 @@ test('readConfiguration: unset and empty variables are undefined; values are typ
   // TMAD 4.11: DMIN is raw text; mcc commit validates it and names S1MIG_DMIN.
   assert.equal(readConfiguration({ S1MIG_DMIN: '40' }).dmin, '40');
   assert.equal(readConfiguration({ S1MIG_DMIN: '' }).dmin, undefined);
+  assert.equal(readConfiguration({ S1MIG_QUEUE_LOG: '1' }).queueLog, 'on');
+  assert.equal(readConfiguration({ S1MIG_QUEUE_LOG: 'debug' }).queueLog, 'debug');
+  assert.equal(readConfiguration({ S1MIG_QUEUE_LOG: '' }).queueLog, undefined);
 });
 
 test('every variable the configuration reads is documented', () => {
@@ -49,6 +53,7 @@ test('every variable the configuration reads is documented', () => {
     'S1MIG_PG_SCHEMA',
     'S1MIG_PROGRESS',
     'S1MIG_PROGRESS_DELAY_MS',
+    'S1MIG_QUEUE_LOG',
     'S1MIG_TRUST',
   ]);
 });

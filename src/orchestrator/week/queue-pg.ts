@@ -7,6 +7,7 @@ import { makeWorkerUtils, run, runMigrations, type Runner } from 'graphile-worke
 import type { Logger } from 'graphile-worker';
 import { Logger as GraphileLogger } from 'graphile-worker';
 import { processJob, type WeekEnv } from './engine.js';
+import { configuration } from '../../config.js';
 
 export const WEEK_TASK = 's1mig_week_job';
 
@@ -23,10 +24,10 @@ export interface PgQueueOptions {
 const quietLogger: Logger = new GraphileLogger(() => () => undefined);
 /** graphile-worker's own messages (warnings and errors) on stderr when S1MIG_QUEUE_LOG is set. */
 const stderrLogger: Logger = new GraphileLogger((scope) => (level, message) => {
-  if (String(level) === 'debug' && process.env.S1MIG_QUEUE_LOG !== 'debug') return;
+  if (String(level) === 'debug' && configuration().queueLog !== 'debug') return;
   process.stderr.write(`graphile-worker ${level} ${JSON.stringify(scope)}: ${message}\n`);
 });
-const workerLogger = (): Logger => (process.env.S1MIG_QUEUE_LOG ? stderrLogger : quietLogger);
+const workerLogger = (): Logger => (configuration().queueLog ? stderrLogger : quietLogger);
 
 /** Install graphile-worker's schema (idempotent; its own migrations). */
 export async function prepareQueue(o: PgQueueOptions): Promise<void> {
