@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { BIN, runCli } from '../support/cli.js';
+import { killCliWhen, runCli } from '../support/cli.js';
 import { hasXmllint, hasXmlsec1, xmllintProblem, xmlsec1Problem } from '../support/xml-peers.js';
 import { planEstate } from '../../src/estate/estate.js';
 import { openStore } from '../../src/store/index.js';
@@ -119,21 +118,9 @@ test('TMAD 5.27, 5.28: demo week killed with SIGKILL while the S1SP writes its S
     const whole = await runCli([...args, '--dir', path.join(tmp, 'whole')], { env: ENV });
     assert.equal(whole.code, 0, whole.stderr);
     const dir = path.join(tmp, 'killed');
-    const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], {
-      stdio: 'ignore',
-      env: { ...process.env, ...ENV },
-    });
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (fs.existsSync(path.join(dir, 'parties', 's1sp', 'scf'))) {
-          clearInterval(t);
-          child.kill('SIGKILL');
-        }
-      }, 5);
-      child.on('exit', () => {
-        clearInterval(t);
-        resolve();
-      });
+    await killCliWhen([...args, '--dir', dir], {
+      env: ENV,
+      when: () => fs.existsSync(path.join(dir, 'parties', 's1sp', 'scf')),
     });
     const again = await runCli([...args, '--dir', dir], { env: ENV });
     assert.equal(again.code, 0, again.stderr);

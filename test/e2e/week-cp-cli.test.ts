@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { BIN, runCli } from '../support/cli.js';
+import { killCliWhen, runCli } from '../support/cli.js';
 import { planEstate } from '../../src/estate/estate.js';
 import { openStore } from '../../src/store/index.js';
 import { runIdOf } from '../../src/orchestrator/week/run-week.js';
@@ -138,22 +137,9 @@ test('TMAD 6.3(d), 6.4: demo week killed with SIGKILL while the Commissioning Pa
     const whole = await runCli([...args, '--dir', path.join(tmp, 'whole')], { env: ENV });
     assert.equal(whole.code, 0, whole.stderr);
     const dir = path.join(tmp, 'killed');
-    const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], {
-      stdio: 'ignore',
-      env: { ...process.env, ...ENV },
-    });
-    let killed = false;
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (fs.existsSync(path.join(dir, 'parties', 'commissioning-party', 'cof'))) {
-          clearInterval(t);
-          killed = child.kill('SIGKILL');
-        }
-      }, 5);
-      child.on('exit', () => {
-        clearInterval(t);
-        resolve();
-      });
+    const killed = await killCliWhen([...args, '--dir', dir], {
+      env: ENV,
+      when: () => fs.existsSync(path.join(dir, 'parties', 'commissioning-party', 'cof')),
     });
     assert.ok(killed, 'killed inside cp-commission');
     const again = await runCli([...args, '--dir', dir], { env: ENV });

@@ -10,13 +10,12 @@
 // and the installation has no outcome yet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { BIN, runCli } from '../support/cli.js';
+import { killCliWhen, runCli } from '../support/cli.js';
 
 const ARGS = ['demo', 'week', '--installations', '40', '--seed', 'kill9', '--json'];
 const ENV = { S1MIG_KEY_PASSPHRASE: 'week kill', S1MIG_DATABASE_URL: '', S1MIG_PROGRESS: 'off' };
@@ -44,28 +43,9 @@ function summaryOf(stdout: string): unknown {
   return { counts, byState, events, stagesRun, done, failedByStepAndGroup };
 }
 
-/** Start the demo week and SIGKILL it `delay` ms after `when(dir)` first holds (checked every 5 ms). */
-async function killWhen(dir: string, when: (dir: string) => boolean, delay = 0): Promise<boolean> {
-  const child = spawn(process.execPath, [BIN, ...ARGS, '--dir', dir], {
-    stdio: 'ignore',
-    env: { ...process.env, ...ENV },
-  });
-  let killed = false;
-  await new Promise<void>((resolve) => {
-    const t = setInterval(() => {
-      if (when(dir)) {
-        clearInterval(t);
-        setTimeout(() => {
-          killed = child.kill('SIGKILL');
-        }, delay);
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(t);
-      resolve();
-    });
-  });
-  return killed;
+/** Start the demo week and SIGKILL it `delay` ms after `when(dir)` first holds. */
+function killWhen(dir: string, when: (dir: string) => boolean, delay = 0): Promise<boolean> {
+  return killCliWhen([...ARGS, '--dir', dir], { env: ENV, when: () => when(dir), delay });
 }
 
 const inStage = (stage: string) => (d: string) => fs.existsSync(path.join(d, 'work', stage));

@@ -51,3 +51,33 @@ export function jsonLines<T>(stdout: string): T[] {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as T);
 }
+
+/**
+ * Run the CLI with `args` and SIGKILL it `delay` ms after `when()` first holds (checked every 5 ms).
+ * Resolves when the process has ended: true if it was killed, false if it ended on its own first.
+ */
+export async function killCliWhen(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; when: () => boolean; delay?: number },
+): Promise<boolean> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: 'ignore',
+    env: { ...process.env, ...opts.env },
+  });
+  let killed = false;
+  await new Promise<void>((resolve) => {
+    const t = setInterval(() => {
+      if (opts.when()) {
+        clearInterval(t);
+        setTimeout(() => {
+          killed = child.kill('SIGKILL');
+        }, opts.delay ?? 0);
+      }
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(t);
+      resolve();
+    });
+  });
+  return killed;
+}
